@@ -1,0 +1,124 @@
+"""The teleprospecting console: create_app() builds the Flask application."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, jsonify, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from console import config, security
+from console.extensions import csrf, db, htmx, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.from_environment(Path(app.instance_path)))
+    if test_config:
+        app.config.update(test_config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    import console.models  # noqa: F401  (registers every table on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    security.init_app(app)
+
+    _register_blueprints(app)
+    _register_commands(app)
+    _register_template_helpers(app)
+
+    @app.get("/")
+    @security.login_required_for_all
+    def home():
+        return redirect(url_for(_home_endpoint_for(current_user.role)))
+
+    @app.get("/healthz")
+    @security.public
+    def healthz():
+        db.session.execute(text("SELECT 1"))
+        return jsonify(status="ok", database=db.engine.dialect.name)
+
+    return app
+
+
+def _home_endpoint_for(role: str) -> str:
+    return {
+        "teleprospector": "calls.queue",
+        "sales": "handoffs.inbox",
+        "marketing": "reports.campaigns",
+    }.get(role, "reports.campaigns")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from console.auth.views import blueprint as auth
+    from console.calls.views import blueprint as calls
+    from console.campaigns.views import blueprint as campaigns
+    from console.errors import blueprint as errors
+    from console.guides.views import blueprint as guides
+    from console.handoffs.views import blueprint as handoffs
+    from console.reports.views import blueprint as reports
+
+    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, reports):
+        app.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from console.auth.cli import users
+    from console.demo.cli import demo
+    from console.guides.cli import guides
+
+    for group in (users, demo, guides):
+        app.cli.add_command(group)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from console.leads.rules import format_phone
+
+    app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.globals["home_endpoint_for"] = _home_endpoint_for
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from console.auth.models import User
+
+    return db.session.get(User, int(user_id))
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    """Foreign keys on, WAL for concurrent readers, and explicit BEGINs (see _begin)."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin(connection) -> None:
+    """SQLite transactions start DEFERRED unless the caller asked for IMMEDIATE (a claim does)."""
+    if connection.dialect.name != "sqlite":
+        return
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")

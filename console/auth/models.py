@@ -1,0 +1,56 @@
+"""Users of the console and their roles."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from console.clock import utcnow
+from console.extensions import db
+
+
+class Role:
+    TELEPROSPECTOR = "teleprospector"
+    SALES = "sales"
+    MARKETING = "marketing"
+    ADMIN = "admin"
+    ALL = (TELEPROSPECTOR, SALES, MARKETING, ADMIN)
+    LABELS = {
+        TELEPROSPECTOR: "Teleprospector",
+        SALES: "Sales",
+        MARKETING: "Marketing",
+        ADMIN: "Admin",
+    }
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
+        return self.active
+
+    @property
+    def first_name(self) -> str:
+        return self.full_name.split(" ", 1)[0]
+
+    @property
+    def role_label(self) -> str:
+        return Role.LABELS.get(self.role, self.role)
+
+    def has_role(self, *roles: str) -> bool:
+        """An admin can do everything; anyone else only what their one role allows."""
+        return self.role == Role.ADMIN or self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

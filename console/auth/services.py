@@ -1,0 +1,96 @@
+"""Creating users and checking sign-ins, with failed attempts rate limited through the audit log."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import func, select
+
+from console.audit import services as audit
+from console.audit.models import AuditEvent
+from console.auth.models import Role, User
+from console.clock import utcnow
+from console.extensions import db
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so that timing does not reveal which emails exist.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class UserError(ValueError):
+    pass
+
+
+class TooManyAttempts(Exception):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(email: str, full_name: str, role: str, password: str, actor: User | None = None) -> User:
+    try:
+        email = validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise UserError(str(error)) from error
+    if role not in Role.ALL:
+        raise UserError(f"unknown role {role!r}; choose one of {', '.join(Role.ALL)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise UserError(f"a user with email {email} already exists")
+    user = User(email=email, full_name=full_name.strip() or email.split("@")[0], role=role,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", user, actor=actor, role=role)
+    return user
+
+
+def _recent_failures(column, value) -> int:
+    since = utcnow() - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    return db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "auth.login_failed", column == value, AuditEvent.at >= since
+        )
+    )
+
+
+def authenticate(email: str, password: str, ip_address: str | None) -> User | None:
+    """Return the user whose credentials these are, or None; raise TooManyAttempts when locked out.
+
+    Failures are counted per account and per client address over a sliding window;
+    a correct password does not get past a lock-out.
+    """
+    email = email.strip().lower()
+    config = current_app.config
+    if (
+        _recent_failures(AuditEvent.actor_email, email) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        or (ip_address and _recent_failures(AuditEvent.ip_address, ip_address) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
+    ):
+        audit.record("auth.login_throttled", actor_email=email)
+        db.session.commit()
+        raise TooManyAttempts()
+
+    user = db.session.scalar(select(User).where(User.email == email))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        verified = user is not None and user.active
+    except (VerificationError, InvalidHashError):
+        verified = False
+
+    if not verified:
+        audit.record("auth.login_failed", actor_email=email)
+        db.session.commit()
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record("auth.login", user, actor=user)
+    db.session.commit()
+    return user

@@ -1,0 +1,1 @@
+"""The agent's workspace: the queue, the call screen, answers and dispositions."""

@@ -1,0 +1,1 @@
+"""Campaigns: source, message, dates, priority, calling hours, guide."""

@@ -1,0 +1,1 @@
+"""Demo data for a console that runs out of the box."""

@@ -1,0 +1,336 @@
+"""`flask demo seed`: a console that runs out of the box, with users, guides, campaigns and leads.
+
+Every company, person and number here is fictional: phone numbers use the
+555-0100..0199 range reserved for fiction, on real area codes so that time
+zones are inferred as they would be for real leads. The data is generated from
+a fixed random seed, so every run produces the same leads.
+"""
+from __future__ import annotations
+
+import random
+import re
+from datetime import date, time, timedelta
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from console.auth.models import Role, User
+from console.auth.services import create_user
+from console.campaigns.models import Campaign
+from console.clock import utcnow
+from console.extensions import db
+from console.guides import services as guide_services
+from console.leads.models import Account, DoNotCallEntry, Lead, Touch
+from console.leads.rules import normalise_phone, zones_for_phone
+
+DEMO_PASSWORD = "demo-password-1"
+RANDOM_SEED = 2026
+MAIN_CAMPAIGN_LEADS = 230
+IT_CAMPAIGN_LEADS = 40
+
+DEMO_USERS = (
+    ("agent@example.com", "Alex Agent", Role.TELEPROSPECTOR),
+    ("agent2@example.com", "Blair Caller", Role.TELEPROSPECTOR),
+    ("sales@example.com", "Sam Seller", Role.SALES),
+    ("sales2@example.com", "Riley Closer", Role.SALES),
+    ("marketing@example.com", "Morgan Marketer", Role.MARKETING),
+    ("admin@example.com", "Ada Admin", Role.ADMIN),
+)
+
+MAIN_CAMPAIGN = "Q4 Mid-market Pipeline Push"
+IT_CAMPAIGN = "IT Leaders Security Webinar"
+CALLER_ID = "+12125550100"
+IT_CALLER_ID = "+16175550100"
+
+# Area code → (state, weight). Weights roughly follow where mid-market companies are.
+AREA_CODES = {
+    "212": ("NY", 12), "617": ("MA", 8), "404": ("GA", 7), "305": ("FL", 6),
+    "312": ("IL", 10), "214": ("TX", 8), "713": ("TX", 7), "612": ("MN", 5),
+    "303": ("CO", 6), "801": ("UT", 4), "602": ("AZ", 5),
+    "415": ("CA", 9), "213": ("CA", 8), "206": ("WA", 6), "503": ("OR", 4),
+    "907": ("AK", 1), "808": ("HI", 1),
+}
+
+FIRST_NAMES = (
+    "James", "Maria", "Robert", "Linda", "Michael", "Patricia", "David", "Jennifer", "Daniel", "Priya",
+    "Kevin", "Aisha", "Carlos", "Emily", "Jason", "Sofia", "Brian", "Rachel", "Marcus", "Hannah",
+    "Anthony", "Grace", "Eric", "Olivia", "Tyler", "Mei", "Jordan", "Laura", "Andre", "Nicole",
+    "Samuel", "Fatima", "Ryan", "Megan", "Luis", "Chloe", "Derek", "Yuki", "Nathan", "Isabel",
+    "Omar", "Kayla", "Victor", "Tanya", "Ethan", "Rosa", "Trevor", "Alicia", "Hassan", "Brooke",
+)
+LAST_NAMES = (
+    "Anderson", "Nguyen", "Patel", "Johnson", "Garcia", "Kim", "Thompson", "Martinez", "Okafor", "Brown",
+    "Chen", "Rodriguez", "Walker", "Singh", "Lopez", "Harris", "Murphy", "Rivera", "Cohen", "Lee",
+    "Bennett", "Fischer", "Hughes", "Ramirez", "Sullivan", "Park", "Foster", "Gonzalez", "Reyes", "Ward",
+    "Novak", "Brooks", "Adeyemi", "Morales", "Price", "Schneider", "Tanaka", "Coleman", "Jensen", "Flores",
+)
+
+COMPANY_STEMS = (
+    "Bluegate", "Cedar Ridge", "Ironwood", "Lakeshore", "Summit Peak", "Harborview", "Redfern", "Silverline",
+    "Granite Bay", "Pinecrest", "Brightline", "Copperleaf", "Northstar", "Clearwater", "Westbrook", "Oakmont",
+    "Riverbend", "Stonebridge", "Evergreen", "Falcon", "Meridian", "Trailhead", "Keystone", "Bayfront",
+    "Sagebrush", "Highland", "Maple Hill", "Crescent", "Tidewater", "Juniper", "Beacon", "Canyon",
+)
+COMPANY_KINDS = (
+    ("Logistics", "Logistics & supply chain"),
+    ("Health Partners", "Healthcare services"),
+    ("Software", "Software"),
+    ("Analytics", "Software"),
+    ("Manufacturing", "Manufacturing"),
+    ("Industrial Supply", "Wholesale distribution"),
+    ("Financial Group", "Financial services"),
+    ("Insurance", "Insurance"),
+    ("Staffing", "Professional services"),
+    ("Consulting", "Professional services"),
+    ("Media", "Media & marketing"),
+    ("Energy", "Energy & utilities"),
+    ("Security", "Cybersecurity"),
+    ("Telecom", "Telecommunications"),
+    ("Foods", "Food & beverage"),
+    ("Properties", "Real estate"),
+)
+
+# (title, buying role, weight): who marketing's leads for a sales-analytics product tend to be.
+SALES_TITLES = (
+    ("Chief Revenue Officer", "decision maker", 4),
+    ("VP Sales", "decision maker", 8),
+    ("VP Sales Operations", "decision maker", 3),
+    ("Head of Revenue Operations", "champion", 7),
+    ("Revenue Operations Manager", "champion", 6),
+    ("Sales Director", "influencer", 7),
+    ("Director of Sales Development", "influencer", 5),
+    ("Regional Sales Manager", "influencer", 5),
+    ("Sales Operations Analyst", "user", 4),
+    ("Account Executive", "user", 4),
+    ("SDR Team Lead", "user", 3),
+    ("Executive Assistant to the CEO", "gatekeeper", 2),
+    ("Office Manager", "gatekeeper", 1),
+)
+IT_TITLES = (
+    ("IT Director", "influencer", 8),
+    ("CIO", "decision maker", 3),
+    ("Head of IT", "decision maker", 4),
+    ("Director of Enterprise Applications", "champion", 4),
+    ("Security Architect", "influencer", 3),
+    ("IT Manager", "user", 4),
+    ("IT Service Desk Lead", "gatekeeper", 1),
+)
+
+MAIN_SOURCES = (("webinar", 4), ("ebook download", 3), ("paid search", 3), ("trade show", 2))
+
+TOUCHES = {
+    "email_open": (
+        "Opened email 'Your Q4 pipeline, in one view'",
+        "Opened email 'Forecast accuracy: 5 habits of top RevOps teams'",
+        "Opened email 'Webinar replay: Pipeline Reviews That Work'",
+    ),
+    "email_click": (
+        "Clicked 'See pricing' in the November newsletter",
+        "Clicked 'Watch the 3-minute demo' in email",
+        "Clicked 'Book a pipeline assessment' in email",
+    ),
+    "download": (
+        "Downloaded 'Pipeline Benchmarks 2026' e-book",
+        "Downloaded 'Mid-market Sales Forecasting Playbook'",
+        "Downloaded 'RevOps Tool Stack Checklist'",
+    ),
+    "webinar": (
+        "Attended webinar 'Pipeline Reviews That Work' (52 min)",
+        "Registered for webinar 'Forecasting Without Spreadsheets', did not attend",
+        "Attended webinar 'Forecasting Without Spreadsheets' (38 min)",
+    ),
+    "site_visit": (
+        "Visited pricing page (3 pages, 4 min)",
+        "Visited 'Northwind vs. PipeStar' comparison page",
+        "Visited integrations page (CRM connectors)",
+        "Visited customer story 'Brightline Logistics'",
+    ),
+}
+IT_TOUCHES = (
+    ("webinar", "Attended webinar 'Securing Your Sales Stack' (47 min)"),
+    ("webinar", "Registered for webinar 'Securing Your Sales Stack', did not attend"),
+    ("download", "Downloaded 'Northwind Security & Compliance Overview' (SOC 2 summary)"),
+    ("site_visit", "Visited Trust Center page (SSO and SCIM)"),
+    ("email_open", "Opened email 'Your security questionnaire, pre-filled'"),
+)
+
+
+class _Generator:
+    """Deterministic fictional accounts, people and phone numbers."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.used_numbers = {CALLER_ID, IT_CALLER_ID}  # never give a lead our own number
+        self.used_names: set[tuple[str, str, str]] = set()  # (first, last, account name)
+        self.accounts: list[Account] = []
+        self._account_names: set[str] = set()
+
+    def weighted(self, choices):
+        """Pick from (value..., weight) tuples; returns the value, or the tuple of values."""
+        values = [item[0] if len(item) == 2 else item[:-1] for item in choices]
+        return self.rng.choices(values, weights=[item[-1] for item in choices])[0]
+
+    def phone(self) -> tuple[str, str]:
+        """A unique fictional number (E.164) and its state."""
+        codes = list(AREA_CODES)
+        weights = [AREA_CODES[code][1] for code in codes]
+        while True:
+            code = self.rng.choices(codes, weights=weights)[0]
+            raw = f"({code}) 555-01{self.rng.randrange(100):02d}"
+            phone = normalise_phone(raw)
+            if phone not in self.used_numbers:
+                self.used_numbers.add(phone)
+                return phone, AREA_CODES[code][0]
+
+    def account(self) -> Account:
+        while True:
+            stem = self.rng.choice(COMPANY_STEMS)
+            kind, industry = self.rng.choice(COMPANY_KINDS)
+            name = f"{stem} {kind}"
+            if name not in self._account_names:
+                break
+        self._account_names.add(name)
+        domain = re.sub(r"[^a-z0-9]", "", (stem + kind.split()[0]).lower()) + self.rng.choice((".com", ".com", ".io", ".co"))
+        employees = self.rng.choice((60, 85, 120, 150, 200, 240, 310, 400, 480, 650, 800, 1100, 1500))
+        account = Account(name=name, industry=industry, employees=employees, website=f"https://www.{domain}")
+        self.accounts.append(account)
+        return account
+
+    def account_for_lead(self) -> Account:
+        """Mostly new companies; about a third of leads are a second contact at a known one."""
+        if self.accounts and self.rng.random() < 0.33:
+            return self.rng.choice(self.accounts)
+        return self.account()
+
+    def person(self, account: Account) -> tuple[str, str, str]:
+        while True:
+            first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+            if (first, last, account.name) not in self.used_names:
+                self.used_names.add((first, last, account.name))
+                domain = account.website.removeprefix("https://www.")
+                return first, last, f"{first.lower()}.{last.lower()}@{domain}"
+
+    def lead(self, campaign: Campaign, titles, source: str, account: Account | None = None) -> Lead:
+        account = account or self.account_for_lead()
+        first, last, email = self.person(account)
+        title, buying_role = self.weighted(titles)
+        phone, state = self.phone()
+        return Lead(
+            campaign=campaign,
+            account=account,
+            first_name=first,
+            last_name=last,
+            title=title,
+            buying_role=buying_role,
+            email=email,
+            phone=phone,
+            state=state,
+            time_zones=",".join(zones_for_phone(phone)),
+            source=source,
+            inbound=self.rng.random() < 0.12,
+        )
+
+    def touches(self, lead: Lead, pool: list[tuple[str, str]], now) -> list[Touch]:
+        count = self.rng.choice((0, 1, 1, 2, 2, 3, 4))
+        return [
+            Touch(lead=lead, kind=kind, description=description,
+                  occurred_at=now - timedelta(days=self.rng.randrange(60), minutes=self.rng.randrange(24 * 60)))
+            for kind, description in self.rng.sample(pool, min(count, len(pool)))
+        ]
+
+
+def _campaigns(today: date, guides: dict) -> tuple[Campaign, Campaign]:
+    main = Campaign(
+        name=MAIN_CAMPAIGN,
+        source="Webinar + paid search",
+        message=(
+            "Northwind Revenue Cloud shows mid-market sales leaders their whole pipeline in one place, "
+            "so forecasts stop living in spreadsheets. Offer: a free 30-minute pipeline assessment."
+        ),
+        start_date=today - timedelta(days=21),
+        end_date=today + timedelta(days=39),
+        active=True,
+        priority=10,
+        call_guide=guides.get("default-b2b"),
+        caller_id=CALLER_ID,
+        calling_start=time(8, 0),
+        calling_end=time(21, 0),
+        max_attempts=6,
+        min_retry_minutes=60,
+    )
+    it = Campaign(
+        name=IT_CAMPAIGN,
+        source="Webinar",
+        message=(
+            "Follow-up to the 'Securing Your Sales Stack' webinar: offer the Northwind security package "
+            "(SOC 2 Type II report, SSO/SCIM guide) and a technical call with a solutions engineer."
+        ),
+        start_date=today - timedelta(days=7),
+        end_date=today + timedelta(days=23),
+        active=True,
+        priority=5,
+        call_guide=guides.get("it-director"),
+        caller_id=IT_CALLER_ID,
+        calling_start=time(9, 0),
+        calling_end=time(18, 0),
+        max_attempts=4,
+        min_retry_minutes=120,
+    )
+    return main, it
+
+
+@click.group(help="Demo data.")
+def demo():
+    pass
+
+
+@demo.command("seed")
+@with_appcontext
+def seed():
+    """Fill an empty database with demo users, call guides, campaigns and leads."""
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("Database already has data; demo seed skipped.")
+        return
+
+    rng = random.Random(RANDOM_SEED)
+    gen = _Generator(rng)
+    now = utcnow()
+
+    users = {email: create_user(email, full_name, role, DEMO_PASSWORD) for email, full_name, role in DEMO_USERS}
+    guides = {guide.slug: guide for guide, _version in guide_services.sync_directory()}
+    guide_count = len(guides)
+    main, it = _campaigns(now.date(), guides)
+    db.session.add_all([main, it])
+
+    main_pool = [(kind, description) for kind, descriptions in TOUCHES.items() for description in descriptions]
+    leads: list[Lead] = []
+    touches: list[Touch] = []
+    for _ in range(MAIN_CAMPAIGN_LEADS):
+        lead = gen.lead(main, SALES_TITLES, gen.weighted(MAIN_SOURCES))
+        leads.append(lead)
+        touches += gen.touches(lead, main_pool, now)
+    for _ in range(IT_CAMPAIGN_LEADS):
+        lead = gen.lead(it, IT_TITLES, "webinar")
+        leads.append(lead)
+        touches += gen.touches(lead, list(IT_TOUCHES), now)
+
+    db.session.add_all([*gen.accounts, *leads, *touches])
+    db.session.flush()
+
+    # Two leads the queue must never offer: one opted out everywhere, one only for this campaign.
+    opted_out, asked_not_to_call = rng.sample(leads[:MAIN_CAMPAIGN_LEADS], 2)
+    db.session.add_all([
+        DoNotCallEntry(phone=opted_out.phone, campaign_id=None, reason="Opted out via email preference centre",
+                       added_by_id=users["admin@example.com"].id),
+        DoNotCallEntry(phone=asked_not_to_call.phone, campaign_id=main.id,
+                       reason="Asked not to be called again about this campaign",
+                       added_by_id=users["admin@example.com"].id),
+    ])
+    db.session.commit()
+
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
+    click.echo(f"  {'email':<24} {'role':<16} name")
+    for email, full_name, role in DEMO_USERS:
+        click.echo(f"  {email:<24} {Role.LABELS[role]:<16} {full_name}")
+    click.echo(f"Seeded {len(users)} users, 2 campaigns, {len(leads)} leads, {guide_count} call guides")

@@ -1,0 +1,1 @@
+"""Call guides: sales-authored scripts, objection handling and battlecards."""

@@ -1,0 +1,29 @@
+"""`flask guides ...`: keep the guides in call_guides/ and the database in step."""
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from console.extensions import db
+from console.guides import rules, services
+
+
+@click.group(help="Call guides.")
+def guides():
+    pass
+
+
+@guides.command("sync")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@with_appcontext
+def sync(path):
+    """Load guide files (default: call_guides/) as new published versions."""
+    path = path or services.GUIDES_DIR
+    try:
+        results = services.sync_directory(path) if path.is_dir() else [services.sync_file(path)]
+    except rules.GuideError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    for guide, version in results:
+        click.echo(f"{guide.slug}: " + (f"version {version.number} published" if version else "unchanged"))

@@ -1,0 +1,1 @@
+"""Hand-offs of qualified leads to sales, and sales' answer to them."""

@@ -1,0 +1,48 @@
+"""Hand-offs: a qualified lead passed from the console to one sales member."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from console.clock import utcnow
+from console.extensions import db
+
+
+class HandoffStatus:
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    LABELS = {PENDING: "Awaiting acceptance", ACCEPTED: "Accepted", REJECTED: "Rejected"}
+
+
+class Handoff(db.Model):
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    assigned_to_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    qualified_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default=HandoffStatus.PENDING)
+    score: Mapped[int]
+    score_band: Mapped[str] = mapped_column(String(10))
+    # The score's reasons as they were at hand-off ("Budget confirmed +25"); later model
+    # changes never rewrite what sales was handed.
+    score_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    lead = relationship("Lead")
+    call = relationship("Call")
+    campaign = relationship("Campaign")
+    assigned_to = relationship("User", foreign_keys=[assigned_to_id])
+    qualified_by = relationship("User", foreign_keys=[qualified_by_id])
+
+    @property
+    def status_label(self) -> str:
+        return HandoffStatus.LABELS.get(self.status, self.status)

@@ -1,0 +1,1 @@
+"""Accounts, contacts worked as leads, touches and the do-not-call list."""

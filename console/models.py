@@ -1,0 +1,8 @@
+"""Imports every area's models so that Alembic and the tests see the whole schema."""
+from console.audit.models import AuditEvent  # noqa: F401
+from console.auth.models import User  # noqa: F401
+from console.calls.models import Call, QualificationAnswer  # noqa: F401
+from console.campaigns.models import Campaign  # noqa: F401
+from console.guides.models import CallGuide, GuideVersion  # noqa: F401
+from console.handoffs.models import Handoff  # noqa: F401
+from console.leads.models import Account, DoNotCallEntry, Lead, Touch  # noqa: F401

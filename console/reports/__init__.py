@@ -1,0 +1,1 @@
+"""Campaign call outcomes for marketing."""

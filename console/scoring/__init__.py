@@ -1,0 +1,1 @@
+"""The lead definition: qualification criteria, points, bands and the qualified threshold."""

@@ -1,0 +1,100 @@
+"""Access control, security headers and cookies, applied to every request in one place.
+
+Every view declares who may use it with @allow(...) or @public. A view that
+declares nothing is refused (fail closed), and tests/functional/test_access.py
+walks every route with every role.
+"""
+from __future__ import annotations
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+
+PUBLIC = "public"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
+def allow(*roles: str):
+    """Let signed-in users with one of these roles (and admins) use the view."""
+
+    def decorate(view):
+        view.allowed_roles = frozenset(roles)
+        return view
+
+    return decorate
+
+
+def public(view):
+    view.allowed_roles = PUBLIC
+    return view
+
+
+def login_required_for_all(view):
+    """Any signed-in user, whatever their role."""
+    view.allowed_roles = frozenset(("*",))
+    return view
+
+
+def _enforce_access():
+    if request.endpoint is None:
+        return None  # 404 follows
+    view = current_app.view_functions.get(request.endpoint)
+    allowed = getattr(view, "allowed_roles", None)
+    if request.endpoint == "static" or allowed == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        if request.method == "GET" and not request.headers.get("HX-Request"):
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(401)
+    if allowed is None:
+        abort(403)  # undeclared views are closed to everyone
+    if "*" in allowed or current_user.has_role(*allowed):
+        return None
+    abort(403)
+
+
+def _set_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), geolocation=(), microphone=(self)")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.method == "GET":  # pages and their htmx fragments share URLs
+        response.vary.add("HX-Request")
+    return response
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or request.is_secure
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = HttpsAwareSessionInterface()
+    app.before_request(_enforce_access)
+    app.after_request(_set_security_headers)
+
+
+def same_site_redirect(target: str | None, fallback: str) -> str:
+    """Only follow ?next= within this site (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return fallback
