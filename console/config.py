@@ -45,6 +45,8 @@ def from_environment(instance_path: Path) -> dict:
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_CALLER_ID": os.environ.get("TWILIO_CALLER_ID", ""),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # argon2-cffi parameter profile; tests use CHEAPEST to stay fast.
+        "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from argon2 import PasswordHasher
+from functools import cache
+
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -15,9 +17,21 @@ from console.auth.models import Role, User
 from console.clock import utcnow
 from console.extensions import db
 
-_hasher = PasswordHasher()
-# Verified against when the account does not exist, so that timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@cache
+def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
+    """The hasher for an argon2-cffi parameter profile, and a dummy hash made with it.
+
+    The dummy is verified against when an account does not exist, so that the
+    time a sign-in takes does not reveal which emails have accounts.
+    """
+    hasher = PasswordHasher.from_parameters(getattr(profiles, profile))
+    return hasher, hasher.hash("not a real password")
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])[0]
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -31,7 +45,7 @@ class TooManyAttempts(Exception):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def create_user(email: str, full_name: str, role: str, password: str, actor: User | None = None) -> User:
@@ -79,8 +93,9 @@ def authenticate(email: str, password: str, ip_address: str | None) -> User | No
         raise TooManyAttempts()
 
     user = db.session.scalar(select(User).where(User.email == email))
+    hasher, dummy_hash = _hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else dummy_hash, password)
         verified = user is not None and user.active
     except (VerificationError, InvalidHashError):
         verified = False
@@ -89,7 +104,7 @@ def authenticate(email: str, password: str, ip_address: str | None) -> User | No
         audit.record("auth.login_failed", actor_email=email)
         db.session.commit()
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record("auth.login", user, actor=user)
     db.session.commit()

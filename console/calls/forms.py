@@ -1,13 +1,13 @@
 """Forms of the call screen."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from console.calls.rules import DISPOSITIONS
 
 
 class DispositionForm(FlaskForm):
-    disposition = RadioField("Disposition", choices=[(d.code, d.label) for d in DISPOSITIONS],
+    disposition = RadioField("Disposition", choices=[SelectChoice(d.code, d.label) for d in DISPOSITIONS],
                              validators=[DataRequired("Choose a disposition.")])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
     callback_at = DateTimeLocalField("Call back at (lead's local time)", format="%Y-%m-%dT%H:%M",

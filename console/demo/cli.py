@@ -329,8 +329,23 @@ def seed():
     ])
     db.session.commit()
 
+    _print_logins()
+    click.echo(f"Seeded {len(users)} users, 2 campaigns, {len(leads)} leads, {guide_count} call guides")
+
+
+def _print_logins() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
     click.echo(f"  {'email':<24} {'role':<16} name")
     for email, full_name, role in DEMO_USERS:
         click.echo(f"  {email:<24} {Role.LABELS[role]:<16} {full_name}")
-    click.echo(f"Seeded {len(users)} users, 2 campaigns, {len(leads)} leads, {guide_count} call guides")
+
+
+@demo.command("logins")
+@with_appcontext
+def logins():
+    """Print the demo logins, if the demo users exist."""
+    emails = [email for email, _name, _role in DEMO_USERS]
+    if db.session.scalar(select(User.id).where(User.email.in_(emails)).limit(1)) is None:
+        click.echo("No demo users in this database.")
+        return
+    _print_logins()

@@ -1,0 +1,119 @@
+"""Every route against every role and against no sign-in: who may use what is declared and enforced."""
+import pytest
+
+from console.auth.models import Role
+from console.calls import services as call_services
+
+T, S, M, A = Role.TELEPROSPECTOR, Role.SALES, Role.MARKETING, Role.ADMIN
+ANYONE = {T, S, M, A}
+
+# (method, URL template, roles allowed). Admins can do everything.
+ROUTES = {
+    "home": ("GET", "/", ANYONE),
+    "healthz": ("GET", "/healthz", "public"),
+    "auth.login": ("GET", "/login", "public"),
+    "auth.logout": ("POST", "/logout", ANYONE),
+    "calls.queue": ("GET", "/queue", {T, A}),
+    "calls.next_lead": ("POST", "/queue/next", {T, A}),
+    "calls.call_screen": ("GET", "/calls/{call_id}", {T, A}),
+    "calls.save_answer": ("POST", "/calls/{call_id}/answers", {T, A}),
+    "calls.save_notes": ("POST", "/calls/{call_id}/notes", {T, A}),
+    "calls.disposition": ("POST", "/calls/{call_id}/disposition", {T, A}),
+    "handoffs.inbox": ("GET", "/handoffs/", {S, A}),
+    "handoffs.packet": ("GET", "/handoffs/{handoff_id}", {S, A}),
+    "handoffs.decide": ("POST", "/handoffs/{handoff_id}/decision", {S, A}),
+    "guides.index": ("GET", "/guides/", {S, M, A}),
+    "guides.show": ("GET", "/guides/{guide_id}", {S, M, A}),
+    "campaigns.index": ("GET", "/campaigns/", {M, A}),
+    "reports.campaigns": ("GET", "/reports/", {M, A}),
+    "reports.campaign": ("GET", "/reports/campaigns/{campaign_id}", {M, A}),
+}
+
+# Writes on a call belong to the agent holding it: an admin may look, not act on someone else's call.
+OWNER_ONLY = {"calls.save_answer", "calls.save_notes", "calls.disposition"}
+
+POST_BODIES = {
+    "calls.save_answer": {"criterion": "budget", "value": "confirmed"},
+    "calls.save_notes": {"notes": "hello"},
+    "calls.disposition": {"disposition": "busy"},
+    "handoffs.decide": {"decision": "accept"},
+}
+
+
+def test_every_route_is_in_the_access_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints == set(ROUTES)
+
+
+def test_every_view_declares_who_may_use_it(app):
+    for endpoint, view in app.view_functions.items():
+        if endpoint != "static":
+            assert getattr(view, "allowed_roles", None) is not None, endpoint
+
+
+@pytest.fixture
+def world(users, campaign, make_lead):
+    """A call held by the teleprospector and a hand-off assigned to the sales member."""
+    agent = users[T]
+    make_lead(campaign)
+    qualified = call_services.claim_next_lead(agent)
+    for key, value in {"budget": "confirmed", "authority": "decision_maker", "need": "urgent",
+                       "timeline": "under_3_months"}.items():
+        call_services.save_answer(qualified, agent, key, value)
+    handoff = call_services.record_disposition(qualified, agent, "qualified")
+    make_lead(campaign)
+    held = call_services.claim_next_lead(agent)
+    return {"call_id": held.id, "handoff_id": handoff.id, "campaign_id": campaign.id,
+            "guide_id": campaign.call_guide_id}
+
+
+def _request(client, auth, endpoint, world):
+    method, template, _roles = ROUTES[endpoint]
+    url = template.format(**world)
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={**POST_BODIES.get(endpoint, {}), "csrf_token": auth.csrf_token()})
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+@pytest.mark.parametrize("role", [T, S, M, A])
+def test_each_role_gets_exactly_the_routes_it_is_allowed(client, auth, world, endpoint, role):
+    auth.login(f"{role}@example.com")
+    response = _request(client, auth, endpoint, world)
+    allowed = ROUTES[endpoint][2]
+    if role == A and endpoint in OWNER_ONLY:
+        assert response.status_code == 403
+    elif allowed == "public" or role in allowed:
+        assert response.status_code not in (401, 403), response.status_code
+        assert response.status_code < 500
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_without_sign_in_only_public_routes_answer(client, auth, world, endpoint):
+    response = _request(client, auth, endpoint, world)
+    method, _template, allowed = ROUTES[endpoint]
+    if allowed == "public":
+        assert response.status_code == 200
+    elif method == "GET":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+    else:
+        assert response.status_code == 401
+
+
+def test_an_agent_cannot_open_another_agents_call(client, auth, world, make_user):
+    other = make_user(T, email="other-agent@example.com")
+    auth.login(other.email)
+    assert client.get(f"/calls/{world['call_id']}").status_code == 403
+    response = client.post(f"/calls/{world['call_id']}/disposition",
+                           data={"disposition": "busy", "csrf_token": auth.csrf_token()})
+    assert response.status_code == 403
+
+
+def test_a_sales_member_cannot_open_a_colleagues_hand_off(client, auth, world, make_user):
+    colleague = make_user(S, email="colleague@example.com")
+    auth.login(colleague.email)
+    assert client.get(f"/handoffs/{world['handoff_id']}").status_code == 403
+    assert b"No leads have been handed to you" in client.get("/handoffs/").data
