@@ -10,6 +10,7 @@ import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
@@ -57,6 +58,18 @@ def database_url(tmp_path_factory, worker_id):
     return _worker_database_url(tmp_path_factory, worker_id)
 
 
+class RequestIsolatedClient(FlaskClient):
+    """Each request gets its own app context (own `g`, own database session), as in production.
+
+    Without this, a request made while a test holds an app context would reuse
+    the test's `g` and session, and leak state (such as a cached CSRF token) between clients.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     app = create_app({
@@ -66,6 +79,7 @@ def app(database_url, tmp_path_factory):
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
         "SERVER_NAME": None,
     })
+    app.test_client_class = RequestIsolatedClient
     with app.app_context():
         db.create_all()
     yield app

@@ -101,8 +101,9 @@ def test_a_lead_goes_from_the_agents_queue_to_the_sales_inbox_and_the_campaign_r
     expect(page.locator("#notes-status")).to_have_text("Notes saved")
     page.keyboard.press("q")
     expect(page.get_by_role("radio", name="Qualified")).to_be_checked()
-    screenshot(page, "03-call-screen-qualified")
+    # What the agent sees first (a full-page capture resets the panels' scroll positions).
     screenshot(page, "03b-call-screen-qualified-viewport", full_page=False)
+    screenshot(page, "03-call-screen-qualified")
     page.keyboard.press("Control+Enter")
 
     expect(page).to_have_url(live_server + "/queue")
@@ -177,8 +178,8 @@ def test_the_call_screen_explains_why_a_lead_cannot_be_qualified_yet_and_keeps_t
     expect(page.get_by_label("Notes")).to_have_value(notes_text)
     expect(page.get_by_role("radio", name="Qualified")).to_be_checked()
     expect(page.locator("#lead-heading")).to_have_text("Jordan Rivera")
-    screenshot(page, "11-call-screen-disposition-error")
     screenshot(page, "11b-call-screen-disposition-error-viewport", full_page=False)
+    screenshot(page, "11-call-screen-disposition-error")
 
     # The lead is still held by the agent: the queue offers to go back to the call.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Queue").click()
