@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import threading
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from console import create_app
@@ -42,15 +42,19 @@ def pytest_sessionfinish(session, exitstatus):
 def _worker_database_url(tmp_path_factory, worker_id: str) -> str:
     if not TEST_DATABASE_URL:
         return f"sqlite:///{tmp_path_factory.getbasetemp() / f'console-{worker_id}.db'}"
-    url = normalise_database_url(TEST_DATABASE_URL)
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/')}_{worker_id}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    url = make_url(normalise_database_url(TEST_DATABASE_URL))
+    name = f"{url.database}_{worker_id}"
+    recreate_postgres_database(url, name)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def recreate_postgres_database(url, name: str) -> None:
+    """Drop and create a database, connected to the server's maintenance database."""
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 @pytest.fixture(scope="session")

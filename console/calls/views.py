@@ -47,14 +47,16 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
         db.select(Call).where(Call.lead_id == lead.id, Call.id != call.id).order_by(Call.started_at.desc())
     ).all()
     form = form or DispositionForm(notes=call.notes)
-    return render_template(
+    body = render_template(
         "calls/call.html",
         call=call, lead=lead, form=form, error=error,
         answers={key: answer.value for key, answer in answers.items()},
         score=services.score_lead(lead), model=DEFAULT_MODEL,
         guide=guide_for_call(call), earlier_calls=earlier_calls, dispositions=DISPOSITIONS,
         notes_form=NotesForm(notes=call.notes), answer_form=AnswerForm(),
-    ), status
+    )
+    # A boosted form post that fails must not leave its POST URL in the address bar.
+    return body, status, {"HX-Replace-Url": url_for("calls.call_screen", call_id=call.id)}
 
 
 @blueprint.get("/calls/<int:call_id>")
@@ -76,7 +78,7 @@ def save_answer(call_id: int):
         abort(403)
     except services.CallError as error:
         db.session.rollback()
-        return render_template("calls/_score.html", score=services.score_lead(call.lead), error=str(error)), 422
+        return render_template("calls/_score.html", score=services.score_lead(call.lead), score_error=str(error)), 422
     return render_template("calls/_score.html", score=score, saved=form.criterion.data)
 
 

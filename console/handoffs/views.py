@@ -36,8 +36,9 @@ def _render_packet(handoff: Handoff, form: DecisionForm, error: str | None = Non
         select(Call).where(Call.lead_id == handoff.lead_id, Call.status == CallStatus.COMPLETED)
         .order_by(Call.started_at.desc())
     ).all()
-    return render_template("handoffs/packet.html", handoff=handoff, lead=handoff.lead, calls=calls,
-                           model=DEFAULT_MODEL, form=form, error=error), status
+    body = render_template("handoffs/packet.html", handoff=handoff, lead=handoff.lead, calls=calls,
+                           model=DEFAULT_MODEL, form=form, error=error)
+    return body, status, {"HX-Replace-Url": url_for("handoffs.packet", handoff_id=handoff.id)}
 
 
 @blueprint.get("/<int:handoff_id>")

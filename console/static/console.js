@@ -2,8 +2,12 @@
 (function () {
   "use strict";
 
+  var NOT_TYPING = /^(radio|checkbox|button|submit|reset)$/;
+
   function typingIn(target) {
-    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    if (!target) return false;
+    if (target.tagName === "INPUT") return !NOT_TYPING.test(target.type);
+    return target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName);
   }
 
   function filterList(input) {
@@ -20,6 +24,8 @@
 
   document.addEventListener("keydown", function (event) {
     var target = event.target;
+    var help = document.getElementById("shortcut-help");
+    if (event.key === "Escape" && help && !help.hidden) { help.hidden = true; return; }
     if (event.key === "Escape" && typingIn(target)) { target.blur(); return; }
     if (event.key === "Enter" && target.matches("input[data-filter]")) {
       // Enter opens the first objection still shown.
@@ -53,11 +59,20 @@
       return;
     }
     if (event.key === "?") {
-      var help = document.getElementById("shortcut-help");
       if (help) { help.hidden = !help.hidden; }
       return;
     }
     var radio = document.querySelector('input[name="disposition"][data-key="' + key + '"]');
     if (radio) { event.preventDefault(); radio.checked = true; radio.focus(); }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.matches("[data-close-help]")) document.getElementById("shortcut-help").hidden = true;
+  });
+
+  // After a refused disposition, bring the reason into view.
+  document.addEventListener("htmx:afterSettle", function () {
+    var error = document.getElementById("disposition-error");
+    if (error) error.scrollIntoView({ block: "center" });
   });
 })();
