@@ -8,6 +8,7 @@ from flask import Flask, jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from console import config, security
@@ -52,7 +53,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     @app.get("/healthz")
     @security.public
     def healthz():
-        db.session.execute(text("SELECT 1"))
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            db.session.rollback()
+            return jsonify(status="unavailable", database=db.engine.dialect.name), 503
         return jsonify(status="ok", database=db.engine.dialect.name)
 
     return app

@@ -214,7 +214,9 @@ def save_answer(call: Call, agent, criterion_key: str, value: str) -> scoring.Sc
 
 def save_notes(call: Call, agent, notes: str) -> None:
     _own_open_call(call, agent)
-    call.notes = notes
+    if notes != call.notes:
+        call.notes = notes
+        audit.record("call.notes_saved", call, actor=agent, lead_id=call.lead_id, length=len(notes))
     db.session.commit()
 
 

@@ -291,6 +291,7 @@ def seed():
     """Fill an empty database with demo users, call guides, campaigns and leads."""
     if db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("Database already has data; demo seed skipped.")
+        _print_logins_if_present()
         return
 
     rng = random.Random(RANDOM_SEED)
@@ -340,12 +341,16 @@ def _print_logins() -> None:
         click.echo(f"  {email:<24} {Role.LABELS[role]:<16} {full_name}")
 
 
-@demo.command("logins")
-@with_appcontext
-def logins():
-    """Print the demo logins, if the demo users exist."""
+def _print_logins_if_present() -> None:
     emails = [email for email, _name, _role in DEMO_USERS]
     if db.session.scalar(select(User.id).where(User.email.in_(emails)).limit(1)) is None:
         click.echo("No demo users in this database.")
         return
     _print_logins()
+
+
+@demo.command("logins")
+@with_appcontext
+def logins():
+    """Print the demo logins, if the demo users exist."""
+    _print_logins_if_present()

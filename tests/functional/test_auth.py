@@ -149,3 +149,19 @@ def test_healthz_answers_once_the_database_does(client, app):
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "postgresql" if "postgresql" in app.config[
         "SQLALCHEMY_DATABASE_URI"] else "sqlite"}
+
+
+def test_healthz_answers_503_when_the_database_does_not(tmp_path):
+    from console import create_app
+
+    unreachable = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db", "SECRET_KEY": "x"})
+    response = unreachable.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
+
+
+def test_the_suite_runs_on_the_database_it_was_asked_for(app):
+    import os
+
+    wanted = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith(wanted)

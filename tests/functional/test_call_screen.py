@@ -107,3 +107,11 @@ def test_an_empty_queue_says_so_and_disables_next_lead(agent_client):
     page = agent_client.get("/queue").get_data(as_text=True)
     assert '<span id="dialable-count">0</span> leads can be called right now' in page
     assert "disabled" in page
+
+
+def test_note_changes_are_audited(agent_client, auth, call_url):
+    from console.audit.models import AuditEvent
+
+    htmx_post(agent_client, auth, f"{call_url}/notes", {"notes": "First"})
+    htmx_post(agent_client, auth, f"{call_url}/notes", {"notes": "First"})  # unchanged: no new row
+    assert db.session.query(AuditEvent).filter_by(action="call.notes_saved").count() == 1
