@@ -65,7 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _home_endpoint_for(role: str) -> str:
     return {
-        "teleprospector": "calls.queue",
+        "teleprospector": "queue.show",
         "sales": "handoffs.inbox",
         "marketing": "reports.campaigns",
     }.get(role, "reports.campaigns")
@@ -78,9 +78,11 @@ def _register_blueprints(app: Flask) -> None:
     from console.errors import blueprint as errors
     from console.guides.views import blueprint as guides
     from console.handoffs.views import blueprint as handoffs
+    from console.queue.views import blueprint as queue
     from console.reports.views import blueprint as reports
+    from console.telephony.views import blueprint as telephony
 
-    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, reports):
+    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, queue, reports, telephony):
         app.register_blueprint(blueprint)
 
 
@@ -88,8 +90,9 @@ def _register_commands(app: Flask) -> None:
     from console.auth.cli import users
     from console.demo.cli import demo
     from console.guides.cli import guides
+    from console.telephony.cli import twilio
 
-    for group in (users, demo, guides):
+    for group in (users, demo, guides, twilio):
         app.cli.add_command(group)
 
 

@@ -6,3 +6,5 @@ from console.campaigns.models import Campaign  # noqa: F401
 from console.guides.models import CallGuide, GuideVersion  # noqa: F401
 from console.handoffs.models import Handoff  # noqa: F401
 from console.leads.models import Account, DoNotCallEntry, Lead, Touch  # noqa: F401
+import console.queue.models  # noqa: F401,E402
+import console.telephony.models  # noqa: F401,E402

@@ -22,24 +22,6 @@ def _load_own_call(call_id: int) -> Call:
     return call
 
 
-@blueprint.get("/queue")
-@allow(Role.TELEPROSPECTOR)
-def queue():
-    agent = current_user._get_current_object()
-    return render_template("calls/queue.html", current=services.current_call(agent),
-                           dialable=services.count_dialable(agent))
-
-
-@blueprint.post("/queue/next")
-@allow(Role.TELEPROSPECTOR)
-def next_lead():
-    call = services.claim_next_lead(current_user._get_current_object())
-    if call is None:
-        flash("No lead can be called right now. The queue page says why.", "warning")
-        return redirect(url_for("calls.queue"), code=303)
-    return redirect(url_for("calls.call_screen", call_id=call.id), code=303)
-
-
 def _render_call_screen(call: Call, form: DispositionForm | None = None, error: str | None = None, status: int = 200):
     lead = call.lead
     answers = services.answers_for(lead)
@@ -121,4 +103,4 @@ def disposition(call_id: int):
         flash(f"{call.lead.full_name} qualified and handed to {handoff.assigned_to.full_name}.", "success")
     else:
         flash(f"{call.lead.full_name}: {call.disposition.replace('_', ' ')} recorded.", "success")
-    return redirect(url_for("calls.queue"), code=303)
+    return redirect(url_for("queue.show"), code=303)

@@ -1,8 +1,19 @@
-"""Every route against every role and against no sign-in: who may use what is declared and enforced."""
+"""Every route against every role and against no sign-in: who may use what is declared and enforced.
+
+Areas add their routes in tests/functional/routes_<area>.py: a ROUTES dict like
+the one below, and optionally POST_BODIES, OWNER_ONLY and a fixture-free
+`extend_world(world, users)` that adds the ids their URLs need.
+"""
+import importlib
+import pkgutil
+
 import pytest
+
+import tests.functional
 
 from console.auth.models import Role
 from console.calls import services as call_services
+from console.queue.services import claim_next_lead
 
 T, S, M, A = Role.TELEPROSPECTOR, Role.SALES, Role.MARKETING, Role.ADMIN
 ANYONE = {T, S, M, A}
@@ -13,8 +24,8 @@ ROUTES = {
     "healthz": ("GET", "/healthz", "public"),
     "auth.login": ("GET", "/login", "public"),
     "auth.logout": ("POST", "/logout", ANYONE),
-    "calls.queue": ("GET", "/queue", {T, A}),
-    "calls.next_lead": ("POST", "/queue/next", {T, A}),
+    "queue.show": ("GET", "/queue", {T, A}),
+    "queue.next_lead": ("POST", "/queue/next", {T, A}),
     "calls.call_screen": ("GET", "/calls/{call_id}", {T, A}),
     "calls.save_answer": ("POST", "/calls/{call_id}/answers", {T, A}),
     "calls.save_notes": ("POST", "/calls/{call_id}/notes", {T, A}),
@@ -40,6 +51,16 @@ POST_BODIES = {
 }
 
 
+AREA_TABLES = [
+    importlib.import_module(f"tests.functional.{module.name}")
+    for module in pkgutil.iter_modules(tests.functional.__path__) if module.name.startswith("routes_")
+]
+for _table in AREA_TABLES:
+    ROUTES.update(_table.ROUTES)
+    POST_BODIES.update(getattr(_table, "POST_BODIES", {}))
+    OWNER_ONLY |= set(getattr(_table, "OWNER_ONLY", ()))
+
+
 def test_every_route_is_in_the_access_table(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     assert endpoints == set(ROUTES)
@@ -56,15 +77,19 @@ def world(users, campaign, make_lead):
     """A call held by the teleprospector and a hand-off assigned to the sales member."""
     agent = users[T]
     make_lead(campaign)
-    qualified = call_services.claim_next_lead(agent)
+    qualified = claim_next_lead(agent)
     for key, value in {"budget": "confirmed", "authority": "decision_maker", "need": "urgent",
                        "timeline": "under_3_months"}.items():
         call_services.save_answer(qualified, agent, key, value)
     handoff = call_services.record_disposition(qualified, agent, "qualified")
     make_lead(campaign)
-    held = call_services.claim_next_lead(agent)
-    return {"call_id": held.id, "handoff_id": handoff.id, "campaign_id": campaign.id,
-            "guide_id": campaign.call_guide_id}
+    held = claim_next_lead(agent)
+    world = {"call_id": held.id, "handoff_id": handoff.id, "campaign_id": campaign.id,
+             "guide_id": campaign.call_guide_id, "lead_id": held.lead_id}
+    for table in AREA_TABLES:
+        if hasattr(table, "extend_world"):
+            table.extend_world(world, users)
+    return world
 
 
 def _request(client, auth, endpoint, world):

@@ -4,7 +4,8 @@ from datetime import time, timedelta
 
 from sqlalchemy import select
 
-from console.calls import services
+from console.calls.services import record_disposition
+from console.queue import services
 from console.calls.models import Call, CallStatus
 from console.clock import utcnow
 from console.extensions import db
@@ -128,7 +129,7 @@ def test_queue_order_is_callbacks_then_inbound_then_retries_then_new(users, camp
     for _ in range(5):
         call = services.claim_next_lead(agent)
         order.append(call.lead_id)
-        services.record_disposition(call, agent, "not_interested")
+        record_disposition(call, agent, "not_interested")
     assert order == [my_callback.id, anyones_callback.id, inbound.id, retry.id, new.id]
 
 
@@ -142,7 +143,7 @@ def test_higher_priority_campaigns_and_higher_scores_come_first(users, make_camp
     for _ in range(3):
         call = services.claim_next_lead(agent)
         order.append(call.lead_id)
-        services.record_disposition(call, agent, "not_interested")
+        record_disposition(call, agent, "not_interested")
     assert order == [high_hot.id, high_cool.id, low_lead.id]
 
 

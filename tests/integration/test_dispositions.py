@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from console.audit.models import AuditEvent
 from console.auth.models import Role
 from console.calls import services
+from console.queue.services import claim_next_lead
 from console.calls.models import CallStatus
 from console.clock import utcnow
 from console.extensions import db
@@ -25,7 +26,7 @@ def agent(users):
 @pytest.fixture
 def open_call(agent, campaign, make_lead):
     make_lead(campaign)
-    return services.claim_next_lead(agent)
+    return claim_next_lead(agent)
 
 
 def answer_all(call, agent, answers=STRONG):
@@ -98,7 +99,7 @@ def test_hand_offs_go_to_the_sales_member_with_the_least_pending_work(agent, use
     assigned = []
     for _ in range(4):
         make_lead(campaign)
-        call = services.claim_next_lead(agent)
+        call = claim_next_lead(agent)
         answer_all(call, agent)
         assigned.append(services.record_disposition(call, agent, "qualified").assigned_to_id)
     # Everyone gets one before anyone gets a second; the longest idle gets the fourth.
@@ -110,12 +111,12 @@ def test_a_sales_member_who_accepted_their_lead_is_next_in_line(agent, users, ma
     handoffs = []
     for _ in range(2):
         make_lead(campaign)
-        call = services.claim_next_lead(agent)
+        call = claim_next_lead(agent)
         answer_all(call, agent)
         handoffs.append(services.record_disposition(call, agent, "qualified"))
     handoff_services.decide(handoffs[1], other, accept=True)
     make_lead(campaign)
-    call = services.claim_next_lead(agent)
+    call = claim_next_lead(agent)
     answer_all(call, agent)
     assert services.record_disposition(call, agent, "qualified").assigned_to_id == other.id
 

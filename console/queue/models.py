@@ -1,0 +1,1 @@
+"""Queue records (none yet: the queue state lives on leads)."""

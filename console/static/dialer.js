@@ -1,0 +1,2 @@
+// Telephony area: dial, hang up, mute, DTMF and live call status.
+"use strict";

@@ -1,0 +1,1 @@
+"""Telephony: placing calls through Twilio or the simulated line, and call-progress webhooks."""

@@ -1,0 +1,7 @@
+"""`flask twilio ...`: check the Twilio set-up."""
+import click
+
+
+@click.group(help="Twilio telephony.")
+def twilio():
+    pass

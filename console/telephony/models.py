@@ -1,0 +1,1 @@
+"""Telephony records (carrier call legs, recordings)."""
