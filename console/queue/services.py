@@ -136,3 +136,41 @@ def claim_next_lead(agent) -> Call | None:
     audit.record("lead.claimed", lead, actor=agent, call_id=call.id)
     db.session.commit()
     return call
+
+
+class NotDialable(CallError):
+    """The lead may not be called now; the message says why."""
+
+
+def dialability_problems(lead: Lead, agent, now: datetime | None = None) -> list[str]:
+    """Every reason this agent may not dial this lead right now (empty: dialable)."""
+    from console.leads.rules import check_calling_window
+
+    now = now or utcnow()
+    campaign = lead.campaign
+    problems = []
+    if lead.claimed_by_id != agent.id or (lead.claim_expires_at and lead.claim_expires_at < now):
+        problems.append("not claimed by you: press Next lead to get a lead")
+    on_list = db.session.scalar(
+        select(DoNotCallEntry.id).where(
+            DoNotCallEntry.phone == lead.phone,
+            or_(DoNotCallEntry.campaign_id.is_(None), DoNotCallEntry.campaign_id == lead.campaign_id),
+        ).limit(1)
+    )
+    if on_list is not None:
+        problems.append("on the do-not-call list")
+    window = check_calling_window(lead.zone_list, now, campaign.calling_start, campaign.calling_end)
+    if not window.open:
+        problems.append(window.reason)
+    if lead.attempts >= campaign.max_attempts:
+        problems.append(f"attempts used up ({lead.attempts} of {campaign.max_attempts})")
+    return problems
+
+
+def assert_dialable(call: Call, agent, now: datetime | None = None) -> None:
+    """Raise NotDialable unless the agent may place this call now. Called again at dial time by telephony."""
+    if call.agent_id != agent.id:
+        raise NotYourCall("This call belongs to another agent.")
+    problems = dialability_problems(call.lead, agent, now)
+    if problems:
+        raise NotDialable("Cannot dial: " + "; ".join(problems) + ".")
