@@ -1,4 +1,4 @@
-"""Call attempts and the qualification answers captured during them."""
+"""Call attempts, the qualification answers captured during them, and the settings that shape the agent's work."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,12 +28,19 @@ class Call(db.Model):
     guide_version_id: Mapped[int | None] = mapped_column(ForeignKey("guide_versions.id"))
     status: Mapped[str] = mapped_column(String(20), default=CallStatus.OPEN)
     disposition: Mapped[str | None] = mapped_column(String(30), index=True)
+    # The next action applied at disposition time, as the campaign had it set then.
+    next_action: Mapped[str | None] = mapped_column(String(20))
     notes: Mapped[str] = mapped_column(Text, default="")
     callback_at: Mapped[datetime | None]
+    # Wrong person: the contact the prospect referred us to, created on this call.
+    referral_lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    # Seconds from this agent's previous disposition to this claim (None: first call after a break).
+    seconds_since_previous_call: Mapped[int | None]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
 
-    lead = relationship("Lead")
+    lead = relationship("Lead", foreign_keys=[lead_id])
+    referral_lead = relationship("Lead", foreign_keys=[referral_lead_id])
     agent = relationship("User")
     guide_version = relationship("GuideVersion")
 
@@ -52,3 +59,29 @@ class QualificationAnswer(db.Model):
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DispositionSetting(db.Model):
+    """A campaign's own next action for one disposition (absent: the default in calls/rules.py applies)."""
+
+    __tablename__ = "disposition_settings"
+    __table_args__ = (UniqueConstraint("campaign_id", "code", name="uq_disposition_settings_campaign_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    code: Mapped[str] = mapped_column(String(30))
+    next_action: Mapped[str] = mapped_column(String(20))
+    retry_minutes: Mapped[int] = mapped_column(default=0)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AgentSettings(db.Model):
+    """How one agent likes to work; a row exists only once they changed something."""
+
+    __tablename__ = "agent_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # After a disposition, claim the next lead at once (True) or go back to the queue page (False).
+    auto_advance: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

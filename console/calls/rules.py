@@ -1,15 +1,37 @@
-"""Dispositions and what each one does to the lead next: pure data and functions."""
+"""Dispositions, what each one does to the lead next, and the agent's pace: pure data and functions.
+
+No Flask and no database here. A campaign may override the next action and retry
+delay of the dispositions marked editable; the label, shortcut key and stage of a
+disposition never change, so that reports read the same in every campaign.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+
+import phonenumbers
 
 
 class NextAction:
     RETRY_IN = "retry_in"  # back in the queue after a delay
+    END_OF_QUEUE = "end_of_queue"  # back in the queue as soon as the campaign's retry spacing allows
     CALLBACK = "callback"  # back in the queue at the time the agent set
     CLOSE = "close"  # out of the queue
     HANDOFF = "handoff"  # qualified: to sales
+
+    # What marketing may choose for an editable disposition.
+    EDITABLE = (RETRY_IN, END_OF_QUEUE, CLOSE)
+    LABELS = {
+        RETRY_IN: "Retry in…",
+        END_OF_QUEUE: "Retry at the end of the queue",
+        CLOSE: "Close (no more calls)",
+        CALLBACK: "Call back at the time the agent sets",
+        HANDOFF: "Hand off to sales",
+    }
+
+
+# A retry delay longer than this is a typo, not a plan (30 days).
+MAX_RETRY_MINUTES = 30 * 24 * 60
 
 
 @dataclass(frozen=True)
@@ -21,6 +43,14 @@ class Disposition:
     retry_minutes: int = 0
     stage: str | None = None  # the glossary stage the lead moves to, if any
     counts_as_conversation: bool = False
+    editable: bool = True  # may a campaign change its next action?
+    fixed_because: str = ""  # why not, when it is not
+
+    @property
+    def next_action_label(self) -> str:
+        if self.next_action == NextAction.RETRY_IN:
+            return f"Retry in {describe_minutes(self.retry_minutes)}"
+        return NextAction.LABELS[self.next_action]
 
 
 DISPOSITIONS: tuple[Disposition, ...] = (
@@ -31,19 +61,114 @@ DISPOSITIONS: tuple[Disposition, ...] = (
     Disposition("bad_number", "Bad number", "5", NextAction.CLOSE, stage="disqualified"),
     Disposition("wrong_person", "Wrong person", "6", NextAction.CLOSE, stage="disqualified", counts_as_conversation=True),
     Disposition("not_interested", "Not interested", "7", NextAction.CLOSE, stage="disqualified", counts_as_conversation=True),
-    Disposition("callback", "Call back at…", "8", NextAction.CALLBACK, counts_as_conversation=True),
+    Disposition("callback", "Call back at…", "8", NextAction.CALLBACK, counts_as_conversation=True,
+                editable=False, fixed_because="The agent sets the time on the call."),
     Disposition("nurture", "Nurture", "9", NextAction.CLOSE, stage="nurture", counts_as_conversation=True),
-    Disposition("do_not_call", "Do not call", "0", NextAction.CLOSE, stage="disqualified", counts_as_conversation=True),
-    Disposition("qualified", "Qualified", "q", NextAction.HANDOFF, stage="mql", counts_as_conversation=True),
+    Disposition("do_not_call", "Do not call", "0", NextAction.CLOSE, stage="disqualified", counts_as_conversation=True,
+                editable=False, fixed_because="An opt-out is never called again (compliance)."),
+    Disposition("qualified", "Qualified", "q", NextAction.HANDOFF, stage="mql", counts_as_conversation=True,
+                editable=False, fixed_because="A qualified lead goes to sales."),
 )
 
 BY_CODE = {disposition.code: disposition for disposition in DISPOSITIONS}
 
 
-def next_call_time(disposition: Disposition, now: datetime, callback_at: datetime | None) -> datetime | None:
-    """When the lead may be called again after this disposition (None: not at all)."""
-    if disposition.next_action == NextAction.RETRY_IN:
-        return now + timedelta(minutes=disposition.retry_minutes)
-    if disposition.next_action == NextAction.CALLBACK:
-        return callback_at
-    return None
+def describe_minutes(minutes: int) -> str:
+    """240 → "4 h", 1440 → "1 day", 90 → "1 h 30 min": how a delay reads on screen."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} h")
+    if mins or not parts:
+        parts.append(f"{mins} min")
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class SettingOverride:
+    """One campaign's choice for one disposition."""
+
+    next_action: str
+    retry_minutes: int
+
+
+def for_campaign(overrides: dict[str, SettingOverride]) -> tuple[Disposition, ...]:
+    """The dispositions as a campaign uses them: defaults, with its overrides of editable ones applied."""
+    result = []
+    for disposition in DISPOSITIONS:
+        override = overrides.get(disposition.code)
+        if override is not None and disposition.editable:
+            disposition = replace(disposition, next_action=override.next_action,
+                                  retry_minutes=override.retry_minutes if override.next_action == NextAction.RETRY_IN else 0)
+        result.append(disposition)
+    return tuple(result)
+
+
+def setting_errors(code: str, next_action: str, retry_minutes: int | None) -> list[str]:
+    """Why a campaign cannot set this next action for this disposition (empty: it can)."""
+    disposition = BY_CODE.get(code)
+    if disposition is None:
+        return [f"Unknown disposition {code!r}."]
+    if not disposition.editable:
+        return [f"{disposition.label} cannot be changed: {disposition.fixed_because}"]
+    if next_action not in NextAction.EDITABLE:
+        return ["Choose retry in, retry at the end of the queue, or close."]
+    if next_action == NextAction.RETRY_IN:
+        if retry_minutes is None:
+            return ["Say after how many minutes to retry."]
+        if not 1 <= retry_minutes <= MAX_RETRY_MINUTES:
+            return [f"Retry delay must be between 1 minute and {MAX_RETRY_MINUTES // (24 * 60)} days."]
+    return []
+
+
+@dataclass(frozen=True)
+class QueuePlacement:
+    """Where a lead goes after a disposition."""
+
+    queue_state: str  # a console.leads.models.QueueState value (spelt out here: rules import no models)
+    next_call_at: datetime | None
+
+
+def placement_after(disposition: Disposition, *, now: datetime, callback_at: datetime | None,
+                    attempts: int, max_attempts: int, min_retry_minutes: int) -> QueuePlacement:
+    """Apply a disposition's next action. `attempts` already counts the call being closed.
+
+    A retry is never sooner than the campaign's minimum spacing between attempts,
+    and a lead out of attempts is closed whatever the disposition said; a callback
+    the prospect asked for is kept even then, because it was promised.
+    """
+    action = disposition.next_action
+    if action == NextAction.CALLBACK:
+        return QueuePlacement("callback", callback_at)
+    if action in (NextAction.RETRY_IN, NextAction.END_OF_QUEUE):
+        if attempts >= max_attempts:
+            return QueuePlacement("closed", None)
+        minutes = disposition.retry_minutes if action == NextAction.RETRY_IN else 0
+        return QueuePlacement("retry", now + timedelta(minutes=max(minutes, min_retry_minutes)))
+    return QueuePlacement("closed", None)
+
+
+# A gap longer than this between two calls is a break (lunch, a meeting), not time between calls.
+BREAK_AFTER = timedelta(minutes=30)
+
+
+def seconds_between_calls(previous_disposition_at: datetime | None, claimed_at: datetime,
+                          break_after: timedelta = BREAK_AFTER) -> int | None:
+    """Seconds from the agent's previous disposition to this claim; None for the first call after a break."""
+    if previous_disposition_at is None:
+        return None
+    gap = claimed_at - previous_disposition_at
+    if gap < timedelta(0) or gap > break_after:
+        return None
+    return int(gap.total_seconds())
+
+
+def region_of(e164: str, fallback: str = "US") -> str:
+    """The country a stored number belongs to: how a referral's number, typed without a prefix, is read."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or fallback
+    except phonenumbers.NumberParseException:
+        return fallback

@@ -1,26 +1,28 @@
-"""The agent's work on leads: claiming the next one, saving answers and notes, dispositions.
+"""The agent's work on a claimed lead: answers, notes, dispositions, referrals, callbacks and pace.
 
-This is the only code that changes a lead's place in the queue. Every function
-commits once at the end, or raises a domain error and leaves the database as it was.
+This is the only code that changes a lead once it is claimed (claiming itself is
+console.queue.services). Every function commits once at the end, or raises a
+domain error and leaves the database as it was.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import event, func, or_, select, update
 
 from console.audit import services as audit
 from console.calls import rules
-from console.calls.models import Call, CallStatus, QualificationAnswer
+from console.calls.models import AgentSettings, Call, CallStatus, DispositionSetting, QualificationAnswer
 from console.clock import utcnow
 from console.extensions import db
 from console.handoffs import services as handoffs
 from console.leads.models import DoNotCallEntry, Lead, QueueState
+from console.leads.rules import InvalidPhoneNumber, normalise_phone, zones_for_phone
+from console.queue import services as queue
+from console.queue.services import CallError, NotYourCall  # noqa: F401  (shared domain errors, re-exported)
 from console.scoring import rules as scoring
-
-
-from console.queue.services import CallError, NotYourCall  # noqa: E402  (shared domain errors)
 
 
 class QualificationIncomplete(CallError):
@@ -32,6 +34,18 @@ class QualificationIncomplete(CallError):
         if not score.meets_threshold:
             parts.append(f"score {score.points} is below the qualified threshold")
         super().__init__("Cannot qualify yet: " + "; ".join(parts) + ".")
+
+
+class StaleSave(CallError):
+    """The lead changed after the agent's page was drawn; saving would overwrite what they have not seen."""
+
+
+class ReferralInvalid(CallError):
+    """The referred contact cannot be added; `field_errors` says which field is wrong and why."""
+
+    def __init__(self, field_errors: dict[str, str]):
+        self.field_errors = field_errors
+        super().__init__("Check the referred contact: " + " ".join(field_errors.values()))
 
 
 def _own_open_call(call: Call, agent) -> None:
@@ -53,8 +67,30 @@ def score_lead(lead: Lead) -> scoring.Score:
     return scoring.score({key: answer.value for key, answer in answers_for(lead).items()})
 
 
-def save_answer(call: Call, agent, criterion_key: str, value: str) -> scoring.Score:
-    """Save one qualification answer and rescore the lead; an empty value clears the answer."""
+def _bump_version(lead: Lead, expected_version: int | None) -> None:
+    """Move the lead to its next version, refusing if it is no longer at the one the agent's page showed.
+
+    One conditional UPDATE, so two saves racing from two windows cannot both pass the check.
+    """
+    if expected_version is None:
+        lead.version += 1
+        return
+    bumped = db.session.execute(
+        update(Lead).where(Lead.id == lead.id, Lead.version == expected_version)
+        .values(version=Lead.version + 1).execution_options(synchronize_session=False)
+    ).rowcount
+    if bumped != 1:
+        raise StaleSave("Not saved: this lead changed since your page loaded (an answer was saved in another "
+                        "window, or by someone else). Reload to see the latest answers, then change it again.")
+    db.session.refresh(lead, ["version"])
+
+
+def save_answer(call: Call, agent, criterion_key: str, value: str, expected_version: int | None = None) -> scoring.Score:
+    """Save one qualification answer and rescore the lead; an empty value clears the answer.
+
+    `expected_version` is the lead version the agent's page was drawn with: a save
+    made against an older page is refused with StaleSave instead of overwriting.
+    """
     _own_open_call(call, agent)
     criterion = scoring.DEFAULT_MODEL.criterion(criterion_key)
     if criterion is None:
@@ -62,6 +98,7 @@ def save_answer(call: Call, agent, criterion_key: str, value: str) -> scoring.Sc
     if value and criterion.option(value) is None:
         raise CallError(f"{value!r} is not an answer to {criterion.label}.")
     lead = call.lead
+    _bump_version(lead, expected_version)
     answer = answers_for(lead).get(criterion_key)
     if not value:
         if answer is not None:
@@ -74,7 +111,6 @@ def save_answer(call: Call, agent, criterion_key: str, value: str) -> scoring.Sc
     db.session.flush()
     result = score_lead(lead)
     lead.score, lead.score_band = result.points, result.band
-    lead.version += 1
     audit.record("lead.answer_saved", lead, actor=agent, criterion=criterion_key, value=value, call_id=call.id)
     db.session.commit()
     return result
@@ -88,17 +124,106 @@ def save_notes(call: Call, agent, notes: str) -> None:
     db.session.commit()
 
 
+def lead_zone(lead: Lead) -> ZoneInfo:
+    """The zone a callback time is typed in: the lead's first known zone, else UTC."""
+    return ZoneInfo(lead.zone_list[0]) if lead.zone_list else ZoneInfo("UTC")
+
+
 def callback_time_utc(local_value: datetime, lead: Lead) -> datetime:
     """A callback time typed in the lead's local time, as naive UTC."""
-    zone = ZoneInfo(lead.zone_list[0]) if lead.zone_list else ZoneInfo("UTC")
-    return local_value.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return local_value.replace(tzinfo=lead_zone(lead)).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def local_time(when: datetime, lead: Lead) -> datetime:
+    """A stored (naive UTC) time as the lead's clock shows it."""
+    return when.replace(tzinfo=ZoneInfo("UTC")).astimezone(lead_zone(lead))
+
+
+# --- Dispositions as each campaign has them ---------------------------------------------------------
+
+def dispositions_for(campaign_id: int) -> tuple[rules.Disposition, ...]:
+    """The dispositions with this campaign's next actions applied."""
+    overrides = {
+        setting.code: rules.SettingOverride(setting.next_action, setting.retry_minutes)
+        for setting in db.session.scalars(select(DispositionSetting).where(DispositionSetting.campaign_id == campaign_id))
+    }
+    return rules.for_campaign(overrides)
+
+
+@dataclass(frozen=True)
+class Referral:
+    """The contact a wrong person pointed us to, as the agent typed it."""
+
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""
+    phone: str = ""
+
+    @property
+    def given(self) -> bool:
+        return any(value.strip() for value in (self.first_name, self.last_name, self.title, self.phone))
+
+
+def _add_referral(lead: Lead, call: Call, agent, referral: Referral) -> Lead:
+    """Create the referred contact as a new lead on the same account, in the same campaign."""
+    errors: dict[str, str] = {}
+    if not referral.first_name.strip():
+        errors["referral_first_name"] = "Give the referred contact's first name."
+    if not referral.last_name.strip():
+        errors["referral_last_name"] = "Give the referred contact's last name."
+    phone = ""
+    if not referral.phone.strip():
+        errors["referral_phone"] = "Give a phone number to reach them on."
+    else:
+        try:
+            phone = normalise_phone(referral.phone, rules.region_of(lead.phone))
+        except InvalidPhoneNumber:
+            errors["referral_phone"] = f"{referral.phone.strip()} is not a valid phone number."
+    if phone and not errors:
+        existing = db.session.scalar(select(Lead).where(Lead.campaign_id == lead.campaign_id, Lead.phone == phone))
+        if existing is not None:
+            errors["referral_phone"] = f"{existing.full_name} already has this number in this campaign."
+        elif db.session.scalar(select(DoNotCallEntry.id).where(
+                DoNotCallEntry.phone == phone,
+                or_(DoNotCallEntry.campaign_id.is_(None), DoNotCallEntry.campaign_id == lead.campaign_id)).limit(1)):
+            errors["referral_phone"] = "This number is on the do-not-call list."
+    if errors:
+        raise ReferralInvalid(errors)
+    contact = Lead(
+        campaign_id=lead.campaign_id, account_id=lead.account_id,
+        first_name=referral.first_name.strip(), last_name=referral.last_name.strip(),
+        title=referral.title.strip() or None, phone=phone, time_zones=",".join(zones_for_phone(phone)),
+        source="referral",
+    )
+    db.session.add(contact)
+    db.session.flush()
+    call.referral_lead_id = contact.id
+    audit.record("lead.referral_added", contact, actor=agent, referred_by_lead_id=lead.id, call_id=call.id,
+                 phone=phone)
+    return contact
+
+
+def _add_to_do_not_call(lead: Lead, call: Call, agent) -> None:
+    """The opt-out takes effect at once: on the global list (once per number), then suppressed in every queue."""
+    already = db.session.scalar(select(DoNotCallEntry.id).where(
+        DoNotCallEntry.phone == lead.phone, DoNotCallEntry.campaign_id.is_(None)).limit(1))
+    if already is None:
+        db.session.add(DoNotCallEntry(phone=lead.phone, reason="Opted out on a call", added_by_id=agent.id,
+                                      call_id=call.id))
+        db.session.flush()
+    suppress = getattr(queue, "suppress_number", None)  # the queue area's hook, when it has one
+    if suppress is not None:
+        suppress(lead.phone)
+    audit.record("lead.do_not_call", lead, actor=agent, phone=lead.phone, call_id=call.id,
+                 already_listed=already is not None)
 
 
 def record_disposition(call: Call, agent, code: str, *, notes: str | None = None,
-                       callback_at: datetime | None = None, callback_anyone: bool = False):
+                       callback_at: datetime | None = None, callback_anyone: bool = False,
+                       referral: Referral | None = None):
     """Close the call with a disposition and move the lead on; returns the hand-off for *Qualified*."""
     _own_open_call(call, agent)
-    disposition = rules.BY_CODE.get(code)
+    disposition = next((d for d in dispositions_for(call.campaign_id) if d.code == code), None)
     if disposition is None:
         raise CallError(f"Unknown disposition {code!r}.")
     lead = call.lead
@@ -108,6 +233,8 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
             raise CallError("Call back needs a date and time.")
         if callback_at <= now:
             raise CallError("Call back time must be in the future.")
+    else:
+        callback_at = None
     score = score_lead(lead)
     if disposition.next_action == rules.NextAction.HANDOFF and not score.can_qualify:
         raise QualificationIncomplete(score)
@@ -115,7 +242,7 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
     if notes is not None:
         call.notes = notes
     call.disposition, call.status, call.ended_at = code, CallStatus.COMPLETED, now
-    call.callback_at = callback_at
+    call.next_action, call.callback_at = disposition.next_action, callback_at
     lead.attempts += 1
     lead.last_called_at = now
     lead.claimed_by_id = lead.claim_expires_at = None
@@ -124,25 +251,178 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
     if disposition.stage:
         lead.stage = disposition.stage
 
+    campaign = lead.campaign
+    placement = rules.placement_after(disposition, now=now, callback_at=callback_at, attempts=lead.attempts,
+                                      max_attempts=campaign.max_attempts, min_retry_minutes=campaign.min_retry_minutes)
+    lead.queue_state, lead.next_call_at = placement.queue_state, placement.next_call_at
+    lead.callback_owner_id = None
+    if placement.queue_state == QueueState.CALLBACK and not callback_anyone:
+        lead.callback_owner_id = agent.id
+
+    if code == "wrong_person" and referral is not None and referral.given:
+        _add_referral(lead, call, agent, referral)
     handoff = None
-    action = disposition.next_action
-    if action == rules.NextAction.RETRY_IN:
-        if lead.attempts >= lead.campaign.max_attempts:
-            lead.queue_state, lead.next_call_at = QueueState.CLOSED, None
-        else:
-            lead.queue_state = QueueState.RETRY
-            lead.next_call_at = rules.next_call_time(disposition, now, None)
-    elif action == rules.NextAction.CALLBACK:
-        lead.queue_state, lead.next_call_at = QueueState.CALLBACK, callback_at
-        lead.callback_owner_id = None if callback_anyone else agent.id
-    else:
-        lead.queue_state, lead.next_call_at = QueueState.CLOSED, None
-    if action == rules.NextAction.HANDOFF:
+    if disposition.next_action == rules.NextAction.HANDOFF:
         handoff = handoffs.create_handoff(lead, call, agent, score, answers_for(lead))
     if code == "do_not_call":
-        db.session.add(DoNotCallEntry(phone=lead.phone, reason="Opted out on a call", added_by_id=agent.id,
-                                      call_id=call.id))
-        audit.record("lead.do_not_call", lead, actor=agent, phone=lead.phone, call_id=call.id)
-    audit.record("call.dispositioned", call, actor=agent, lead_id=lead.id, disposition=code)
+        _add_to_do_not_call(lead, call, agent)
+    audit.record("call.dispositioned", call, actor=agent, lead_id=lead.id, disposition=code,
+                 next_action=disposition.next_action)
     db.session.commit()
     return handoff
+
+
+# --- The agent's pace: wrap-up, seconds between calls, auto-advance ----------------------------------
+
+def _previous_disposition_at(connection, agent_id: int) -> datetime | None:
+    return connection.scalar(select(func.max(Call.ended_at)).where(
+        Call.agent_id == agent_id, Call.status == CallStatus.COMPLETED))
+
+
+@event.listens_for(Call, "before_insert")
+def _stamp_seconds_since_previous_call(_mapper, connection, call: Call) -> None:
+    """Record the time between calls on every new call, whichever area's code claimed it.
+
+    Claims happen in console.queue.services; stamping the gap here, as the row is
+    inserted in the claim's own transaction, keeps that code unaware of it and
+    means no claim path can forget it.
+    """
+    agent_id = call.agent_id if call.agent_id is not None else getattr(call.agent, "id", None)
+    if agent_id is None or call.seconds_since_previous_call is not None:
+        return
+    call.seconds_since_previous_call = rules.seconds_between_calls(
+        _previous_disposition_at(connection, agent_id), call.started_at or utcnow())
+
+
+def auto_advance_enabled(agent) -> bool:
+    settings = db.session.get(AgentSettings, agent.id)
+    return True if settings is None else settings.auto_advance
+
+
+def set_auto_advance(agent, enabled: bool) -> None:
+    settings = db.session.get(AgentSettings, agent.id)
+    if settings is None:
+        settings = AgentSettings(user_id=agent.id)
+        db.session.add(settings)
+    settings.auto_advance = enabled
+    db.session.commit()
+
+
+def claim_after_disposition(agent) -> Call | None:
+    """Auto-advance: the next lead's call, or None when paused or when nothing is dialable."""
+    if not auto_advance_enabled(agent):
+        return None
+    return queue.claim_next_lead(agent)
+
+
+class AgentState:
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+    IDLE = "idle"
+    LABELS = {ON_CALL: "On a call", WRAP_UP: "Wrap-up", IDLE: "Not on a call"}
+
+
+@dataclass(frozen=True)
+class AgentStatus:
+    state: str
+    since: datetime | None
+    call_id: int | None
+    auto_advance: bool
+    due_callbacks: int
+
+    @property
+    def label(self) -> str:
+        return AgentState.LABELS[self.state]
+
+
+def agent_status(agent, now: datetime | None = None) -> AgentStatus:
+    """On a call, in wrap-up (dispositioned, next lead not yet claimed) or not working, for the top bar."""
+    now = now or utcnow()
+    current = queue.current_call(agent)
+    due = db.session.scalar(select(func.count(Lead.id)).where(
+        Lead.queue_state == QueueState.CALLBACK, Lead.callback_owner_id == agent.id, Lead.next_call_at <= now))
+    auto = auto_advance_enabled(agent)
+    if current is not None:
+        return AgentStatus(AgentState.ON_CALL, current.started_at, current.id, auto, due)
+    last = _previous_disposition_at(db.session, agent.id)
+    if last is not None and now - last <= rules.BREAK_AFTER:
+        return AgentStatus(AgentState.WRAP_UP, last, None, auto, due)
+    return AgentStatus(AgentState.IDLE, None, None, auto, due)
+
+
+# Time between calls is reported over the agent's shift; twelve hours covers any shift without a clock zone.
+SHIFT = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class AgentPace:
+    calls: int
+    average_seconds_between_calls: int | None
+    gaps_measured: int
+
+
+def agent_pace(agent, now: datetime | None = None, window: timedelta = SHIFT) -> AgentPace:
+    """Calls dispositioned in the window and the average seconds between them."""
+    since = (now or utcnow()) - window
+    calls, average, gaps = db.session.execute(
+        select(func.count(Call.id).filter(Call.status == CallStatus.COMPLETED),
+               func.avg(Call.seconds_since_previous_call),
+               func.count(Call.seconds_since_previous_call))
+        .where(Call.agent_id == agent.id, Call.started_at >= since)
+    ).one()
+    return AgentPace(calls or 0, round(average) if average is not None else None, gaps or 0)
+
+
+# --- Callbacks -------------------------------------------------------------------------------------
+
+@dataclass
+class Callback:
+    lead: Lead
+    due_at: datetime
+    set_by: str = ""
+    note: str = ""
+    due: bool = False
+    local_due_at: datetime | None = None
+
+
+@dataclass
+class CallbackList:
+    mine: list[Callback] = field(default_factory=list)
+    anyone: list[Callback] = field(default_factory=list)
+
+
+def upcoming_callbacks(agent, now: datetime | None = None, limit: int = 100) -> CallbackList:
+    """The agent's own callbacks, and the ones any agent may take, soonest first."""
+    now = now or utcnow()
+    leads = db.session.scalars(
+        select(Lead).where(Lead.queue_state == QueueState.CALLBACK,
+                           or_(Lead.callback_owner_id == agent.id, Lead.callback_owner_id.is_(None)))
+        .order_by(Lead.next_call_at, Lead.id).limit(limit)
+    ).all()
+    setting_calls = {}
+    if leads:
+        for call in db.session.scalars(
+                select(Call).where(Call.lead_id.in_([lead.id for lead in leads]), Call.disposition == "callback")
+                .order_by(Call.id)):
+            setting_calls[call.lead_id] = call  # the latest wins
+    result = CallbackList()
+    for lead in leads:
+        call = setting_calls.get(lead.id)
+        entry = Callback(lead=lead, due_at=lead.next_call_at, due=lead.next_call_at is not None and lead.next_call_at <= now,
+                         set_by=call.agent.full_name if call else "", note=call.notes if call else "",
+                         local_due_at=local_time(lead.next_call_at, lead) if lead.next_call_at else None)
+        (result.mine if lead.callback_owner_id == agent.id else result.anyone).append(entry)
+    return result
+
+
+# --- What the call screen shows --------------------------------------------------------------------
+
+def earlier_calls(call: Call) -> list[Call]:
+    return list(db.session.scalars(
+        select(Call).where(Call.lead_id == call.lead_id, Call.id != call.id).order_by(Call.started_at.desc())))
+
+
+def colleagues_at_account(lead: Lead, limit: int = 10) -> list[Lead]:
+    """Other contacts at the same account: the buying centre the agent may be referred to."""
+    return list(db.session.scalars(
+        select(Lead).where(Lead.account_id == lead.account_id, Lead.id != lead.id).order_by(Lead.last_name).limit(limit)))

@@ -1,14 +1,19 @@
 // Keyboard shortcuts and small behaviours of the console. No inline scripts: the CSP forbids them.
+// Shortcuts are single keys, so they only act when the agent is not typing in a field; Esc leaves a field.
 (function () {
   "use strict";
 
   var NOT_TYPING = /^(radio|checkbox|button|submit|reset)$/;
 
   function typingIn(target) {
-    if (!target) return false;
+    if (!target || !target.tagName) return false;
     if (target.tagName === "INPUT") return !NOT_TYPING.test(target.type);
+    // A focused <select> is not "typing": arrow keys choose, letters would jump to options,
+    // so shortcuts stay off there too, except Esc to leave it.
     return target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName);
   }
+
+  function byId(id) { return document.getElementById(id); }
 
   function filterList(input) {
     var query = input.value.trim().toLowerCase();
@@ -22,57 +27,136 @@
     if (event.target.matches("input[data-filter]")) filterList(event.target);
   });
 
+  // The line under the dispositions says what the chosen one does next (retry in 4 h, close...).
+  function showNextAction() {
+    var line = byId("disposition-next-action");
+    var chosen = document.querySelector('input[name="disposition"]:checked');
+    if (line) line.textContent = chosen ? "Next: " + chosen.dataset.nextAction : "";
+  }
+
+  function chooseDisposition(radio) {
+    radio.checked = true;
+    showNextAction();
+    // Call back and wrong person need more input: put the cursor where it is typed.
+    if (radio.value === "callback") { focusSoon("callback_at"); return; }
+    if (radio.value === "wrong_person") { focusSoon("referral_first_name"); return; }
+    radio.focus();
+  }
+
+  function focusSoon(id) {
+    // The fields appear through CSS :has(:checked); focus once the style has applied.
+    window.requestAnimationFrame(function () { var field = byId(id); if (field) field.focus(); });
+  }
+
+  function firstOpenQuestion() {
+    var selects = Array.prototype.slice.call(document.querySelectorAll("select[data-answer]"));
+    return selects.find(function (select) { return select.value === ""; }) || selects[0];
+  }
+
+  var SHORTCUTS = {
+    n: function () {
+      var next = byId("next-lead-form");
+      var resume = byId("resume-call");
+      if (next) { next.requestSubmit(); return true; }
+      if (resume) { resume.click(); return true; }
+      return false;
+    },
+    d: function () {
+      var dial = byId("dial-button");
+      if (dial && !dial.disabled) { dial.click(); return true; }
+      return false;
+    },
+    a: function () {
+      var select = firstOpenQuestion();
+      if (select) { select.focus(); return true; }
+      return false;
+    },
+    e: function () {
+      var notes = byId("notes");
+      if (notes) { notes.focus(); return true; }
+      return false;
+    },
+    "/": function () {
+      var search = byId("objection-search");
+      if (search) { search.focus(); search.select(); return true; }
+      return false;
+    },
+    p: function () {
+      var toggle = byId("auto-advance-form");
+      if (toggle) { toggle.requestSubmit(); return true; }
+      return false;
+    },
+  };
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
-    var help = document.getElementById("shortcut-help");
+    var help = byId("shortcut-help");
     if (event.key === "Escape" && help && !help.hidden) { help.hidden = true; return; }
     if (event.key === "Escape" && typingIn(target)) { target.blur(); return; }
-    if (event.key === "Enter" && target.matches("input[data-filter]")) {
+    if (event.key === "Enter" && target.matches && target.matches("input[data-filter]")) {
       // Enter opens the first objection still shown.
       var first = Array.prototype.find.call(document.querySelectorAll(target.dataset.filter), function (el) { return !el.hidden; });
       if (first) { event.preventDefault(); first.open = true; first.querySelector("summary").focus(); }
       return;
     }
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
-      var dispositionForm = document.getElementById("disposition-form");
-      if (dispositionForm) { event.preventDefault(); dispositionForm.requestSubmit(); }
+      var dispositionForm = byId("disposition-form");
+      if (dispositionForm) {
+        event.preventDefault();
+        // Notes are saved with the disposition itself, so a pending autosave cannot be lost.
+        dispositionForm.requestSubmit();
+      }
       return;
     }
-    if (typingIn(target) || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typingIn(target) || event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
 
-    var key = event.key.toLowerCase();
-    if (key === "n") {
-      var next = document.getElementById("next-lead-form");
-      var resume = document.getElementById("resume-call");
-      if (next) { event.preventDefault(); next.requestSubmit(); }
-      else if (resume) { event.preventDefault(); resume.click(); }
-      return;
-    }
-    if (key === "/") {
-      var search = document.getElementById("objection-search");
-      if (search) { event.preventDefault(); search.focus(); }
-      return;
-    }
-    if (key === "e") {
-      var notes = document.getElementById("notes");
-      if (notes) { event.preventDefault(); notes.focus(); }
-      return;
-    }
     if (event.key === "?") {
-      if (help) { help.hidden = !help.hidden; }
+      if (help) { event.preventDefault(); help.hidden = !help.hidden; }
       return;
     }
-    var radio = document.querySelector('input[name="disposition"][data-key="' + key + '"]');
-    if (radio) { event.preventDefault(); radio.checked = true; radio.focus(); }
+    var key = event.key.toLowerCase();
+    var shortcut = SHORTCUTS[key];
+    if (shortcut) {
+      if (shortcut()) event.preventDefault();
+      return;
+    }
+    var radio = document.querySelector('input[name="disposition"][data-key="' + CSS.escape(key) + '"]');
+    if (radio) { event.preventDefault(); chooseDisposition(radio); }
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches('input[name="disposition"]')) showNextAction();
   });
 
   document.addEventListener("click", function (event) {
-    if (event.target.matches("[data-close-help]")) document.getElementById("shortcut-help").hidden = true;
+    if (event.target.matches("[data-close-help]")) byId("shortcut-help").hidden = true;
   });
 
-  // After a refused disposition, bring the reason into view.
-  document.addEventListener("htmx:afterSettle", function () {
-    var error = document.getElementById("disposition-error");
-    if (error) error.scrollIntoView({ block: "center" });
-  });
+  // The wrap-up and call clocks in the top bar count up from the time the server gave.
+  function tickClocks() {
+    document.querySelectorAll("time[data-since]").forEach(function (clock) {
+      var seconds = Math.max(0, Math.floor((Date.now() - Date.parse(clock.dataset.since)) / 1000));
+      var minutes = Math.floor(seconds / 60);
+      var text = minutes >= 60
+        ? Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0") + " min"
+        : minutes + ":" + String(seconds % 60).padStart(2, "0");
+      if (clock.textContent !== text) clock.textContent = text;
+    });
+  }
+  window.setInterval(tickClocks, 1000);
+
+  function afterPageChange(event) {
+    tickClocks();
+    showNextAction();
+    // The hint under Save disposition follows the auto-advance switch in the top bar.
+    var status = byId("agent-status");
+    var hint = byId("after-disposition");
+    if (status && hint) hint.textContent = hint.dataset[status.dataset.autoAdvance === "on" ? "on" : "off"];
+    // After a refused disposition (a whole new page), bring the reason into view.
+    var wholePage = event.type === "DOMContentLoaded" || (event.detail && event.detail.target === document.body);
+    var error = byId("disposition-error");
+    if (error && wholePage) error.scrollIntoView({ block: "center" });
+  }
+  document.addEventListener("DOMContentLoaded", afterPageChange);
+  document.addEventListener("htmx:afterSettle", afterPageChange);
 })();

@@ -1,4 +1,6 @@
 """The call screen through HTTP: what the agent sees, autosave, and refusals that lose nothing."""
+import re
+
 import pytest
 
 from console.extensions import db
@@ -25,6 +27,17 @@ def htmx_post(client, auth, url, data):
     return client.post(url, data=data, headers={"HX-Request": "true", "X-CSRFToken": auth.csrf_token()})
 
 
+def page_version(client, call_url) -> str:
+    """The lead version the call screen was drawn with (sent back with every answer)."""
+    match = re.search(r'id="lead-version" name="version" value="(\d+)"', client.get(call_url).get_data(as_text=True))
+    return match.group(1)
+
+
+def save_answer(client, auth, call_url, criterion, value, version=None):
+    version = version or page_version(client, call_url)
+    return htmx_post(client, auth, f"{call_url}/answers", {"criterion": criterion, "value": value, "version": version})
+
+
 def test_the_call_screen_shows_the_lead_beside_the_published_guide(agent_client, call_url):
     page = agent_client.get(call_url).get_data(as_text=True)
     assert "Jordan Rivera" in page and "Globex Logistics" in page
@@ -36,7 +49,7 @@ def test_the_call_screen_shows_the_lead_beside_the_published_guide(agent_client,
 
 
 def test_an_answer_saves_at_once_and_returns_the_explained_score_fragment(agent_client, auth, call_url):
-    response = htmx_post(agent_client, auth, f"{call_url}/answers", {"criterion": "budget", "value": "confirmed"})
+    response = save_answer(agent_client, auth, call_url, "budget", "confirmed")
     fragment = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in fragment and 'id="score"' in fragment
@@ -52,7 +65,7 @@ def test_notes_autosave_and_survive_a_reload(agent_client, auth, call_url):
 
 
 def test_an_invalid_answer_is_refused_with_a_message(agent_client, auth, call_url):
-    response = htmx_post(agent_client, auth, f"{call_url}/answers", {"criterion": "budget", "value": "heaps"})
+    response = save_answer(agent_client, auth, call_url, "budget", "heaps")
     assert response.status_code == 422
     assert "is not an answer to Budget" in response.get_data(as_text=True)
 
@@ -70,7 +83,7 @@ def test_qualifying_too_early_is_refused_and_keeps_the_notes_typed(agent_client,
 
 def test_a_qualified_call_reaches_the_sales_inbox_and_the_campaign_report(app, agent_client, auth, call_url, campaign):
     for criterion, value in STRONG.items():
-        htmx_post(agent_client, auth, f"{call_url}/answers", {"criterion": criterion, "value": value})
+        save_answer(agent_client, auth, call_url, criterion, value)
     response = agent_client.post(f"{call_url}/disposition", data={
         "disposition": "qualified", "notes": "Demo with the CRO", "csrf_token": auth.csrf_token()})
     assert response.status_code == 303 and response.headers["Location"] == "/queue"
@@ -115,3 +128,163 @@ def test_note_changes_are_audited(agent_client, auth, call_url):
     htmx_post(agent_client, auth, f"{call_url}/notes", {"notes": "First"})
     htmx_post(agent_client, auth, f"{call_url}/notes", {"notes": "First"})  # unchanged: no new row
     assert db.session.query(AuditEvent).filter_by(action="call.notes_saved").count() == 1
+
+
+# --- Autosave and the stale-save refusal ---------------------------------------------------------
+
+def test_a_saved_answer_marks_its_field_saved_and_gives_the_page_the_new_version(agent_client, auth, call_url):
+    version = page_version(agent_client, call_url)
+    fragment = save_answer(agent_client, auth, call_url, "need", "urgent", version).get_data(as_text=True)
+    assert '<span id="answer-status-need" class="answer-status is-saved" hx-swap-oob="true">Saved</span>' in fragment
+    assert f'id="lead-version" name="version" value="{int(version) + 1}" hx-swap-oob="true"' in fragment
+
+
+def test_a_stale_answer_is_refused_with_409_and_a_message_and_the_newer_answer_stays(agent_client, auth, call_url):
+    old_page = page_version(agent_client, call_url)
+    assert save_answer(agent_client, auth, call_url, "budget", "confirmed", old_page).status_code == 200
+    response = save_answer(agent_client, auth, call_url, "budget", "none", old_page)  # e.g. from a second window
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Not saved: this lead changed since your page loaded" in fragment and "Reload the call" in fragment
+    assert 'class="answer-status is-error" hx-swap-oob="true">Not saved</span>' in fragment
+    assert "Budget confirmed +25" in fragment  # what is actually stored, shown at once
+    assert '<option value="confirmed" selected>' in agent_client.get(call_url).get_data(as_text=True)
+
+
+def test_an_answer_without_the_page_version_is_a_bad_request(agent_client, auth, call_url):
+    response = htmx_post(agent_client, auth, f"{call_url}/answers", {"criterion": "budget", "value": "confirmed"})
+    assert response.status_code == 400
+
+
+# --- The lead context ------------------------------------------------------------------------------
+
+def test_the_lead_context_shows_role_touches_earlier_calls_colleagues_and_score(
+        agent_client, auth, users, campaign, make_lead):
+    from datetime import timedelta
+
+    from console.calls import services
+    from console.clock import utcnow
+    from console.leads.models import Touch
+    from console.queue.services import claim_next_lead
+
+    lead = make_lead(campaign, first_name="Jordan", last_name="Rivera", company="Globex Logistics",
+                     title="Head of Sales Ops", buying_role="champion")
+    make_lead(campaign, first_name="Casey", last_name="Nguyen", title="CFO", account=lead.account,
+              buying_role="economic buyer", phone="+13125550111", next_call_at=utcnow() + timedelta(days=1),
+              queue_state="retry")
+    db.session.add(Touch(lead=lead, kind="webinar", description="Attended 'Pipeline Reviews'",
+                         occurred_at=utcnow() - timedelta(days=3)))
+    db.session.commit()
+    agent = users["teleprospector"]
+    first = claim_next_lead(agent)
+    services.save_answer(first, agent, "budget", "planned")
+    services.record_disposition(first, agent, "gatekeeper", notes="Assistant said call Tuesday <b>early</b>")
+    db.session.execute(db.update(type(lead)).where(type(lead).id == lead.id).values(next_call_at=None))
+    db.session.commit()
+    second = claim_next_lead(agent)
+    assert second.lead_id == lead.id
+
+    page = agent_client.get(f"/calls/{second.id}").get_data(as_text=True)
+    assert "Head of Sales Ops" in page and "Champion" in page and "Globex Logistics" in page
+    assert "Attended &#39;Pipeline Reviews&#39;" in page
+    assert "<strong>Gatekeeper</strong>" in page
+    assert "Assistant said call Tuesday &lt;b&gt;early&lt;/b&gt;" in page  # notes are escaped
+    assert "Others at Globex Logistics" in page and "Casey Nguyen" in page and "economic buyer" in page
+    assert "Cool · 15" in page  # the current score, beside the contact
+    assert "Attempt</dt><dd>2 of 6" in page
+
+
+# --- Dispositions: referral, auto-advance, pause ---------------------------------------------------
+
+def test_a_wrong_person_referral_with_a_bad_number_keeps_everything_typed(agent_client, auth, call_url):
+    response = agent_client.post(f"{call_url}/disposition", data={
+        "disposition": "wrong_person", "notes": "Pointed me to Dana", "referral_first_name": "Dana",
+        "referral_last_name": "Whitfield", "referral_title": "RevOps lead", "referral_phone": "555-01",
+        "csrf_token": auth.csrf_token()})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "555-01 is not a valid phone number." in page
+    for typed in ('value="Dana"', 'value="Whitfield"', 'value="RevOps lead"', 'value="555-01"', "Pointed me to Dana</textarea>"):
+        assert typed in page
+    assert 'value="wrong_person" data-key="6"' in page and "checked" in page.split('value="wrong_person"')[1][:200]
+
+
+def test_a_wrong_person_referral_adds_the_contact_and_says_so(agent_client, auth, call_url):
+    response = agent_client.post(f"{call_url}/disposition", data={
+        "disposition": "wrong_person", "referral_first_name": "Dana", "referral_last_name": "Whitfield",
+        "referral_title": "RevOps lead", "referral_phone": "312 555 0187", "csrf_token": auth.csrf_token()},
+        follow_redirects=True)
+    page = response.get_data(as_text=True)
+    # Auto-advance: the referred contact is the next lead, on the screen at once.
+    assert '<h1 id="lead-heading">Dana Whitfield</h1>' in page
+    assert "Jordan Rivera: Wrong person recorded; Dana Whitfield added as a new contact." in page
+
+
+def test_after_a_disposition_the_next_lead_opens_without_another_click(agent_client, auth, campaign, make_lead, call_url):
+    make_lead(campaign, first_name="Morgan", last_name="Lee")
+    response = agent_client.post(f"{call_url}/disposition", data={"disposition": "busy", "csrf_token": auth.csrf_token()})
+    assert response.status_code == 303
+    next_url = response.headers["Location"]
+    assert next_url.startswith("/calls/") and next_url != call_url
+    page = agent_client.get(next_url).get_data(as_text=True)
+    assert '<h1 id="lead-heading">Morgan Lee</h1>' in page
+    assert "Jordan Rivera: Busy recorded; retry in 1 h." in page  # the campaign's 60-minute spacing wins over 30
+
+
+def test_with_auto_advance_paused_a_disposition_returns_to_the_queue_in_wrap_up(agent_client, auth, campaign, make_lead, call_url):
+    make_lead(campaign, first_name="Morgan", last_name="Lee")
+    response = agent_client.post("/agent/auto-advance", data={"auto_advance": "off", "next": call_url,
+                                                               "csrf_token": auth.csrf_token()})
+    assert response.status_code == 303 and response.headers["Location"] == call_url
+    response = agent_client.post(f"{call_url}/disposition", data={"disposition": "busy", "csrf_token": auth.csrf_token()})
+    assert response.headers["Location"] == "/queue"
+    page = agent_client.get("/queue").get_data(as_text=True)
+    assert 'class="agent-status state-wrap_up"' in page and "Wrap-up" in page
+    assert "Auto-advance paused" in page
+    assert "No lead can be called right now" not in page
+
+
+def test_the_auto_advance_switch_answers_htmx_with_the_status_fragment(agent_client, auth, call_url):
+    response = htmx_post(agent_client, auth, "/agent/auto-advance", {"auto_advance": "off"})
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in fragment
+    assert 'id="agent-status"' in fragment
+    assert 'data-auto-advance="off"' in fragment and 'name="auto_advance" value="on"' in fragment
+    assert "then back to the queue (auto-advance paused)" in agent_client.get(call_url).get_data(as_text=True)
+
+
+def test_when_the_queue_is_empty_auto_advance_lands_on_the_queue_and_says_why(agent_client, auth, call_url):
+    response = agent_client.post(f"{call_url}/disposition", data={"disposition": "no_answer", "csrf_token": auth.csrf_token()},
+                                 follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.request.path == "/queue"
+    assert "No lead can be called right now" in page
+
+
+# --- Callbacks, pace and the keyboard help -----------------------------------------------------------
+
+def test_the_callbacks_page_lists_my_callbacks_in_the_leads_time_and_my_pace(agent_client, auth, call_url):
+    agent_client.post(f"{call_url}/disposition", data={
+        "disposition": "callback", "callback_at": "2030-01-15T10:30", "notes": "Call after the board meeting",
+        "csrf_token": auth.csrf_token()})
+    page = agent_client.get("/callbacks").get_data(as_text=True)
+    assert "Your callbacks" in page
+    mine = page.split("Open to any agent")[0]
+    assert "Jordan Rivera" in mine and "Tue Jan 15, 10:30 EST" in mine and "Call after the board meeting" in mine
+    assert '<dd id="pace-calls">1</dd>' in page
+    assert 'id="next-lead-form"' in page
+
+
+def test_agents_find_callbacks_and_the_shortcut_help_in_every_page(agent_client):
+    page = agent_client.get("/queue").get_data(as_text=True)
+    assert 'href="/callbacks"' in page
+    assert 'id="shortcut-help"' in page
+    for shortcut in ("Next lead", "Dial the lead", "Write notes", "Search objections", "Choose a disposition",
+                     "Pause or resume auto-advance"):
+        assert shortcut in page
+
+
+def test_other_roles_see_neither_the_agent_status_nor_the_callbacks_link(client, auth, users):
+    auth.login("marketing@example.com")
+    page = client.get("/campaigns/").get_data(as_text=True)
+    assert 'id="agent-status"' not in page and 'href="/callbacks"' not in page

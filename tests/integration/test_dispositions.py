@@ -160,3 +160,13 @@ def test_sales_accepts_or_rejects_with_a_reason(agent, users, open_call):
     assert handoff.status == "accepted" and handoff.lead.stage == Stage.SAL
     with pytest.raises(handoff_services.HandoffError, match="already accepted"):
         handoff_services.decide(handoff, users["sales"], accept=False, reason="changed my mind")
+
+
+def test_an_opt_out_of_a_number_already_on_the_list_adds_no_second_entry(agent, open_call):
+    # Listed while the agent was on the call (an admin, or the same person opting out by email).
+    db.session.add(DoNotCallEntry(phone=open_call.lead.phone, reason="Emailed an opt-out"))
+    db.session.commit()
+    services.record_disposition(open_call, agent, "do_not_call")
+    assert db.session.scalar(select(func.count(DoNotCallEntry.id)).where(DoNotCallEntry.phone == open_call.lead.phone)) == 1
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "lead.do_not_call"))
+    assert event.detail["already_listed"] is True and event.detail["call_id"] == open_call.id
