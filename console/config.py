@@ -41,9 +41,18 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
         "WTF_CSRF_TIME_LIMIT": None,  # a shift is longer than the default hour
         "CLAIM_LEASE_MINUTES": int(os.environ.get("CLAIM_LEASE_MINUTES", "15")),
+        # Telephony (docs/telephony.md). Without an account SID, auth token and public URL the
+        # console uses its simulated line; browser calling also needs the API key and TwiML app.
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN", ""),
-        "TWILIO_CALLER_ID": os.environ.get("TWILIO_CALLER_ID", ""),
+        "TWILIO_CALLER_ID": os.environ.get("TWILIO_CALLER_ID", ""),  # when the campaign sets none
+        "TWILIO_API_KEY": os.environ.get("TWILIO_API_KEY", ""),  # SK...: signs browser access tokens
+        "TWILIO_API_SECRET": os.environ.get("TWILIO_API_SECRET", ""),
+        "TWILIO_TWIML_APP_SID": os.environ.get("TWILIO_TWIML_APP_SID", ""),  # AP...: browser calls' voice URL
+        "TWILIO_TOKEN_TTL_SECONDS": int(os.environ.get("TWILIO_TOKEN_TTL_SECONDS", "600")),
+        "TWILIO_RING_TIMEOUT_SECONDS": int(os.environ.get("TWILIO_RING_TIMEOUT_SECONDS", "30")),
+        # Where Twilio reaches this console (https://console.example.com or a tunnel): webhook
+        # URLs are built from it and signatures are checked against it, so it must match exactly.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         # argon2-cffi parameter profile; tests use CHEAPEST to stay fast.
         "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",

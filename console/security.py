@@ -28,6 +28,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Browser calling only (TWILIO_TWIML_APP_SID set): Twilio's Voice SDK signals over wss://voice-js.*.twilio.com,
+# reports call quality to eventgw.*.twilio.com and plays its ring tones from sdk.twilio.com.
+TWILIO_VOICE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "connect-src 'self'", "connect-src 'self' wss://*.twilio.com https://*.twilio.com"
+) + "; media-src 'self' https://sdk.twilio.com"
+
+
 def allow(*roles: str):
     """Let signed-in users with one of these roles (and admins) use the view."""
 
@@ -68,7 +75,9 @@ def _enforce_access():
 
 
 def _set_security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    browser_calling = bool(current_app.config.get("TWILIO_TWIML_APP_SID"))
+    response.headers.setdefault("Content-Security-Policy", TWILIO_VOICE_CONTENT_SECURITY_POLICY if browser_calling
+                                else CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -18,7 +18,8 @@ from console.queue.services import claim_next_lead
 T, S, M, A = Role.TELEPROSPECTOR, Role.SALES, Role.MARKETING, Role.ADMIN
 ANYONE = {T, S, M, A}
 
-# (method, URL template, roles allowed). Admins can do everything.
+# (method, URL template, roles allowed). Admins can do everything. "public": anyone, signed in or not;
+# "webhook": Twilio's signed webhooks, which refuse (403) every request without a valid X-Twilio-Signature.
 ROUTES = {
     "home": ("GET", "/", ANYONE),
     "healthz": ("GET", "/healthz", "public"),
@@ -103,6 +104,8 @@ def test_each_role_gets_exactly_the_routes_it_is_allowed(client, auth, world, en
     allowed = ROUTES[endpoint][2]
     if role == A and endpoint in OWNER_ONLY:
         assert response.status_code == 403
+    elif allowed == "webhook":  # Twilio's webhooks: no valid signature, no entry, whoever is signed in
+        assert response.status_code == 403
     elif allowed == "public" or role in allowed:
         assert response.status_code not in (401, 403), response.status_code
         assert response.status_code < 500
@@ -116,6 +119,8 @@ def test_without_sign_in_only_public_routes_answer(client, auth, world, endpoint
     method, _template, allowed = ROUTES[endpoint]
     if allowed == "public":
         assert response.status_code == 200
+    elif allowed == "webhook":
+        assert response.status_code == 403
     elif method == "GET":
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")
