@@ -1,13 +1,27 @@
-"""Accounts (companies), their contacts worked as leads, marketing touches and the do-not-call list."""
+"""Accounts (companies), their contacts worked as leads, marketing touches and the do-not-call list.
+
+Three lead columns exist only so that *Next lead* stays fast on millions of
+leads: `window_key` (what decides the calling window: zones and state),
+`queue_rank` (tier, band and score as one sortable number, see
+console/queue/rules.py) and `do_not_call` (the number is on a do-not-call list
+that covers this lead). They are derived data, kept right by the flush hooks at
+the end of this module whatever code changes a lead or the do-not-call list, and
+the claim re-checks the facts they are derived from, so a stale value can delay
+a lead but never lets a lead be called that may not be.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ForeignKey, Index, String, Text, UniqueConstraint, event, exists, false, or_, select, text, update,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.clock import utcnow
 from console.extensions import db
+from console.queue import rules as queue_rules
+from console.queue.models import window_keys_changed
 
 
 class QueueState:
@@ -52,6 +66,10 @@ class Account(db.Model):
     leads: Mapped[list[Lead]] = relationship(back_populates="account")
 
 
+WAITING_PREDICATE = f"queue_rank >= {queue_rules.WAITING_LOW} AND queue_rank < {queue_rules.WAITING_HIGH}"
+HELD_PREDICATE = f"queue_rank >= {queue_rules.HELD_LOW}"
+
+
 class Lead(db.Model):
     """A contact at an account, worked in one campaign."""
 
@@ -59,8 +77,16 @@ class Lead(db.Model):
     __table_args__ = (
         Index("ix_leads_queue", "campaign_id", "queue_state", "next_call_at"),
         Index("ix_leads_claimed_by_id", "claimed_by_id"),
-        Index("ix_leads_campaign_zones", "campaign_id", "time_zones"),
         Index("ix_leads_phone", "phone"),
+        # The claim walks this index once per open calling window, in queue order.
+        Index("ix_leads_claim_order", "campaign_id", "window_key", "queue_rank", "id"),
+        Index("ix_leads_callback_owner", "callback_owner_id", "queue_rank"),
+        # Leads waiting for their retry/callback time, and leads held by an agent:
+        # small partial indexes that let the queue promote and release them cheaply.
+        Index("ix_leads_waiting", "campaign_id", "next_call_at",
+              sqlite_where=text(WAITING_PREDICATE), postgresql_where=text(WAITING_PREDICATE)),
+        Index("ix_leads_held", "claim_expires_at",
+              sqlite_where=text(HELD_PREDICATE), postgresql_where=text(HELD_PREDICATE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +112,10 @@ class Lead(db.Model):
     last_called_at: Mapped[datetime | None]
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claim_expires_at: Mapped[datetime | None]
+    # Derived, for the queue (see the module docstring).
+    do_not_call: Mapped[bool] = mapped_column(default=False, server_default=false())
+    window_key: Mapped[str] = mapped_column(String(210), default="", server_default="")
+    queue_rank: Mapped[int | None]
 
     score: Mapped[int | None]
     score_band: Mapped[str | None] = mapped_column(String(10))
@@ -111,6 +141,23 @@ class Lead(db.Model):
     @property
     def stage_label(self) -> str:
         return Stage.LABELS.get(self.stage, self.stage)
+
+    def queue_facts(self) -> queue_rules.LeadState:
+        """The facts the pure queue rules decide on."""
+        return queue_rules.LeadState(
+            queue_state=self.queue_state or QueueState.NEW, zones=tuple(self.zone_list), state=self.state,
+            do_not_call=bool(self.do_not_call), attempts=self.attempts or 0, last_called_at=self.last_called_at,
+            next_call_at=self.next_call_at, callback_owner_id=self.callback_owner_id,
+            claimed_by_id=self.claimed_by_id, claim_expires_at=self.claim_expires_at,
+            inbound=bool(self.inbound), score=self.score)
+
+    def refresh_queue_fields(self, now: datetime | None = None) -> None:
+        """Recompute the derived queue columns from the lead's own facts."""
+        key = queue_rules.window_key(self.zone_list, self.state)
+        if key != self.window_key:
+            window_keys_changed()
+        self.window_key = key
+        self.queue_rank = queue_rules.queue_rank(self.queue_facts(), now or utcnow())
 
 
 class Touch(db.Model):
@@ -140,3 +187,59 @@ class DoNotCallEntry(db.Model):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------- derived queue columns
+
+def _covering_entry(phone_column, campaign_column):
+    """A do-not-call entry for this number, global or for this lead's campaign."""
+    return exists().where(DoNotCallEntry.phone == phone_column,
+                          or_(DoNotCallEntry.campaign_id.is_(None), DoNotCallEntry.campaign_id == campaign_column))
+
+
+def flag_do_not_call(connection, phone: str, campaign_id: int | None = None) -> int:
+    """Mark the leads a new do-not-call entry covers and take them out of the queue; returns how many."""
+    statement = update(Lead).where(Lead.phone == phone).values(do_not_call=True, queue_rank=None)
+    if campaign_id is not None:
+        statement = statement.where(Lead.campaign_id == campaign_id)
+    return connection.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
+def reflag_do_not_call(connection, phone: str) -> None:
+    """After an entry is removed: recompute the flag and rank of every lead with this number."""
+    now = utcnow()
+    for lead in connection.execute(select(Lead.__table__).where(Lead.phone == phone)).mappings():
+        covered = bool(connection.scalar(select(_covering_entry(phone, lead["campaign_id"]))))
+        facts = queue_rules.LeadState(
+            queue_state=lead["queue_state"], zones=tuple(z for z in lead["time_zones"].split(",") if z),
+            state=lead["state"], do_not_call=covered, attempts=lead["attempts"],
+            last_called_at=lead["last_called_at"], next_call_at=lead["next_call_at"],
+            callback_owner_id=lead["callback_owner_id"], claimed_by_id=lead["claimed_by_id"],
+            claim_expires_at=lead["claim_expires_at"], inbound=lead["inbound"], score=lead["score"])
+        connection.execute(update(Lead.__table__).where(Lead.__table__.c.id == lead["id"])
+                           .values(do_not_call=covered, queue_rank=queue_rules.queue_rank(facts, now)))
+
+
+@event.listens_for(Lead, "before_insert")
+def _lead_before_insert(_mapper, connection, lead: Lead) -> None:
+    # Suppression at import, whoever imports: a number already on a list never enters the queue.
+    if not lead.do_not_call and lead.phone:
+        campaign_id = lead.campaign_id if lead.campaign_id is not None else getattr(lead.campaign, "id", None)
+        lead.do_not_call = bool(connection.scalar(select(_covering_entry(lead.phone, campaign_id))))
+    lead.refresh_queue_fields()
+
+
+@event.listens_for(Lead, "before_update")
+def _lead_before_update(_mapper, _connection, lead: Lead) -> None:
+    lead.refresh_queue_fields()
+
+
+@event.listens_for(DoNotCallEntry, "after_insert")
+def _entry_added(_mapper, connection, entry: DoNotCallEntry) -> None:
+    # An opt-out takes effect at once, in the same transaction that records it.
+    flag_do_not_call(connection, entry.phone, entry.campaign_id)
+
+
+@event.listens_for(DoNotCallEntry, "after_delete")
+def _entry_removed(_mapper, connection, entry: DoNotCallEntry) -> None:
+    reflag_do_not_call(connection, entry.phone)

@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, time
+from functools import lru_cache
+from pathlib import Path
 
 import phonenumbers
+import yaml
 from phonenumbers import timezone as phone_timezone
 
 # Federal (TCPA) calling hours in the called party's local time; campaigns may only narrow them.
 LEGAL_WINDOW = (time(8, 0), time(21, 0))
+# A number that "maps" to more zones than this is not geographic (toll-free, non-geographic
+# services span the whole +1 plan): it says nothing about where the person is.
+MAX_GEOGRAPHIC_ZONES = 4
+STATE_ZONES_FILE = Path(__file__).parent.parent / "queue" / "data" / "state_time_zones.yaml"
 
 
 class InvalidPhoneNumber(ValueError):
@@ -33,6 +39,41 @@ def zones_for_phone(e164: str) -> list[str]:
     return [zone for zone in zones if zone != phone_timezone.UNKNOWN_TIMEZONE]
 
 
+@lru_cache(maxsize=1)
+def state_time_zones() -> dict[str, tuple[str, ...]]:
+    """IANA zones of each US state / territory / Canadian province, by postal code (shipped data)."""
+    raw = yaml.safe_load(STATE_ZONES_FILE.read_text()) or {}
+    return {code.upper(): tuple(zones) for code, zones in raw.items()}
+
+
+def infer_time_zones(phone_e164: str | None, state: str | None = None) -> list[str]:
+    """The zones a lead may be in, from its number and, when given, its state or province.
+
+    The number decides when it is geographic; the state narrows a number that maps
+    to several zones, and stands in for one that says nothing (toll-free, unknown).
+    When the two disagree (a mobile number kept after a move) the lead may be in
+    either place, so all of those zones must be open before it is called.
+    Empty means unknown: the lead is not dialable until someone sets its zone.
+    """
+    phone_zones = []
+    if phone_e164:
+        try:
+            phone_zones = zones_for_phone(phone_e164)
+        except phonenumbers.NumberParseException:
+            phone_zones = []
+    if len(phone_zones) > MAX_GEOGRAPHIC_ZONES:
+        phone_zones = []
+    state_zones = list(state_time_zones().get((state or "").strip().upper(), ()))
+    if not state_zones:
+        return phone_zones
+    if not phone_zones:
+        return state_zones
+    common = [zone for zone in phone_zones if zone in state_zones]
+    if common:
+        return common
+    return sorted(set(phone_zones) | set(state_zones))
+
+
 def format_phone(e164: str) -> str:
     try:
         return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
@@ -52,28 +93,16 @@ def effective_window(campaign_start: time, campaign_end: time) -> tuple[time, ti
 
 
 def check_calling_window(zones: list[str], now: datetime, start: time, end: time) -> WindowCheck:
-    """Is it inside [start, end) in every zone the lead may be in?
+    """Is it inside [start, end) in every zone the lead may be in (federal window, every day, no state rule)?
 
-    `now` is naive UTC or aware. A lead whose zone is unknown is never open:
-    calling it would be a guess about someone else's clock.
+    `now` is naive UTC or aware. A lead whose zone is unknown is never open.
+    The full rule, with calling days, holidays and state rules, is
+    console.queue.rules.calling_window; this is that rule with only the hours.
     """
-    if not zones:
-        return WindowCheck(False, "time zone unknown: set the lead's zone or state before calling")
-    now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
-    start, end = effective_window(start, end)
-    for zone in zones:
-        try:
-            local = now.astimezone(ZoneInfo(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            return WindowCheck(False, f"unknown time zone {zone!r}")
-        if not (start <= local.time() < end):
-            when = "opens" if local.time() < start else "closed since"
-            edge = start if local.time() < start else end
-            return WindowCheck(
-                False,
-                f"outside calling window: {local:%H:%M} in {zone}, {when} {edge:%H:%M}",
-            )
-    return WindowCheck(True)
+    from console.queue.rules import CallingHours, calling_window
+
+    check = calling_window(zones, None, now, CallingHours(start=start, end=end))
+    return WindowCheck(check.open, check.reason)
 
 
 def open_zone_keys(zone_keys: set[str], now: datetime, start: time, end: time) -> set[str]:

@@ -1,18 +1,35 @@
-"""Claiming leads: the only code that hands a lead to an agent, and says what is dialable now."""
+"""Claiming leads: the only code that hands a lead to an agent, and says what is dialable now and why.
+
+How a claim stays fast on millions of leads (docs/queue.md has the long version):
+every lead carries a `queue_rank` (tier, band and score in one number) and a
+`window_key` (zones and state). For each running campaign the few distinct
+window keys are known; Python decides which are open this minute; the claim
+walks the claim-order index once per open key and takes the best head, all in
+one statement. Claimed leads move to the "held" band, leads waiting for a
+retry or callback time sit in the "waiting" band, so the walk never wades
+through leads it cannot take. The statement re-checks every fact itself, and
+Python re-checks the calling window of the lead it got, before the claim commits.
+"""
 from __future__ import annotations
 
+import json
+import threading
+import time as monotonic_clock
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, false, func, or_, select, update
+from sqlalchemy import DateTime, bindparam, select, text, update
 
 from console.audit import services as audit
 from console.calls.models import Call, CallStatus
 from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
-from console.leads.models import DoNotCallEntry, Lead, QueueState
-from console.leads.rules import open_zone_keys
+from console.guides.models import CallGuide
+from console.leads.models import DoNotCallEntry, Lead, QueueState, flag_do_not_call
+from console.queue import rules
+from console.queue.models import window_keys_generation
 
 
 class CallError(Exception):
@@ -23,58 +40,279 @@ class NotYourCall(CallError):
     pass
 
 
-def _dialable_condition(now: datetime, agent_id: int):
-    """SQL condition for leads that may be called right now by this agent.
+class NotDialable(CallError):
+    """The lead may not be called now; the message says why."""
 
-    The calling window is a rule about local clocks, which SQL cannot evaluate
-    portably; instead we ask Python which of the (few) distinct zone sets are open
-    now for each campaign and filter on those.
-    """
-    campaigns = db.session.scalars(select(Campaign).where(Campaign.active.is_(True))).all()
-    zone_rows = db.session.execute(
-        select(Lead.campaign_id, Lead.time_zones)
-        .where(Lead.queue_state.in_(QueueState.WORKABLE))
-        .distinct()
+
+# How long a process trusts its list of a campaign's window keys. A lead created or
+# re-zoned in this process refreshes it at once; one from another process within this time.
+WINDOW_KEYS_TTL_SECONDS = 30.0
+# PostgreSQL: candidates taken per window key before SKIP LOCKED picks one (see _claim_statement).
+CANDIDATES_PER_KEY = 4
+MAINTENANCE_EVERY = timedelta(seconds=1)
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+
+
+# ---------------------------------------------------------------- the claim plan
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """A running campaign as the claim sees it."""
+
+    id: int
+    priority: int
+    rules: rules.CampaignRules
+    guide_version_id: int | None
+
+
+@dataclass
+class ClaimPlan:
+    """What may be claimed this minute: campaigns, and for each its open window keys."""
+
+    now: datetime
+    campaigns: dict[int, CampaignPlan]
+    open_keys: list[tuple[CampaignPlan, str]] = field(default_factory=list)
+
+    def keys_parameter(self, dialect: str) -> str:
+        """The open keys as JSON rows: [campaign_id, window_key, priority, max_attempts, spaced_before]."""
+        rows = []
+        for campaign, key in self.open_keys:
+            spaced_before = self.now - timedelta(minutes=campaign.rules.min_retry_minutes)
+            rows.append([campaign.id, key, campaign.priority, campaign.rules.max_attempts,
+                         spaced_before.strftime(_SQLITE_TIME) if dialect == "sqlite" else spaced_before.isoformat()])
+        if dialect == "postgresql":
+            names = ("campaign_id", "window_key", "priority", "max_attempts", "spaced_before")
+            return json.dumps([dict(zip(names, row)) for row in rows])
+        return json.dumps(rows)
+
+    def is_open(self, campaign_id: int, key: str) -> bool:
+        return (campaign_id, key) in self._open_set
+
+    @property
+    def _open_set(self) -> set:
+        return {(campaign.id, key) for campaign, key in self.open_keys}
+
+
+_cache_lock = threading.Lock()
+_window_keys_cache: dict[tuple, tuple[float, int, tuple[str, ...]]] = {}
+_open_key_memo: dict[tuple, bool] = {}
+_plan_rows_memo: dict[tuple, CampaignPlan] = {}
+_last_maintenance: dict[str, datetime] = {}
+
+WINDOW_KEYS_SQL = text(
+    "WITH RECURSIVE k(window_key) AS ("
+    " SELECT MIN(window_key) FROM leads WHERE campaign_id = :campaign_id"
+    " UNION ALL"
+    " SELECT (SELECT MIN(l.window_key) FROM leads AS l WHERE l.campaign_id = :campaign_id"
+    " AND l.window_key > k.window_key) FROM k WHERE k.window_key IS NOT NULL)"
+    " SELECT window_key FROM k WHERE window_key IS NOT NULL"
+)
+
+
+def _engine_key() -> str:
+    return str(db.engine.url)
+
+
+def window_keys(campaign_id: int) -> tuple[str, ...]:
+    """The distinct window keys of a campaign's leads (a loose index scan: one probe per key), cached briefly."""
+    cache_key = (_engine_key(), campaign_id)
+    generation = window_keys_generation()
+    with _cache_lock:
+        cached = _window_keys_cache.get(cache_key)
+    if cached and cached[0] > monotonic_clock.monotonic() and cached[1] == generation:
+        return cached[2]
+    keys = tuple(db.session.scalars(WINDOW_KEYS_SQL, {"campaign_id": campaign_id}))
+    with _cache_lock:
+        _window_keys_cache[cache_key] = (monotonic_clock.monotonic() + WINDOW_KEYS_TTL_SECONDS, generation, keys)
+    return keys
+
+
+def _key_is_open(campaign: CampaignPlan, key: str, now: datetime) -> bool:
+    # Windows only change on whole minutes (rules.calling_window), so a per-minute memo is exact.
+    memo_key = (campaign.rules.hours, key, rules.minute_of(now))
+    answer = _open_key_memo.get(memo_key)
+    if answer is None:
+        zones, state = rules.split_window_key(key)
+        answer = rules.calling_window(zones, state, now, campaign.rules.hours).open
+        if len(_open_key_memo) > 50_000:
+            _open_key_memo.clear()
+        _open_key_memo[memo_key] = answer
+    return answer
+
+
+CAMPAIGN_COLUMNS = (Campaign.id, Campaign.name, Campaign.priority, Campaign.start_date, Campaign.end_date,
+                    Campaign.calling_start, Campaign.calling_end, Campaign.calling_days, Campaign.holidays,
+                    Campaign.max_attempts, Campaign.min_retry_minutes, CallGuide.published_version_id)
+
+
+def _campaign_plan(row) -> CampaignPlan:
+    memo_key = tuple(tuple(value) if isinstance(value, list) else value for value in row)
+    plan = _plan_rows_memo.get(memo_key)
+    if plan is None:
+        campaign = Campaign(name=row.name, active=True, start_date=row.start_date, end_date=row.end_date,
+                            calling_start=row.calling_start, calling_end=row.calling_end,
+                            calling_days=row.calling_days, holidays=row.holidays, max_attempts=row.max_attempts,
+                            min_retry_minutes=row.min_retry_minutes)
+        plan = CampaignPlan(row.id, row.priority or 0, campaign.calling_rules(), row.published_version_id)
+        if len(_plan_rows_memo) > 1000:
+            _plan_rows_memo.clear()
+        _plan_rows_memo[memo_key] = plan
+    return plan
+
+
+def claim_plan(now: datetime) -> ClaimPlan:
+    """The running campaigns and their window keys that are open this minute."""
+    rows = db.session.execute(
+        select(*CAMPAIGN_COLUMNS).outerjoin(CallGuide, CallGuide.id == Campaign.call_guide_id)
+        .where(Campaign.active.is_(True))
     ).all()
-    zones_by_campaign: dict[int, set[str]] = {}
-    for campaign_id, zones in zone_rows:
-        zones_by_campaign.setdefault(campaign_id, set()).add(zones)
-    per_campaign = []
-    for campaign in campaigns:
-        open_keys = open_zone_keys(zones_by_campaign.get(campaign.id, set()), now,
-                                   campaign.calling_start, campaign.calling_end)
-        if open_keys:
-            per_campaign.append(and_(Lead.campaign_id == campaign.id, Lead.time_zones.in_(open_keys),
-                                     Lead.attempts < campaign.max_attempts))
-    on_do_not_call = (
-        select(DoNotCallEntry.id)
-        .where(DoNotCallEntry.phone == Lead.phone,
-               or_(DoNotCallEntry.campaign_id.is_(None), DoNotCallEntry.campaign_id == Lead.campaign_id))
-        .exists()
-    )
-    return and_(
-        or_(*per_campaign) if per_campaign else false(),
-        Lead.queue_state.in_(QueueState.WORKABLE),
-        or_(Lead.next_call_at.is_(None), Lead.next_call_at <= now),
-        or_(Lead.queue_state != QueueState.CALLBACK, Lead.callback_owner_id.is_(None),
-            Lead.callback_owner_id == agent_id),
-        or_(Lead.claimed_by_id.is_(None), Lead.claim_expires_at < now),
-        ~on_do_not_call,
-    )
+    plan = ClaimPlan(now=now, campaigns={})
+    for row in rows:
+        campaign = _campaign_plan(row)
+        if rules.campaign_running(campaign.rules, now.date()) is not None:
+            continue
+        plan.campaigns[campaign.id] = campaign
+        plan.open_keys.extend((campaign, key) for key in window_keys(campaign.id) if _key_is_open(campaign, key, now))
+    return plan
 
 
-def _queue_order(agent_id: int):
-    """Due callbacks (mine, then anyone's) → fresh inbound → due retries → new; then priority, score, age."""
-    tier = case(
-        (and_(Lead.queue_state == QueueState.CALLBACK, Lead.callback_owner_id == agent_id), 0),
-        (Lead.queue_state == QueueState.CALLBACK, 1),
-        (and_(Lead.queue_state == QueueState.NEW, Lead.inbound.is_(True)), 2),
-        (Lead.queue_state == QueueState.RETRY, 3),
-        else_=4,
-    )
-    priority = select(Campaign.priority).where(Campaign.id == Lead.campaign_id).scalar_subquery()
-    return (tier, priority.desc(), Lead.score.desc().nulls_last(), Lead.created_at, Lead.id)
+# ---------------------------------------------------------------- keeping the bands right
 
+def _maintain_bands(plan: ClaimPlan, dialect: str) -> None:
+    """Release lapsed claims and promote leads whose retry/callback time has come (at most once a second).
+
+    Runs inside the claim's transaction. Both touch only the rows that changed
+    band since the last run, through small partial indexes.
+    """
+    engine_key = _engine_key()
+    last = _last_maintenance.get(engine_key)
+    if last is not None and abs(plan.now - last) < MAINTENANCE_EVERY:
+        return
+    _last_maintenance[engine_key] = plan.now
+    skip_locked = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
+    now = _time_param("now")
+    db.session.execute(text(
+        f"UPDATE leads SET queue_rank = queue_rank - {rules.HELD_LOW} WHERE id IN ("
+        f"SELECT id FROM leads WHERE queue_rank >= {rules.HELD_LOW} AND claim_expires_at < :now"
+        f" LIMIT 5000{skip_locked})"
+    ).bindparams(now), {"now": plan.now})
+    for campaign in plan.campaigns.values():
+        db.session.execute(text(
+            f"UPDATE leads SET queue_rank = queue_rank - {rules.WAITING_LOW} WHERE id IN ("
+            f"SELECT id FROM leads WHERE campaign_id = :campaign_id"
+            f" AND queue_rank >= {rules.WAITING_LOW} AND queue_rank < {rules.WAITING_HIGH}"
+            f" AND next_call_at <= :now"
+            f" AND (queue_state = 'callback' OR last_called_at IS NULL OR last_called_at <= :spaced_before)"
+            f" LIMIT 5000{skip_locked})"
+        ).bindparams(now, _time_param("spaced_before")),
+            {"campaign_id": campaign.id, "now": plan.now,
+             "spaced_before": plan.now - timedelta(minutes=campaign.rules.min_retry_minutes)})
+
+
+def _time_param(name: str):
+    return bindparam(name, type_=DateTime())
+
+
+# ---------------------------------------------------------------- the claim statement
+
+# Filters every candidate passes, whatever its rank says: the rank orders, these decide.
+_CANDIDATE_FILTERS = (
+    "l.campaign_id = keys.campaign_id AND l.window_key = keys.window_key"
+    f" AND l.queue_rank >= {rules.DUE_LOW} AND l.queue_rank < {rules.DUE_HIGH}"
+    " AND NOT l.do_not_call AND l.queue_state IN ('new', 'retry', 'callback')"
+    " AND (l.queue_state != 'callback' OR l.callback_owner_id IS NULL)"
+    " AND (l.next_call_at IS NULL OR l.next_call_at <= :now)"
+    " AND (l.claimed_by_id IS NULL OR l.claim_expires_at < :now)"
+    " AND l.attempts < keys.max_attempts"
+    " AND (l.queue_state = 'callback' OR l.last_called_at IS NULL OR l.last_called_at <= keys.spaced_before)"
+)
+_NOT_ON_DO_NOT_CALL = (
+    "NOT EXISTS (SELECT 1 FROM do_not_call AS d WHERE d.phone = leads.phone"
+    " AND (d.campaign_id IS NULL OR d.campaign_id = leads.campaign_id))"
+)
+_CLAIM_SET = (
+    "claimed_by_id = :agent_id, claim_expires_at = :expires_at, updated_at = :now,"
+    f" queue_rank = queue_rank + {rules.HELD_LOW}, version = version + 1"
+)
+_RETURNING = "id, campaign_id, time_zones, state, window_key"
+
+_SQLITE_KEYS = (
+    "keys AS (SELECT json_extract(value, '$[0]') AS campaign_id, json_extract(value, '$[1]') AS window_key,"
+    " json_extract(value, '$[2]') AS priority, json_extract(value, '$[3]') AS max_attempts,"
+    " json_extract(value, '$[4]') AS spaced_before FROM json_each(:keys))"
+)
+_POSTGRES_KEYS = (
+    "keys AS (SELECT * FROM jsonb_to_recordset(CAST(:keys AS jsonb)) AS k("
+    "campaign_id integer, window_key text, priority integer, max_attempts integer, spaced_before timestamp))"
+)
+
+# SQLite: the claim runs inside BEGIN IMMEDIATE (one writer at a time), so the head of
+# each open key's index range is exactly what may be claimed: one probe per key.
+SQLITE_CANDIDATE = (
+    f"WITH {_SQLITE_KEYS}, best AS (SELECT (SELECT l.id FROM leads AS l WHERE {_CANDIDATE_FILTERS}"
+    " ORDER BY l.queue_rank, l.id LIMIT 1) AS lead_id, keys.priority AS priority FROM keys)"
+    " SELECT c.id FROM best JOIN leads AS c ON c.id = best.lead_id"
+    f" ORDER BY c.queue_rank / {rules.SPAN}, best.priority DESC, c.queue_rank, c.id LIMIT 1"
+)
+SQLITE_CLAIM = (
+    f"WITH {_SQLITE_KEYS}, best AS (SELECT (SELECT l.id FROM leads AS l WHERE {_CANDIDATE_FILTERS}"
+    " ORDER BY l.queue_rank, l.id LIMIT 1) AS lead_id, keys.priority AS priority FROM keys)"
+    f" UPDATE leads SET {_CLAIM_SET}"
+    " WHERE id = (SELECT c.id FROM best JOIN leads AS c ON c.id = best.lead_id"
+    f" ORDER BY c.queue_rank / {rules.SPAN}, best.priority DESC, c.queue_rank, c.id LIMIT 1)"
+    f" AND {_NOT_ON_DO_NOT_CALL} RETURNING {_RETURNING}"
+)
+# PostgreSQL: agents claim concurrently. Take the first few heads of every open key,
+# then lock the best one nobody else is locking (SKIP LOCKED); the lock re-checks the row.
+_POSTGRES_CANDIDATES = (
+    f"WITH {_POSTGRES_KEYS}, candidates AS (SELECT c.id, c.queue_rank, keys.priority FROM keys"
+    f" CROSS JOIN LATERAL (SELECT l.id, l.queue_rank FROM leads AS l WHERE {_CANDIDATE_FILTERS}"
+    " ORDER BY l.queue_rank, l.id LIMIT :per_key) AS c)"
+)
+POSTGRES_CANDIDATE = (
+    f"{_POSTGRES_CANDIDATES} SELECT id FROM candidates"
+    f" ORDER BY queue_rank / {rules.SPAN}, priority DESC, queue_rank, id LIMIT 1"
+)
+POSTGRES_CLAIM = (
+    f"{_POSTGRES_CANDIDATES}, chosen AS (SELECT l.id FROM candidates JOIN leads AS l ON l.id = candidates.id"
+    f" WHERE (l.claimed_by_id IS NULL OR l.claim_expires_at < :now)"
+    f" AND l.queue_rank >= {rules.DUE_LOW} AND l.queue_rank < {rules.DUE_HIGH}"
+    f" ORDER BY candidates.queue_rank / {rules.SPAN}, candidates.priority DESC, candidates.queue_rank,"
+    " candidates.id LIMIT 1 FOR UPDATE OF l SKIP LOCKED)"
+    f" UPDATE leads SET {_CLAIM_SET} FROM chosen WHERE leads.id = chosen.id AND {_NOT_ON_DO_NOT_CALL}"
+    f" RETURNING leads.id, leads.campaign_id, leads.time_zones, leads.state, leads.window_key"
+)
+
+OWN_CALLBACKS = (
+    "SELECT id, campaign_id, window_key, queue_rank, attempts FROM leads"
+    f" WHERE callback_owner_id = :agent_id AND queue_rank >= 0 AND queue_rank < {rules.OWN_CALLBACK_HIGH}"
+    " AND NOT do_not_call AND queue_state = 'callback' AND (next_call_at IS NULL OR next_call_at <= :now)"
+    " AND (claimed_by_id IS NULL OR claim_expires_at < :now) ORDER BY queue_rank, id LIMIT 100"
+)
+CLAIM_BY_ID = (
+    f"UPDATE leads SET {_CLAIM_SET} WHERE id = :lead_id"
+    " AND (claimed_by_id IS NULL OR claim_expires_at < :now)"
+    f" AND queue_rank >= 0 AND queue_rank < {rules.DUE_HIGH} AND NOT do_not_call"
+    f" AND {_NOT_ON_DO_NOT_CALL} RETURNING {_RETURNING}"
+)
+
+
+def claim_statement(dialect: str):
+    """The claim as one SQL statement (also what scripts/bench.py times as the bare statement)."""
+    return text(SQLITE_CLAIM if dialect == "sqlite" else POSTGRES_CLAIM).bindparams(
+        _time_param("now"), _time_param("expires_at"))
+
+
+def claim_parameters(plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str,
+                     per_key: int = CANDIDATES_PER_KEY) -> dict:
+    parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now, "agent_id": agent_id,
+                  "expires_at": expires_at}
+    if dialect == "postgresql":
+        parameters["per_key"] = per_key
+    return parameters
+
+
+# ---------------------------------------------------------------- claiming
 
 def current_call(agent) -> Call | None:
     """The open call on the lead this agent holds, if the claim has not lapsed."""
@@ -88,83 +326,173 @@ def current_call(agent) -> Call | None:
     )
 
 
-def count_dialable(agent) -> int:
-    return db.session.scalar(select(func.count(Lead.id)).where(_dialable_condition(utcnow(), agent.id)))
+def _begin_claim(agent, dialect: str) -> None:
+    """Start the claim's transaction: one writer on SQLite, one claim per agent at a time on PostgreSQL."""
+    db.session.commit()  # end any read transaction so the claim starts its own
+    if dialect == "sqlite":
+        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    else:
+        # Two tabs of the same agent must not each claim a lead: serialise per agent.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(7310, :agent_id)"), {"agent_id": agent.id})
 
 
-def claim_next_lead(agent) -> Call | None:
+def _claim_own_callback(plan: ClaimPlan, agent, expires_at: datetime):
+    rows = db.session.execute(text(OWN_CALLBACKS).bindparams(_time_param("now")),
+                              {"agent_id": agent.id, "now": plan.now}).all()
+    mine = [row for row in rows if plan.is_open(row.campaign_id, row.window_key)
+            and row.attempts < plan.campaigns[row.campaign_id].rules.max_attempts]
+    if not mine:
+        return None
+    best = min(mine, key=lambda row: rules.queue_position(row.queue_rank, plan.campaigns[row.campaign_id].priority,
+                                                          row.id))
+    return db.session.execute(
+        text(CLAIM_BY_ID).bindparams(_time_param("now"), _time_param("expires_at")),
+        {"lead_id": best.id, "agent_id": agent.id, "now": plan.now, "expires_at": expires_at},
+    ).first()
+
+
+def _claim_from_queue(plan: ClaimPlan, agent, expires_at: datetime, dialect: str):
+    if not plan.open_keys:
+        return None
+    per_key = CANDIDATES_PER_KEY
+    for _attempt in range(4):
+        row = db.session.execute(claim_statement(dialect),
+                                 claim_parameters(plan, agent.id, expires_at, dialect, per_key)).first()
+        if row is not None:
+            return row
+        # Nothing claimed: an empty queue, a head whose number was just put on a list, or
+        # (PostgreSQL) every candidate locked by agents claiming at this very moment.
+        candidate = _peek_candidate(plan, dialect)
+        if candidate is None:
+            return None
+        if db.session.scalar(select(DoNotCallEntry.id).join(Lead, Lead.phone == DoNotCallEntry.phone).where(
+                Lead.id == candidate, (DoNotCallEntry.campaign_id.is_(None)) |
+                (DoNotCallEntry.campaign_id == Lead.campaign_id)).limit(1)) is not None:
+            phone = db.session.scalar(select(Lead.phone).where(Lead.id == candidate))
+            flag_do_not_call(db.session.connection(), phone)
+        per_key *= 8
+    return None
+
+
+def _peek_candidate(plan: ClaimPlan, dialect: str) -> int | None:
+    statement = text(SQLITE_CANDIDATE if dialect == "sqlite" else POSTGRES_CANDIDATE).bindparams(_time_param("now"))
+    parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now, "per_key": 1}
+    if dialect == "sqlite":
+        parameters.pop("per_key")
+    return db.session.scalar(statement, parameters)
+
+
+def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
     """Give the agent exactly one lead nobody else holds, and open a call on it.
 
     An agent holds at most one lead: asking again returns the same call. The
     claim is one UPDATE whose WHERE re-checks that the lead is free, so two
     agents can never both win it (SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite).
     """
-    existing = current_call(agent)
-    if existing is not None:
-        return existing
-    db.session.commit()  # end any read transaction so the claim starts its own (IMMEDIATE on SQLite)
-    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-    now = utcnow()
+    dialect = db.session.get_bind().dialect.name
     lease = timedelta(minutes=current_app.config["CLAIM_LEASE_MINUTES"])
-    candidate = select(Lead.id).where(_dialable_condition(now, agent.id)).order_by(*_queue_order(agent.id)).limit(1)
-    if db.session.get_bind().dialect.name == "postgresql":
-        candidate = candidate.with_for_update(skip_locked=True, of=Lead)
-    lead_id = db.session.scalar(
-        update(Lead)
-        .where(Lead.id == candidate.scalar_subquery())
-        .where(or_(Lead.claimed_by_id.is_(None), Lead.claim_expires_at < now))
-        .values(claimed_by_id=agent.id, claim_expires_at=now + lease, version=Lead.version + 1)
-        .returning(Lead.id)
-        .execution_options(synchronize_session=False)
-    )
-    if lead_id is None:
-        db.session.commit()
-        return None
+    for _attempt in range(3):
+        try:
+            _begin_claim(agent, dialect)
+            existing = current_call(agent)
+            if existing is not None:
+                db.session.commit()
+                return existing
+            moment = now or utcnow()
+            plan = claim_plan(moment)
+            _maintain_bands(plan, dialect)
+            expires_at = moment + lease
+            row = _claim_own_callback(plan, agent, expires_at) or _claim_from_queue(plan, agent, expires_at, dialect)
+            if row is None:
+                db.session.commit()
+                return None
+            campaign = plan.campaigns[row.campaign_id]
+            zones = [zone for zone in row.time_zones.split(",") if zone]
+            if row.window_key != rules.window_key(zones, row.state) or not rules.calling_window(
+                    zones, row.state, moment, campaign.rules.hours).open:
+                # The stored key disagrees with the lead's own zone or state (changed behind the
+                # ORM's back): never trust it. Undo the claim, mend the key, and try again.
+                db.session.rollback()
+                _mend_lead(row.id)
+                continue
+            call = _open_call(row.id, campaign, agent, moment)
+            db.session.commit()
+            return call
+        except Exception:
+            db.session.rollback()
+            raise
+    return None
 
-    lead = db.session.get(Lead, lead_id, populate_existing=True)
+
+def _open_call(lead_id: int, campaign: CampaignPlan, agent, now: datetime) -> Call:
     # A previous holder whose lease lapsed leaves an open call behind: close it honestly.
     db.session.execute(
         update(Call).where(Call.lead_id == lead_id, Call.status == CallStatus.OPEN)
-        .values(status=CallStatus.ABANDONED, ended_at=now)
+        .values(status=CallStatus.ABANDONED, ended_at=now).execution_options(synchronize_session=False)
     )
-    guide = lead.campaign.call_guide
-    call = Call(lead=lead, campaign_id=lead.campaign_id, agent=agent, started_at=now,
-                guide_version_id=guide.published_version_id if guide else None)
+    call = Call(lead_id=lead_id, campaign_id=campaign.id, agent_id=agent.id, started_at=now,
+                guide_version_id=campaign.guide_version_id)
     db.session.add(call)
     db.session.flush()
-    audit.record("lead.claimed", lead, actor=agent, call_id=call.id)
-    db.session.commit()
+    audit.record("lead.claimed", db.session.get(Lead, lead_id), actor=agent, call_id=call.id)
     return call
 
 
-class NotDialable(CallError):
-    """The lead may not be called now; the message says why."""
+def _mend_lead(lead_id: int) -> None:
+    lead = db.session.get(Lead, lead_id, populate_existing=True)
+    if lead is not None:
+        lead.refresh_queue_fields()
+        db.session.commit()
+
+
+# ---------------------------------------------------------------- counting and explaining
+
+def count_dialable(agent, now: datetime | None = None, limit: int | None = None) -> int:
+    """How many leads this agent could be given now (stops counting at `limit` when given)."""
+    now = now or utcnow()
+    plan = claim_plan(now)
+    dialect = db.session.get_bind().dialect.name
+    own = db.session.execute(text(OWN_CALLBACKS).bindparams(_time_param("now")),
+                             {"agent_id": agent.id, "now": now}).all()
+    mine = sum(1 for row in own if plan.is_open(row.campaign_id, row.window_key)
+               and row.attempts < plan.campaigns[row.campaign_id].rules.max_attempts)
+    if not plan.open_keys:
+        return mine
+    keys = _SQLITE_KEYS if dialect == "sqlite" else _POSTGRES_KEYS
+    cap = f" LIMIT {int(limit)}" if limit else ""
+    counted = db.session.scalar(
+        text(f"WITH {keys} SELECT count(*) FROM (SELECT l.id FROM keys JOIN leads AS l ON {_CANDIDATE_FILTERS}"
+             f" AND NOT EXISTS (SELECT 1 FROM do_not_call AS d WHERE d.phone = l.phone"
+             f" AND (d.campaign_id IS NULL OR d.campaign_id = l.campaign_id)){cap}) AS dialable")
+        .bindparams(_time_param("now")),
+        {"keys": plan.keys_parameter(dialect), "now": now},
+    )
+    total = mine + (counted or 0)
+    return min(total, limit) if limit else total
+
+
+def _on_do_not_call_list(lead: Lead) -> bool:
+    return db.session.scalar(
+        select(DoNotCallEntry.id).where(
+            DoNotCallEntry.phone == lead.phone,
+            (DoNotCallEntry.campaign_id.is_(None)) | (DoNotCallEntry.campaign_id == lead.campaign_id),
+        ).limit(1)
+    ) is not None
+
+
+def _facts_checked_against_list(lead: Lead) -> rules.LeadState:
+    facts = lead.queue_facts()
+    if not facts.do_not_call and _on_do_not_call_list(lead):
+        facts = rules.LeadState(**{**facts.__dict__, "do_not_call": True})
+    return facts
 
 
 def dialability_problems(lead: Lead, agent, now: datetime | None = None) -> list[str]:
     """Every reason this agent may not dial this lead right now (empty: dialable)."""
-    from console.leads.rules import check_calling_window
-
     now = now or utcnow()
-    campaign = lead.campaign
-    problems = []
-    if lead.claimed_by_id != agent.id or (lead.claim_expires_at and lead.claim_expires_at < now):
-        problems.append("not claimed by you: press Next lead to get a lead")
-    on_list = db.session.scalar(
-        select(DoNotCallEntry.id).where(
-            DoNotCallEntry.phone == lead.phone,
-            or_(DoNotCallEntry.campaign_id.is_(None), DoNotCallEntry.campaign_id == lead.campaign_id),
-        ).limit(1)
-    )
-    if on_list is not None:
-        problems.append("on the do-not-call list")
-    window = check_calling_window(lead.zone_list, now, campaign.calling_start, campaign.calling_end)
-    if not window.open:
-        problems.append(window.reason)
-    if lead.attempts >= campaign.max_attempts:
-        problems.append(f"attempts used up ({lead.attempts} of {campaign.max_attempts})")
-    return problems
+    found = rules.problems(_facts_checked_against_list(lead), lead.campaign.calling_rules(), now,
+                           agent_id=agent.id, for_dialing=True)
+    return [problem.text for problem in found]
 
 
 def assert_dialable(call: Call, agent, now: datetime | None = None) -> None:
@@ -174,3 +502,260 @@ def assert_dialable(call: Call, agent, now: datetime | None = None) -> None:
     problems = dialability_problems(call.lead, agent, now)
     if problems:
         raise NotDialable("Cannot dial: " + "; ".join(problems) + ".")
+
+
+@dataclass
+class LeadDialability:
+    """Why a lead is or is not dialable now, for the explanation page and fragment."""
+
+    lead: Lead
+    now: datetime
+    problems: list[rules.Problem]
+    window: rules.WindowCheck
+    opens_at: datetime | None
+    opens_text: str
+    state_rule: rules.StateRule | None
+    hours: rules.CallingHours
+    tier_label: str
+    local_times: list[tuple[str, str]] = field(default_factory=list)  # (zone, "Tue 14:05")
+
+    @property
+    def dialable(self) -> bool:
+        return not self.problems
+
+    @property
+    def calling_days_text(self) -> str:
+        return rules.format_calling_days(self.hours.days)
+
+    @property
+    def summary(self) -> str:
+        if self.dialable:
+            return "Dialable now."
+        return "Not dialable now: " + "; ".join(problem.text for problem in self.problems) + "."
+
+
+def explain_lead(lead: Lead, viewer=None, now: datetime | None = None) -> LeadDialability:
+    """Why this lead is or is not dialable now, from the point of view of `viewer` (an agent, or anyone)."""
+    now = now or utcnow()
+    campaign_rules = lead.campaign.calling_rules()
+    facts = _facts_checked_against_list(lead)
+    agent_id = viewer.id if viewer is not None and viewer.role == "teleprospector" else None
+    found = rules.problems(facts, campaign_rules, now, agent_id=agent_id)
+    window = rules.calling_window(lead.zone_list, lead.state, now, campaign_rules.hours)
+    opens_at = None if window.open else rules.next_opening(lead.zone_list, lead.state, now, campaign_rules.hours)
+    tier = rules.queue_tier(lead.queue_state, lead.inbound, lead.callback_owner_id)
+    return LeadDialability(
+        lead=lead, now=now, problems=found, window=window, opens_at=opens_at,
+        opens_text=rules.describe_opening(opens_at, lead.zone_list, now) if not window.open else "",
+        state_rule=rules.state_rules().get((lead.state or "").upper()), hours=campaign_rules.hours,
+        tier_label=rules.TIER_LABELS.get(tier, "not in the queue") if tier is not None else "not in the queue",
+        local_times=rules.local_times(lead.zone_list, now),
+    )
+
+
+@dataclass
+class ReasonCount:
+    code: str
+    label: str
+    count: int
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CampaignDialability:
+    """'N of M leads dialable now' for a campaign, with the breakdown by reason."""
+
+    campaign: Campaign
+    now: datetime
+    total: int
+    dialable: int
+    reasons: list[ReasonCount]
+    window_openings: list[tuple[str, int]]  # ("08:00 Central", leads that wait for it)
+    next_retry_at: datetime | None
+
+    @property
+    def max_count(self) -> int:
+        return max((reason.count for reason in self.reasons), default=0)
+
+    @property
+    def blocked(self) -> list[ReasonCount]:
+        return [reason for reason in self.reasons if reason.code not in ("dialable", "closed") and reason.count]
+
+
+_GROUPED_LEADS = (
+    "SELECT window_key, queue_state, do_not_call,"
+    " CASE WHEN attempts >= :max_attempts THEN 1 ELSE 0 END AS out_of_attempts,"
+    " CASE WHEN claimed_by_id IS NOT NULL AND claim_expires_at >= :now THEN 1 ELSE 0 END AS held,"
+    " CASE WHEN next_call_at IS NOT NULL AND next_call_at > :now THEN 1 ELSE 0 END AS waiting,"
+    " CASE WHEN queue_state != 'callback' AND last_called_at IS NOT NULL AND last_called_at > :spaced_before"
+    " THEN 1 ELSE 0 END AS too_soon,"
+    " CASE WHEN callback_owner_id IS NULL THEN 0 WHEN callback_owner_id = :agent_id THEN 1 ELSE 2 END AS ownership,"
+    " MIN(next_call_at) AS next_due, count(*) AS leads"
+    " FROM leads WHERE campaign_id = :campaign_id"
+    " GROUP BY window_key, queue_state, do_not_call, out_of_attempts, held, waiting, too_soon, ownership"
+)
+
+
+def campaign_dialability(campaign: Campaign, now: datetime | None = None, agent=None) -> CampaignDialability:
+    """Count a campaign's leads by the one reason each is not dialable now (or as dialable).
+
+    One grouped pass over the campaign's leads; every group is judged by the same
+    pure rule as a single lead (rules.problems), so the page and the claim agree.
+    """
+    now = now or utcnow()
+    campaign_rules = campaign.calling_rules()
+    agent_id = agent.id if agent is not None else None
+    rows = db.session.execute(
+        text(_GROUPED_LEADS).bindparams(_time_param("now"), _time_param("spaced_before")),
+        {"campaign_id": campaign.id, "max_attempts": campaign_rules.max_attempts, "now": now,
+         "spaced_before": now - timedelta(minutes=campaign_rules.min_retry_minutes), "agent_id": agent_id or -1},
+    ).all()
+    counts = {code: 0 for code in rules.REASONS if code != "not_claimed"}
+    openings: dict[str, int] = {}
+    opening_memo: dict[str, str] = {}
+    next_retry_at = None
+    later = now + timedelta(minutes=1)
+    for row in rows:
+        zones, state = rules.split_window_key(row.window_key)
+        owner = {0: None, 1: agent_id, 2: -1}[row.ownership]
+        facts = rules.LeadState(
+            queue_state=row.queue_state, zones=tuple(zones), state=state, do_not_call=bool(row.do_not_call),
+            attempts=campaign_rules.max_attempts if row.out_of_attempts else 0,
+            last_called_at=now if row.too_soon else None, next_call_at=later if row.waiting else None,
+            callback_owner_id=owner, claimed_by_id=-1 if row.held else None,
+            claim_expires_at=later if row.held else None)
+        reason = rules.primary_reason(rules.problems(facts, campaign_rules, now, agent_id=agent_id))
+        counts[reason] += row.leads
+        if reason == "window":
+            if row.window_key not in opening_memo:
+                opening_memo[row.window_key] = rules.describe_opening(
+                    rules.next_opening(zones, state, now, campaign_rules.hours), zones, now)
+            openings[opening_memo[row.window_key]] = openings.get(opening_memo[row.window_key], 0) + row.leads
+        if reason in ("waiting_retry", "waiting_callback") and row.next_due is not None:
+            next_due = row.next_due if isinstance(row.next_due, datetime) else datetime.fromisoformat(str(row.next_due))
+            next_retry_at = next_due if next_retry_at is None else min(next_retry_at, next_due)
+    reasons = [ReasonCount(code, rules.REASONS[code], count) for code, count in counts.items()]
+    for reason in reasons:
+        if reason.code == "window":
+            reason.details = [f"{count} open at {when}" for when, count in
+                              sorted(openings.items(), key=lambda item: -item[1])]
+    return CampaignDialability(
+        campaign=campaign, now=now, total=sum(counts.values()), dialable=counts["dialable"],
+        reasons=[reason for reason in reasons if reason.count or reason.code == "dialable"],
+        window_openings=sorted(openings.items(), key=lambda item: -item[1]), next_retry_at=next_retry_at)
+
+
+@dataclass
+class QueueExplanation:
+    """Why an agent's queue is empty, in a few sentences with numbers."""
+
+    sentences: list[str]
+    campaigns: list[CampaignDialability]
+
+
+def explain_empty_queue(agent, now: datetime | None = None) -> QueueExplanation:
+    """What the leads of the active campaigns are waiting for, most common reason first."""
+    now = now or utcnow()
+    campaigns = db.session.scalars(select(Campaign).where(Campaign.active.is_(True))
+                                   .order_by(Campaign.priority.desc(), Campaign.name)).all()
+    if not campaigns:
+        return QueueExplanation(["No campaign is active: marketing has not started one yet."], [])
+    breakdowns = [campaign_dialability(campaign, now, agent) for campaign in campaigns]
+    totals: dict[str, int] = {}
+    openings: dict[str, int] = {}
+    next_due = None
+    for breakdown in breakdowns:
+        for reason in breakdown.reasons:
+            totals[reason.code] = totals.get(reason.code, 0) + reason.count
+        for when, count in breakdown.window_openings:
+            openings[when] = openings.get(when, 0) + count
+        if breakdown.next_retry_at is not None:
+            next_due = breakdown.next_retry_at if next_due is None else min(next_due, breakdown.next_retry_at)
+    sentences = []
+    for code, count in sorted(totals.items(), key=lambda item: -item[1]):
+        if not count or code in ("dialable", "closed"):
+            continue
+        sentences.append(_sentence(code, count, openings, next_due))
+    if not sentences:
+        finished = totals.get("closed", 0)
+        sentences.append(f"All {finished} lead{'s' if finished != 1 else ''} of the active campaigns are finished."
+                         if finished else "The active campaigns have no leads yet.")
+    return QueueExplanation(sentences[:5], breakdowns)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _sentence(code: str, count: int, openings: dict[str, int], next_due: datetime | None) -> str:
+    leads = _plural(count, "lead", "leads")
+    if code == "window":
+        top = sorted(openings.items(), key=lambda item: -item[1])
+        if top:
+            first_when, first_count = top[0]
+            text_ = (f"{_plural(first_count, 'lead waits', 'leads wait')} for the calling window to open "
+                     f"at {first_when}")
+            if len(top) > 1:
+                text_ += f"; {count - first_count} more at other times"
+            return text_ + "."
+        return f"{leads} are outside their calling window."
+    if code in ("waiting_retry", "waiting_callback"):
+        what = "retry delay" if code == "waiting_retry" else "callback time"
+        when = f"; the next is due at {next_due:%H:%M} UTC" if next_due else ""
+        return f"{_plural(count, 'lead waits', 'leads wait')} for its {what}{when}." if count == 1 else \
+            f"{leads} wait for their {what}{when}."
+    return {
+        "held": f"{_plural(count, 'lead is', 'leads are')} held by other agents.",
+        "do_not_call": f"{_plural(count, 'lead is', 'leads are')} on the do-not-call list.",
+        "attempts": f"{_plural(count, 'lead has', 'leads have')} used up the campaign's attempts.",
+        "zone_unknown": f"{_plural(count, 'lead has', 'leads have')} no known time zone: set the state to call.",
+        "spacing": f"{_plural(count, 'lead was', 'leads were')} called too recently (campaign retry spacing).",
+        "callback_owner": f"{_plural(count, 'callback is', 'callbacks are')} reserved for other agents.",
+        "campaign_paused": f"{leads} belong to campaigns outside their dates.",
+    }.get(code, f"{leads}: {rules.REASONS.get(code, code)}.")
+
+
+# ---------------------------------------------------------------- do-not-call and repairs
+
+def suppress_number(phone: str, campaign_id: int | None = None) -> int:
+    """Take every lead with this number (in one campaign, or all) out of the queue at once.
+
+    Joins the caller's transaction (no commit). Adding a DoNotCallEntry through the
+    ORM already does this (console/leads/models.py); call it directly when a list
+    entry is written any other way. Returns the number of leads flagged.
+    """
+    return flag_do_not_call(db.session.connection(), phone, campaign_id)
+
+
+def rebuild_queue_fields(batch_size: int = 2000) -> int:
+    """Recompute window_key, do_not_call and queue_rank for every lead (after a bulk write outside the ORM)."""
+    last_id, changed = 0, 0
+    while True:
+        leads = db.session.scalars(select(Lead).where(Lead.id > last_id).order_by(Lead.id).limit(batch_size)).all()
+        if not leads:
+            return changed
+        for lead in leads:
+            lead.do_not_call = _on_do_not_call_list(lead)
+            before = (lead.window_key, lead.queue_rank)
+            lead.refresh_queue_fields()
+            changed += before != (lead.window_key, lead.queue_rank)
+        last_id = leads[-1].id
+        db.session.commit()
+
+
+def set_lead_location(lead: Lead, actor, *, state: str | None, time_zones: list[str]) -> None:
+    """Set where a lead is (its state and zones), so that its calling window is known; audited."""
+    before = {"state": lead.state, "time_zones": lead.time_zones}
+    lead.state = (state or "").strip().upper() or None
+    lead.time_zones = ",".join(time_zones)
+    lead.version += 1
+    audit.record("lead.location_set", lead, actor=actor, before=before,
+                 after={"state": lead.state, "time_zones": lead.time_zones})
+    db.session.commit()
+
+
+__all__ = [
+    "CallError", "NotYourCall", "NotDialable", "claim_next_lead", "current_call", "count_dialable",
+    "dialability_problems", "assert_dialable", "explain_lead", "campaign_dialability", "explain_empty_queue",
+    "suppress_number", "rebuild_queue_fields", "set_lead_location", "QueueState",
+]

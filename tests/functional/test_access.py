@@ -25,13 +25,9 @@ ROUTES = {
     "healthz": ("GET", "/healthz", "public"),
     "auth.login": ("GET", "/login", "public"),
     "auth.logout": ("POST", "/logout", ANYONE),
-    "queue.show": ("GET", "/queue", {T, A}),
-    "queue.next_lead": ("POST", "/queue/next", {T, A}),
     "handoffs.inbox": ("GET", "/handoffs/", {S, A}),
     "handoffs.packet": ("GET", "/handoffs/{handoff_id}", {S, A}),
     "handoffs.decide": ("POST", "/handoffs/{handoff_id}/decision", {S, A}),
-    "guides.index": ("GET", "/guides/", {S, M, A}),
-    "guides.show": ("GET", "/guides/{guide_id}", {S, M, A}),
     "reports.campaigns": ("GET", "/reports/", {M, A}),
     "reports.campaign": ("GET", "/reports/campaigns/{campaign_id}", {M, A}),
 }
