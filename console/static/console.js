@@ -31,7 +31,7 @@
   function showNextAction() {
     var line = byId("disposition-next-action");
     var chosen = document.querySelector('input[name="disposition"]:checked');
-    if (line) line.textContent = chosen ? "Next: " + chosen.dataset.nextAction : "";
+    if (line) line.textContent = chosen ? "Next: " + chosen.dataset.nextAction + "." : "";
   }
 
   function chooseDisposition(radio) {
@@ -152,10 +152,13 @@
     var status = byId("agent-status");
     var hint = byId("after-disposition");
     if (status && hint) hint.textContent = hint.dataset[status.dataset.autoAdvance === "on" ? "on" : "off"];
-    // After a refused disposition (a whole new page), bring the reason into view.
+    // After a refused disposition (a whole new page), put the cursor in the field to fix, or show the reason.
     var wholePage = event.type === "DOMContentLoaded" || (event.detail && event.detail.target === document.body);
     var error = byId("disposition-error");
-    if (error && wholePage) error.scrollIntoView({ block: "center" });
+    if (error && wholePage) {
+      var invalid = document.querySelector('#disposition-form [aria-invalid="true"]');
+      if (invalid) { invalid.focus(); invalid.select(); } else error.scrollIntoView({ block: "center" });
+    }
   }
   document.addEventListener("DOMContentLoaded", afterPageChange);
   document.addEventListener("htmx:afterSettle", afterPageChange);

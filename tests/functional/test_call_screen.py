@@ -162,36 +162,40 @@ def test_the_lead_context_shows_role_touches_earlier_calls_colleagues_and_score(
         agent_client, auth, users, campaign, make_lead):
     from datetime import timedelta
 
-    from console.calls import services
+    from console.calls.models import Call, QualificationAnswer
     from console.clock import utcnow
     from console.leads.models import Touch
     from console.queue.services import claim_next_lead
 
     lead = make_lead(campaign, first_name="Jordan", last_name="Rivera", company="Globex Logistics",
-                     title="Head of Sales Ops", buying_role="champion")
+                     title="Head of Sales Ops", buying_role="champion", attempts=1)
     make_lead(campaign, first_name="Casey", last_name="Nguyen", title="CFO", account=lead.account,
-              buying_role="economic buyer", phone="+13125550111", next_call_at=utcnow() + timedelta(days=1),
-              queue_state="retry")
-    db.session.add(Touch(lead=lead, kind="webinar", description="Attended 'Pipeline Reviews'",
-                         occurred_at=utcnow() - timedelta(days=3)))
-    db.session.commit()
+              buying_role="economic buyer", phone="+13125550111", queue_state="closed")
+    yesterday = utcnow() - timedelta(days=1)
     agent = users["teleprospector"]
-    first = claim_next_lead(agent)
-    services.save_answer(first, agent, "budget", "planned")
-    services.record_disposition(first, agent, "gatekeeper", notes="Assistant said call Tuesday <b>early</b>")
-    db.session.execute(db.update(type(lead)).where(type(lead).id == lead.id).values(next_call_at=None))
+    db.session.add_all([
+        Touch(lead_id=lead.id, kind="webinar", description="Attended 'Pipeline Reviews'", occurred_at=yesterday),
+        Call(lead_id=lead.id, campaign_id=campaign.id, agent_id=agent.id, status="completed", disposition="gatekeeper",
+             notes="Assistant said call Tuesday <b>early</b>", started_at=yesterday, ended_at=yesterday),
+        QualificationAnswer(lead_id=lead.id, criterion="budget", value="planned"),
+    ])
     db.session.commit()
-    second = claim_next_lead(agent)
-    assert second.lead_id == lead.id
+    call = claim_next_lead(agent)
+    assert call.lead_id == lead.id
 
-    page = agent_client.get(f"/calls/{second.id}").get_data(as_text=True)
+    page = agent_client.get(f"/calls/{call.id}").get_data(as_text=True)
     assert "Head of Sales Ops" in page and "Champion" in page and "Globex Logistics" in page
     assert "Attended &#39;Pipeline Reviews&#39;" in page
     assert "<strong>Gatekeeper</strong>" in page
     assert "Assistant said call Tuesday &lt;b&gt;early&lt;/b&gt;" in page  # notes are escaped
     assert "Others at Globex Logistics" in page and "Casey Nguyen" in page and "economic buyer" in page
-    assert "Cool · 15" in page  # the current score, beside the contact
+    assert re.search(r'<span id="lead-score">\s*<span class="band band-cool">Cool · 15</span>', page)
     assert "Attempt</dt><dd>2 of 6" in page
+
+
+def test_an_answer_updates_the_score_beside_the_contact_too(agent_client, auth, call_url):
+    fragment = save_answer(agent_client, auth, call_url, "budget", "confirmed").get_data(as_text=True)
+    assert re.search(r'<span id="lead-score" hx-swap-oob="true">\s*<span class="band band-cool">Cool · 25</span>', fragment)
 
 
 # --- Dispositions: referral, auto-advance, pause ---------------------------------------------------
@@ -250,7 +254,7 @@ def test_the_auto_advance_switch_answers_htmx_with_the_status_fragment(agent_cli
     assert response.status_code == 200 and "<html" not in fragment
     assert 'id="agent-status"' in fragment
     assert 'data-auto-advance="off"' in fragment and 'name="auto_advance" value="on"' in fragment
-    assert "then back to the queue (auto-advance paused)" in agent_client.get(call_url).get_data(as_text=True)
+    assert "Saving returns to the queue (auto-advance paused)." in agent_client.get(call_url).get_data(as_text=True)
 
 
 def test_when_the_queue_is_empty_auto_advance_lands_on_the_queue_and_says_why(agent_client, auth, call_url):
