@@ -1,37 +1,216 @@
-"""Loading guide files into versions and publishing them: the only code that writes guides."""
+"""Call guides: the only code that writes them (drafts, publishing, revert, files in and out,
+objections marked on calls), and the queries that choose, render and measure them.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 
 from console.audit import services as audit
+from console.clock import utcnow
 from console.extensions import db
 from console.guides import rules
-from console.guides.models import CallGuide, GuideVersion
+from console.guides.models import CallGuide, CallObjection, GuideVersion
 
 GUIDES_DIR = Path(__file__).resolve().parents[2] / "call_guides"
 
+# What merge fields show in the editor's preview and the read-only guide page.
+SAMPLE_VALUES = {
+    "contact.first_name": "Jordan", "contact.last_name": "Lee", "contact.title": "VP Sales",
+    "account.name": "Example Corp", "agent.first_name": "Alex", "agent.full_name": "Alex Agent",
+    "campaign.name": "Sample campaign", "campaign.source": "webinar",
+    "campaign.message": "A free 30-minute pipeline assessment.",
+}
 
-def add_version(guide: CallGuide, content: dict, *, author=None, change_note: str = "", publish: bool = False) -> GuideVersion | None:
-    """Store content as the guide's next version, unless it equals the latest one (then None)."""
-    digest = rules.content_hash(content)
-    latest = db.session.scalar(
+
+class GuideConflict(Exception):
+    """Someone saved a newer version since the editor opened this one."""
+
+    def __init__(self, latest: GuideVersion, base_number: int | None):
+        self.latest = latest
+        self.base_number = base_number
+        who = latest.author.full_name if latest.author else "A guide file sync"
+        super().__init__(f"{who} saved version {latest.number} while you were editing version {base_number}.")
+
+
+class GuideActionError(Exception):
+    """A publish, revert or mark that cannot be done; the message says why."""
+
+
+class NotYourCall(GuideActionError):
+    pass
+
+
+# ---------------------------------------------------------------- versions
+
+
+def latest_version(guide: CallGuide) -> GuideVersion | None:
+    return db.session.scalar(
         select(GuideVersion).where(GuideVersion.guide_id == guide.id).order_by(GuideVersion.number.desc()).limit(1)
     )
-    if latest is not None and latest.content_hash == digest:
-        if publish and guide.published_version_id != latest.id:
-            guide.published_version = latest
+
+
+def draft_version(guide: CallGuide) -> GuideVersion | None:
+    """The latest version if agents do not see it yet (a draft waiting to be published)."""
+    latest = latest_version(guide)
+    if latest is None or latest.id == guide.published_version_id:
         return None
+    published = guide.published_version
+    if published is not None and latest.number < published.number:
+        return None
+    return latest
+
+
+def version_by_number(guide: CallGuide, number: int) -> GuideVersion | None:
+    return db.session.scalar(select(GuideVersion).where(GuideVersion.guide_id == guide.id,
+                                                         GuideVersion.number == number))
+
+
+def versions_of(guide: CallGuide) -> list[GuideVersion]:
+    return list(db.session.scalars(
+        select(GuideVersion).where(GuideVersion.guide_id == guide.id).order_by(GuideVersion.number.desc())
+    ))
+
+
+def _lock(guide: CallGuide) -> None:
+    """Serialise writers of one guide: the row lock on PostgreSQL, an IMMEDIATE transaction on SQLite."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
+        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        db.session.refresh(guide)
+    else:
+        db.session.execute(select(CallGuide.id).where(CallGuide.id == guide.id).with_for_update())
+
+
+def _new_version(guide: CallGuide, content: dict, *, author, change_note: str, base_number: int | None) -> GuideVersion:
     number = (db.session.scalar(select(func.max(GuideVersion.number)).where(GuideVersion.guide_id == guide.id)) or 0) + 1
-    version = GuideVersion(guide=guide, number=number, content=content, content_hash=digest,
-                           change_note=change_note, author=author)
+    version = GuideVersion(guide=guide, number=number, content=content, content_hash=rules.content_hash(content),
+                           change_note=change_note.strip(), author=author, base_number=base_number)
     db.session.add(version)
-    db.session.flush()
-    if publish:
-        guide.published_version = version
-    audit.record("guide.version_added", guide, actor=author, number=number, published=publish)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # a writer that did not take the lock got there first
+        raise GuideConflict(latest_version(guide), base_number) from None
     return version
+
+
+def _publish(guide: CallGuide, version: GuideVersion, actor) -> None:
+    guide.published_version = version
+    guide.name = version.content["name"]
+    guide.persona = version.content.get("persona", "")
+    guide.campaign_name = version.content.get("campaign", "")
+    if version.published_at is None:
+        version.published_at = utcnow()
+        version.published_by = actor
+
+
+def add_version(guide: CallGuide, content: dict, *, author=None, change_note: str = "",
+                publish: bool = False) -> GuideVersion | None:
+    """Store content as the guide's next version, unless it equals the latest one (then None)."""
+    latest = latest_version(guide)
+    if latest is not None and latest.content_hash == rules.content_hash(content):
+        if publish and guide.published_version_id != latest.id:
+            _publish(guide, latest, author)
+        return None
+    version = _new_version(guide, content, author=author, change_note=change_note, base_number=None)
+    if publish:
+        _publish(guide, version, author)
+    audit.record("guide.version_added", guide, actor=author, number=version.number, published=publish)
+    return version
+
+
+def save_draft(guide: CallGuide, raw: dict, *, author, base_number: int | None, change_note: str = "") -> GuideVersion | None:
+    """Save what the editor submitted as a new draft version (None: nothing changed).
+
+    Raises rules.GuideError when the content is invalid, and GuideConflict when
+    someone saved a version after `base_number`, the version the editor opened:
+    the caller shows the editor again with the text kept, so nothing is lost.
+    """
+    content = rules.validate(raw, source=guide.slug)
+    _lock(guide)
+    latest = latest_version(guide)
+    if latest is not None and latest.number != base_number:
+        raise GuideConflict(latest, base_number)
+    if latest is not None and latest.content_hash == rules.content_hash(content):
+        return None
+    version = _new_version(guide, content, author=author, change_note=change_note, base_number=base_number)
+    audit.record("guide.draft_saved", guide, actor=author, number=version.number, base=base_number,
+                 note=version.change_note)
+    return version
+
+
+def publish(guide: CallGuide, number: int, *, actor) -> GuideVersion:
+    """Make the latest version what agents see from their next call on."""
+    _lock(guide)
+    version = version_by_number(guide, number)
+    latest = latest_version(guide)
+    if version is None:
+        raise GuideActionError(f"There is no version {number}.")
+    if version.id == guide.published_version_id:
+        raise GuideActionError(f"Version {number} is already published.")
+    if version.number != latest.number:
+        raise GuideActionError(f"Version {latest.number} was saved after version {number}: review it, then "
+                               "publish it, or revert to the version you want.")
+    _publish(guide, version, actor)
+    audit.record("guide.published", guide, actor=actor, number=number)
+    return version
+
+
+def revert(guide: CallGuide, number: int, *, actor, change_note: str = "") -> GuideVersion:
+    """Publish an old version's content again, as a new version (history is never rewritten)."""
+    _lock(guide)
+    old = version_by_number(guide, number)
+    if old is None:
+        raise GuideActionError(f"There is no version {number}.")
+    published = guide.published_version
+    if published is not None and published.content_hash == old.content_hash:
+        raise GuideActionError(f"Agents already see the text of version {number}.")
+    note = f"Reverted to version {number}" + (f": {change_note.strip()}" if change_note.strip() else "")
+    latest = latest_version(guide)
+    version = _new_version(guide, old.content, author=actor, change_note=note,
+                           base_number=latest.number if latest else None)
+    _publish(guide, version, actor)
+    audit.record("guide.reverted", guide, actor=actor, number=version.number, reverted_to=number)
+    return version
+
+
+def create_guide(slug: str, name: str, *, author, copy_from: CallGuide | None = None) -> CallGuide:
+    """A new guide, starting as a draft copy of another (nothing is published until someone publishes it)."""
+    slug = rules.slugify(slug, "")
+    problems = []
+    if not slug:
+        problems.append(rules.Problem("slug", "use letters, digits and dashes"))
+    elif db.session.scalar(select(CallGuide.id).where(CallGuide.slug == slug)) is not None:
+        problems.append(rules.Problem("slug", f"a guide called {slug!r} exists already; choose another"))
+    if problems:
+        raise rules.GuideError("new guide", problems)
+    source = (latest_version(copy_from).content if copy_from else None) or _starter_content()
+    content = rules.validate(dict(source, name=name), source=slug)
+    guide = CallGuide(slug=slug, name=content["name"])
+    db.session.add(guide)
+    db.session.flush()
+    note = f"Copied from {copy_from.slug}" if copy_from else "New guide"
+    _new_version(guide, content, author=author, change_note=note, base_number=None)
+    audit.record("guide.created", guide, actor=author, copied_from=copy_from.slug if copy_from else None)
+    return guide
+
+
+def _starter_content() -> dict:
+    return {
+        "opening": "Hi {{ contact.first_name }}, this is {{ agent.first_name }} from Northwind.",
+        "steps": [{"id": "need", "title": "Need", "field": "need", "question": "What made you look into this?"}],
+        "handoff_script": "The next step is a short call with one of our account executives.",
+        "voicemail_script": "Hi {{ contact.first_name }}, it's {{ agent.first_name }} from Northwind. "
+                            "I'll try you again later this week.",
+    }
+
+
+# ---------------------------------------------------------------- files
 
 
 def sync_file(path: Path, *, author=None) -> tuple[CallGuide, GuideVersion | None]:
@@ -43,13 +222,85 @@ def sync_file(path: Path, *, author=None) -> tuple[CallGuide, GuideVersion | Non
         guide = CallGuide(slug=slug, name=content["name"])
         db.session.add(guide)
         db.session.flush()
-    guide.name = content["name"]
     version = add_version(guide, content, author=author, change_note=f"Synced from call_guides/{path.name}", publish=True)
     return guide, version
 
 
 def sync_directory(directory: Path = GUIDES_DIR, *, author=None) -> list[tuple[CallGuide, GuideVersion | None]]:
-    return [sync_file(path, author=author) for path in sorted(directory.glob("*.yaml"))]
+    """Load every *.yaml guide file; all of them are checked before any is saved."""
+    paths = sorted(directory.glob("*.yaml"))
+    problems = []
+    for path in paths:
+        try:
+            rules.parse(path.read_text(encoding="utf-8"), source=path.name)
+        except rules.GuideError as error:
+            problems.append(error)
+    if problems:
+        raise rules.GuideError.combine(problems)
+    return [sync_file(path, author=author) for path in paths]
+
+
+def unknown_campaign(guide: CallGuide) -> str | None:
+    """The campaign a guide names, if no campaign has that name (the guide then never applies to it)."""
+    from console.campaigns.models import Campaign
+
+    if not guide.campaign_name:
+        return None
+    found = db.session.scalar(select(Campaign.id).where(func.lower(Campaign.name) == guide.campaign_name.lower()))
+    return None if found else guide.campaign_name
+
+
+def export_directory(directory: Path = GUIDES_DIR) -> list[tuple[CallGuide, Path, bool]]:
+    """Write each published guide to <slug>.yaml; returns (guide, path, whether the file changed)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    guides = db.session.scalars(select(CallGuide).where(CallGuide.published_version_id.is_not(None))
+                                .order_by(CallGuide.slug))
+    for guide in guides:
+        path = directory / f"{guide.slug}.yaml"
+        text = rules.to_yaml(guide.published_version.content)
+        changed = not path.exists() or path.read_text(encoding="utf-8") != text
+        if changed:
+            path.write_text(text, encoding="utf-8")
+        written.append((guide, path, changed))
+    return written
+
+
+# ---------------------------------------------------------------- choosing the guide for a call
+
+
+def guide_version_for(lead) -> GuideVersion | None:
+    """The published guide version a call to this lead uses: the most specific one.
+
+    A guide applies to a lead when its campaign uses it (Campaign.call_guide),
+    when it names the lead's campaign, or when its persona is the lead's buying
+    role; a guide naming a persona or a campaign applies only to those. Most
+    specific first: campaign and persona, then persona, then campaign.
+    """
+    campaign = lead.campaign
+    role = rules.normalise_role(lead.buying_role)
+    candidates = db.session.scalars(
+        select(CallGuide).where(CallGuide.published_version_id.is_not(None))
+    ).all()
+    ranked = []
+    for guide in candidates:
+        if guide.persona and guide.persona != role:
+            continue
+        if guide.campaign_name and guide.campaign_name.lower() != campaign.name.lower():
+            continue
+        for_campaign = guide.id == campaign.call_guide_id or bool(guide.campaign_name)
+        if not for_campaign and not guide.persona:
+            continue  # a general guide applies only where a campaign chose it
+        # Persona beats campaign: a variant exists because that role needs a different conversation.
+        rank = 2 * bool(guide.persona) + for_campaign
+        # On a tie, the campaign's own choice, then the oldest guide, so a lead always gets the same guide.
+        ranked.append(((rank, guide.id == campaign.call_guide_id, -guide.id), guide))
+    if not ranked:
+        return None
+    return max(ranked, key=lambda entry: entry[0])[1].published_version
+
+
+# ---------------------------------------------------------------- on the call screen
 
 
 def merge_values(lead, agent, campaign) -> dict[str, str]:
@@ -61,15 +312,135 @@ def merge_values(lead, agent, campaign) -> dict[str, str]:
         "agent.first_name": agent.first_name,
         "agent.full_name": agent.full_name,
         "campaign.name": campaign.name,
+        "campaign.source": campaign.source or "",
         "campaign.message": campaign.message,
     }
 
 
+def marks_for(call) -> dict[str, bool | None]:
+    """Objection id → worked (True/False) or None (raised, outcome not marked), for one call."""
+    rows = db.session.execute(select(CallObjection.objection_id, CallObjection.worked)
+                              .where(CallObjection.call_id == call.id)).all()
+    return {objection_id: worked for objection_id, worked in rows}
+
+
 def guide_for_call(call) -> dict | None:
-    """The guide version this call uses, rendered for its lead and agent (None if the campaign has none)."""
+    """The guide version this call uses, rendered for its lead and agent (None if the call has none)."""
     version = call.guide_version
     if version is None:
         return None
     rendered = rules.render_guide(version.content, merge_values(call.lead, call.agent, call.lead.campaign))
     rendered["version_number"] = version.number
+    rendered["call_id"] = call.id
+    rendered["marks"] = marks_for(call)
     return rendered
+
+
+def quick_find(call, query: str) -> dict | None:
+    """The call's guide with only the objections and battlecards matching the query, best first."""
+    guide = guide_for_call(call)
+    if guide is None:
+        return None
+    guide["query"] = query
+    guide["objections"] = rules.find_objections(guide["objections"], query)
+    guide["battlecards"] = rules.find_battlecards(guide["battlecards"], query)
+    return guide
+
+
+MARKS = {"raised": None, "worked": True, "failed": False}
+
+
+def mark_objection(call, agent, objection_id: str, outcome: str) -> CallObjection | None:
+    """Record that an objection came up on this call, and whether the response worked ("clear" removes it)."""
+    from console.calls.models import CallStatus
+
+    if call.agent_id != agent.id:
+        raise NotYourCall("This call belongs to another agent.")
+    if call.status != CallStatus.OPEN:
+        raise GuideActionError("This call is finished; objections can no longer be marked on it.")
+    version = call.guide_version
+    if version is None or objection_id not in {item["id"] for item in version.content["objections"]}:
+        raise GuideActionError("That objection is not in this call's guide.")
+    if outcome not in MARKS and outcome != "clear":
+        raise GuideActionError(f"Unknown outcome {outcome!r}.")
+    mark = db.session.scalar(select(CallObjection).where(CallObjection.call_id == call.id,
+                                                         CallObjection.objection_id == objection_id))
+    if outcome == "clear":
+        if mark is not None:
+            db.session.delete(mark)
+        return None
+    if mark is None:
+        mark = CallObjection(call_id=call.id, guide_version_id=version.id, objection_id=objection_id, agent=agent)
+        db.session.add(mark)
+    mark.worked = MARKS[outcome]
+    mark.marked_at = utcnow()
+    db.session.flush()
+    return mark
+
+
+# ---------------------------------------------------------------- measured content
+
+
+@dataclass
+class Wording:
+    """One wording of a response, and how it did (versions from..to used this text)."""
+
+    response: str
+    first_version: int
+    last_version: int
+    stats: rules.ResponseStats
+
+
+@dataclass
+class ObjectionPerformance:
+    objection_id: str
+    objection: str
+    in_guide: bool  # False: removed from the latest version, kept for the record
+    stats: rules.ResponseStats = field(default_factory=rules.ResponseStats)
+    wordings: list[Wording] = field(default_factory=list)
+
+
+def objection_stats(guide: CallGuide, period: str = rules.DEFAULT_STATS_PERIOD,
+                    now: datetime | None = None) -> list[ObjectionPerformance]:
+    """For each objection of the guide: how often its response was used, marked worked, and ended qualified."""
+    from console.calls.models import Call
+
+    since = rules.period_start(period, now or utcnow())
+    query = (
+        select(CallObjection.objection_id, GuideVersion.number,
+               func.count(CallObjection.id),
+               func.sum(case((CallObjection.worked.is_(True), 1), else_=0)),
+               func.sum(case((CallObjection.worked.is_(False), 1), else_=0)),
+               func.sum(case((Call.disposition == "qualified", 1), else_=0)))
+        .join(GuideVersion, GuideVersion.id == CallObjection.guide_version_id)
+        .join(Call, Call.id == CallObjection.call_id)
+        .where(GuideVersion.guide_id == guide.id)
+        .group_by(CallObjection.objection_id, GuideVersion.number)
+        .order_by(CallObjection.objection_id, GuideVersion.number)
+    )
+    if since is not None:
+        query = query.where(CallObjection.marked_at >= since)
+    rows = db.session.execute(query).all()
+
+    current = latest_version(guide)
+    order = [item["id"] for item in current.content["objections"]] if current else []
+    texts = {item["id"]: item["objection"] for item in current.content["objections"]} if current else {}
+    versions = {version.number: version.content for version in versions_of(guide)}
+    found: dict[str, ObjectionPerformance] = {
+        objection_id: ObjectionPerformance(objection_id, texts[objection_id], True) for objection_id in order
+    }
+    for objection_id, number, used, worked, failed, qualified in rows:
+        stats = rules.ResponseStats(used, int(worked or 0), int(failed or 0), int(qualified or 0))
+        item = next((entry for entry in versions[number]["objections"] if entry["id"] == objection_id), None)
+        performance = found.get(objection_id)
+        if performance is None:
+            performance = found[objection_id] = ObjectionPerformance(
+                objection_id, item["objection"] if item else objection_id, False)
+        performance.stats = performance.stats + stats
+        response = item["response"] if item else ""
+        last = performance.wordings[-1] if performance.wordings else None
+        if last is not None and last.response == response:
+            last.last_version, last.stats = number, last.stats + stats
+        else:
+            performance.wordings.append(Wording(response, number, number, stats))
+    return list(found.values())

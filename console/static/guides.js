@@ -1,2 +1,159 @@
-// Guides area: quick-find and guide navigation on the call screen, live preview in the editor.
-"use strict";
+// Guides area: the guide follows the conversation (current step, branches, jumps), objection
+// quick-find (Enter opens the best match), and the editor's focus and unsaved-changes guard.
+// No inline scripts anywhere: the CSP forbids them.
+(function () {
+  "use strict";
+
+  // ------------------------------------------------------------ following the conversation
+
+  function storageKey(container) {
+    return "guide-step:" + (container.dataset.guideKey || "page");
+  }
+
+  function remember(container, stepId) {
+    try { sessionStorage.setItem(storageKey(container), stepId); } catch (error) { /* private mode: just forget */ }
+  }
+
+  function remembered(container) {
+    try { return sessionStorage.getItem(storageKey(container)); } catch (error) { return null; }
+  }
+
+  function showStep(container, stepId, options) {
+    var steps = container.querySelectorAll(".guide-step");
+    var target = null;
+    steps.forEach(function (step) {
+      var current = step.dataset.stepId === stepId;
+      step.classList.toggle("is-current", current);
+      var title = step.querySelector(".step-title");
+      if (title) {
+        title.setAttribute("aria-expanded", current ? "true" : "false");
+        if (current) title.setAttribute("aria-current", "step"); else title.removeAttribute("aria-current");
+      }
+      if (current) target = step;
+    });
+    var wrapUp = container.querySelector(".guide-wrap-up");
+    if (wrapUp) wrapUp.hidden = stepId !== "end";
+    var handoff = container.querySelector("#guide-handoff");
+    if (handoff) handoff.classList.toggle("is-current", stepId === "handoff");
+    if (stepId === "handoff" && handoff) { handoff.open = true; target = handoff; }
+    if (stepId === "end" && wrapUp) target = wrapUp;
+    remember(container, stepId);
+    if (options && options.move && target) {
+      target.scrollIntoView({ block: "nearest" });
+      var focusable = target.querySelector(".step-title, summary");
+      if (focusable) focusable.focus({ preventScroll: true });
+    }
+  }
+
+  function initGuides(root) {
+    (root || document).querySelectorAll("[data-guide-steps]").forEach(function (container) {
+      container.classList.add("guide-js");
+      var first = container.querySelector(".guide-step");
+      var saved = remembered(container);
+      var known = saved && (saved === "handoff" || saved === "end" ||
+        container.querySelector('.guide-step[data-step-id="' + CSS.escape(saved) + '"]'));
+      showStep(container, known ? saved : (first ? first.dataset.stepId : ""), { move: false });
+    });
+  }
+
+  // A branch answer also fills in the qualification answer it stands for, if the call screen asks it.
+  function recordAnswer(field, value) {
+    var select = document.getElementById("answer-" + field);
+    if (!select || select.value === value) return;
+    var exists = Array.prototype.some.call(select.options, function (option) { return option.value === value; });
+    if (!exists) return;
+    select.value = value;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-goto-step]");
+    if (!button) return;
+    var container = button.closest("[data-guide-steps]");
+    if (!container) return;
+    var stepId = button.dataset.gotoStep;
+    if (button.classList.contains("answer")) {
+      var group = button.closest(".step-answers");
+      if (group) group.querySelectorAll(".answer").forEach(function (other) { other.classList.toggle("is-chosen", other === button); });
+      if (button.dataset.field && button.dataset.value) recordAnswer(button.dataset.field, button.dataset.value);
+    }
+    showStep(container, stepId, { move: true });
+  });
+
+  // ------------------------------------------------------------ objection quick-find
+
+  var openWhenResultsArrive = false;
+
+  function openBestMatch() {
+    var results = document.getElementById("objection-results");
+    var best = results && results.querySelector("details.objection, details.battlecard");
+    if (!best) return;
+    best.open = true;
+    best.scrollIntoView({ block: "nearest" });
+    best.querySelector("summary").focus({ preventScroll: true });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var search = event.target;
+    if (search.id !== "objection-search") return;
+    var results = document.getElementById("objection-results");
+    if (event.key === "Enter") {
+      event.preventDefault();
+      if (results && results.dataset.query === search.value.trim()) { openBestMatch(); return; }
+      // The search for what was just typed is still on its way: open the best match when it lands.
+      openWhenResultsArrive = true;
+      if (window.htmx) window.htmx.trigger(search, "quickfind");
+    } else if (event.key === "ArrowDown" && results) {
+      var first = results.querySelector("details summary");
+      if (first) { event.preventDefault(); first.focus(); }
+    }
+  });
+
+  // ------------------------------------------------------------ editor
+
+  var editorDirty = false;
+
+  document.addEventListener("input", function (event) {
+    if (event.target.closest("#guide-form")) editorDirty = true;
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.id === "guide-form") editorDirty = false;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (editorDirty && document.getElementById("guide-form")) { event.preventDefault(); event.returnValue = ""; }
+  });
+  // Boosted links do not unload the page: ask before they throw away unsaved edits.
+  document.addEventListener("htmx:confirm", function (event) {
+    var element = event.detail.elt;
+    if (!editorDirty || !document.getElementById("guide-form") || element.tagName !== "A") return;
+    event.preventDefault();
+    if (window.confirm("Leave the editor? Your changes are not saved.")) { editorDirty = false; event.detail.issueRequest(true); }
+  });
+
+  function focusChangedItem(root) {
+    var item = root.querySelector("[data-focus]");
+    if (!item) return;
+    item.scrollIntoView({ block: "center" });
+    var field = item.querySelector("input:not([type=hidden]), textarea, select");
+    if (field) field.focus({ preventScroll: true });
+  }
+
+  // ------------------------------------------------------------ after every htmx swap
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var settled = event.detail.elt;
+    if (openWhenResultsArrive && settled && settled.id === "objection-results") {
+      openWhenResultsArrive = false;
+      openBestMatch();
+    }
+    var target = event.detail.target;
+    if (!target) return;
+    if (target.id === "guide-form") { editorDirty = true; focusChangedItem(target); }
+    // A save refused (invalid, or someone saved first) shows the editor again with the text still unsaved.
+    if (document.getElementById("save-problems") || document.getElementById("save-conflict")) editorDirty = true;
+    initGuides(target.isConnected ? (target.parentNode || document) : document);
+  });
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { initGuides(); });
+  else initGuides();
+})();
