@@ -40,7 +40,7 @@
   function reportFailure(message) {
     var reason = document.getElementById("hang-up-reason");
     var form = document.getElementById("hang-up-form");
-    if (reason && form) { reason.value = message; form.requestSubmit(); }
+    if (reason && form) { reason.value = String(message).slice(0, 280); form.requestSubmit(); }
   }
 
   function connect(dialer, phoneCallId) {
