@@ -211,9 +211,8 @@ def _add_to_do_not_call(lead: Lead, call: Call, agent) -> None:
         db.session.add(DoNotCallEntry(phone=lead.phone, reason="Opted out on a call", added_by_id=agent.id,
                                       call_id=call.id))
         db.session.flush()
-    suppress = getattr(queue, "suppress_number", None)  # the queue area's hook, when it has one
-    if suppress is not None:
-        suppress(lead.phone)
+    # Take the number out of every queue now, even when the entry already existed (then no ORM hook fires).
+    queue.suppress_number(lead.phone)
     audit.record("lead.do_not_call", lead, actor=agent, phone=lead.phone, call_id=call.id,
                  already_listed=already is not None)
 

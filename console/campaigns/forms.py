@@ -1,11 +1,40 @@
 """Forms marketing fills in for a campaign: its settings and its dispositions' next actions."""
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectChoice,
-                     SelectField, StringField, TextAreaField, TimeField)
+                     SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from console.calls.rules import MAX_RETRY_MINUTES, NextAction
 from console.leads.rules import LEGAL_WINDOW
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class DateListField(TextAreaField):
+    """Dates typed one per line (YYYY-MM-DD), kept as a sorted list of ISO strings, as Campaign.holidays stores them."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "\n".join(self.data or [])
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        dates = set()
+        for line in (line.strip() for line in valuelist[0].splitlines()):
+            if not line:
+                continue
+            try:
+                dates.add(date.fromisoformat(line).isoformat())
+            except ValueError as error:
+                self.data = []
+                raise ValueError(f"{line} is not a date: write one date per line, as 2030-12-25.") from error
+        self.data = sorted(dates)
 
 
 class CampaignForm(FlaskForm):
@@ -18,6 +47,11 @@ class CampaignForm(FlaskForm):
                                                     NumberRange(-1000, 1000)])
     calling_start = TimeField("Calling from", validators=[InputRequired("Give the time calls may start.")])
     calling_end = TimeField("Calling until", validators=[InputRequired("Give the time calls must stop.")])
+    # ISO weekdays, Monday = 1, as Campaign.calling_days stores them ("12345").
+    calling_days = SelectMultipleField("Calling days", choices=[SelectChoice(str(day), name) for day, name in
+                                                                enumerate(WEEKDAYS, start=1)],
+                                       widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    holidays = DateListField("Holidays (no calls)", validators=[Optional()])
     max_attempts = IntegerField("Max attempts per lead", validators=[InputRequired("Give the number of attempts."),
                                                                      NumberRange(1, 50)])
     min_retry_minutes = IntegerField("Minimum minutes between attempts",
@@ -25,6 +59,11 @@ class CampaignForm(FlaskForm):
                                                  NumberRange(0, MAX_RETRY_MINUTES)])
     call_guide_id = SelectField("Call guide", coerce=int, validators=[Optional()])
     active = BooleanField("Active (agents may be given its leads)")
+
+    def validate_calling_days(self, field):
+        # Checked here rather than with DataRequired, which would mark every checkbox `required`.
+        if not field.data:
+            raise ValidationError("Choose at least one calling day.")
 
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:

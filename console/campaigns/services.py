@@ -12,7 +12,7 @@ from console.campaigns.models import Campaign
 from console.extensions import db
 
 EDITABLE_FIELDS = ("name", "source", "message", "start_date", "end_date", "priority", "calling_start", "calling_end",
-                   "max_attempts", "min_retry_minutes", "call_guide_id", "active")
+                   "calling_days", "holidays", "max_attempts", "min_retry_minutes", "call_guide_id", "active")
 
 
 class CampaignInvalid(Exception):
@@ -35,6 +35,8 @@ def update_campaign(campaign: Campaign, actor, changes: dict) -> dict[str, tuple
         clash = db.session.scalar(select(Campaign.id).where(Campaign.name == changes["name"], Campaign.id != campaign.id))
         if clash is not None:
             raise CampaignInvalid({"name": "Another campaign already has this name."})
+    if "calling_days" in changes and not isinstance(changes["calling_days"], str):
+        changes["calling_days"] = "".join(sorted(set(changes["calling_days"])))  # {"1", "5"} → "15"
     if "call_guide_id" in changes:
         changes["call_guide_id"] = changes["call_guide_id"] or None  # the form's "no guide" is 0
     changed = {}

@@ -25,7 +25,7 @@ POST_BODIES = {
     "calls.save_answer": {"criterion": "budget", "value": "confirmed", "version": "0"},
     "calls.auto_advance": {"auto_advance": "off"},
     "campaigns.save_settings": {"name": "Renamed campaign", "source": "webinar", "priority": "1",
-                                "calling_start": "09:00", "calling_end": "18:00", "max_attempts": "5",
+                                "calling_start": "09:00", "calling_end": "18:00", "calling_days": "1", "max_attempts": "5",
                                 "min_retry_minutes": "60", "call_guide_id": "0"},
     "campaigns.save_dispositions": {"rows-0-code": "busy", "rows-0-next_action": "retry_in",
                                     "rows-0-retry_minutes": "45"},

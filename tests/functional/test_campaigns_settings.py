@@ -9,7 +9,8 @@ from console.leads.models import QueueState
 
 VALID = {"name": "Q1 Push", "source": "paid search", "message": "Forecast with confidence",
          "start_date": "2030-01-01", "end_date": "2030-03-31", "priority": "5", "calling_start": "09:00",
-         "calling_end": "18:30", "max_attempts": "4", "min_retry_minutes": "90", "call_guide_id": "0", "active": "y"}
+         "calling_end": "18:30", "calling_days": ["1", "2", "3", "4", "5"], "holidays": "2030-02-17\n2030-01-20\n",
+         "max_attempts": "4", "min_retry_minutes": "90", "call_guide_id": "0", "active": "y"}
 
 
 @pytest.fixture
@@ -35,7 +36,13 @@ def test_the_campaign_list_links_to_each_campaigns_settings_and_dispositions(mar
 
 
 def test_the_settings_form_shows_the_campaign_as_it_is(marketing_client, campaign):
+    campaign.calling_days, campaign.holidays = "12345", ["2030-12-25", "2031-01-01"]
+    db.session.commit()
     page = marketing_client.get(f"/campaigns/{campaign.id}/settings").get_data(as_text=True)
+    assert re.search(r'<input checked id="calling_days-4" name="calling_days" type="checkbox" value="5">', page)
+    assert re.search(r'<input id="calling_days-5" name="calling_days" type="checkbox" value="6">', page)
+    assert "2030-12-25\n2031-01-01</textarea>" in page
+    assert 'type="checkbox" required' not in page and "required type=\"checkbox\"" not in page
     assert 'value="Main campaign"' in page and 'value="webinar"' in page
     assert re.search(r'<input id="max_attempts"[^>]*value="6"', page)
 
@@ -48,6 +55,7 @@ def test_marketing_saves_a_campaigns_settings(marketing_client, auth, campaign):
         "Q1 Push", "paid search", 5, 4, 90)
     assert saved.calling_start.strftime("%H:%M") == "09:00" and saved.calling_end.strftime("%H:%M") == "18:30"
     assert saved.call_guide_id is None and saved.active
+    assert saved.calling_days == "12345" and saved.holidays == ["2030-01-20", "2030-02-17"]
     assert "Q1 Push: settings saved." in marketing_client.get("/campaigns/").get_data(as_text=True)
 
 
@@ -59,6 +67,8 @@ def test_marketing_saves_a_campaigns_settings(marketing_client, auth, campaign):
     ({"calling_start": "17:00", "calling_end": "10:00"}, "Calling must end after it starts."),
     ({"max_attempts": "0"}, "Number must be between 1 and 50."),
     ({"min_retry_minutes": "lots"}, "Not a valid integer value."),
+    ({"calling_days": []}, "Choose at least one calling day."),
+    ({"holidays": "2030-12-25\nChristmas"}, "Christmas is not a date: write one date per line"),
 ])
 def test_an_invalid_setting_is_refused_and_every_typed_value_is_kept(marketing_client, auth, campaign, changes, message):
     data = {**VALID, **changes}
