@@ -84,6 +84,10 @@ class PhoneCall(db.Model):
         return self.consent_at is not None
 
     @property
+    def consent_label(self) -> str | None:
+        return rules.ConsentMethod.LABELS.get(self.consent_method) if self.consent_given else None
+
+    @property
     def status_label(self) -> str:
         return rules.STATUS_LABELS.get(self.status, self.status)
 

@@ -20,6 +20,7 @@ import requests
 from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
@@ -872,6 +873,7 @@ def recordings_for_lead(lead: Lead) -> list[Recording]:
         select(Recording).join(PhoneCall, PhoneCall.id == Recording.phone_call_id)
         .join(Call, Call.id == PhoneCall.call_id)
         .where(Call.lead_id == lead.id, Recording.status != rules.RecordingStatus.DELETED)
+        .options(selectinload(Recording.phone_call).selectinload(PhoneCall.placed_by))
         .order_by(Recording.started_at.desc(), Recording.id.desc())
     ))
 
