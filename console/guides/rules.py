@@ -705,6 +705,49 @@ def side_by_side(old_text: str, new_text: str, context: int = 3) -> list[DiffRow
     return rows
 
 
+def _item_changes(kind: str, old_items: list[dict], new_items: list[dict], key: str, title: str,
+                  fields: dict[str, str]) -> list[str]:
+    old_by_key = {item[key]: item for item in old_items}
+    new_by_key = {item[key]: item for item in new_items}
+    changes = []
+    for item in new_items:
+        before = old_by_key.get(item[key])
+        if before is None:
+            changes.append(f"{kind} added: “{item[title]}”")
+            continue
+        changed = [label for name, label in fields.items() if before.get(name) != item.get(name)]
+        if changed:
+            changes.append(f"{kind} “{item[title]}”: {', '.join(changed)} changed")
+    changes += [f"{kind} removed: “{item[title]}”" for item in old_items if item[key] not in new_by_key]
+    common_old = [item[key] for item in old_items if item[key] in new_by_key]
+    common_new = [item[key] for item in new_items if item[key] in old_by_key]
+    if common_old != common_new:
+        changes.append(f"{kind}s reordered")
+    return changes
+
+
+def describe_changes(old: dict, new: dict) -> list[str]:
+    """What changed between two versions, in the guide's own words (the diff shows the exact text)."""
+    changes = []
+    for key, label in (("name", "Name"), ("persona", "Persona"), ("campaign", "Campaign")):
+        if old.get(key, "") != new.get(key, ""):
+            changes.append(f"{label}: “{old.get(key) or 'none'}” → “{new.get(key) or 'none'}”")
+    if old["opening"] != new["opening"]:
+        changes.append("Opening changed")
+    changes += _item_changes("Step", old["steps"], new["steps"], "id", "title",
+                             {"title": "title", "field": "field", "question": "question", "hint": "hint",
+                              "answers": "answers"})
+    changes += _item_changes("Objection", old["objections"], new["objections"], "id", "objection",
+                             {"objection": "wording", "response": "response", "tags": "tags",
+                              "competitor": "competitor"})
+    changes += _item_changes("Battlecard", old["battlecards"], new["battlecards"], "competitor", "competitor",
+                             {"positioning": "positioning", "landmines": "landmines", "proof_points": "proof points"})
+    for key, label in (("handoff_script", "Hand-off script"), ("voicemail_script", "Voicemail script")):
+        if old[key] != new[key]:
+            changes.append(f"{label} changed")
+    return changes
+
+
 # ---------------------------------------------------------------- editing a draft
 
 

@@ -223,7 +223,8 @@ def diff(guide_id: int):
         abort(404)
     rows = rules.side_by_side(rules.to_yaml(left.content), rules.to_yaml(right.content))
     return render_template("guides/diff.html", guide=guide, versions=versions, left=left, right=right, rows=rows,
-                           changed=any(row.kind != "equal" and row.kind != "skipped" for row in rows))
+                           changed=any(row.kind not in ("equal", "skipped") for row in rows),
+                           summary=rules.describe_changes(left.content, right.content))
 
 
 @blueprint.post("/<int:guide_id>/versions/<int:number>/revert")

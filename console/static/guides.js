@@ -138,6 +138,50 @@
     if (field) field.focus({ preventScroll: true });
   }
 
+  // The live preview follows the author: focusing a step, objection or battlecard in the form opens
+  // the same item in the preview, and keeps it open while the preview refreshes.
+  var previewFocus = null;
+  var FIELD_PATTERN = /^(steps|objections|battlecards)-(\d+)-/;
+
+  function previewTarget(preview) {
+    if (!previewFocus) return null;
+    var index = previewFocus.index;
+    if (previewFocus.kind === "steps") return preview.querySelectorAll(".guide-step")[index];
+    if (previewFocus.kind === "objections") return preview.querySelectorAll("details.objection")[index];
+    if (previewFocus.kind === "battlecards") return preview.querySelectorAll("details.battlecard")[index];
+    if (previewFocus.kind === "handoff_script") return preview.querySelector("#guide-handoff");
+    if (previewFocus.kind === "voicemail_script") return preview.querySelector("#guide-voicemail");
+    if (previewFocus.kind === "opening") return preview.querySelector(".agent-guide .script");
+    return null;
+  }
+
+  function showInPreview(scroll) {
+    var preview = document.getElementById("guide-preview");
+    var target = preview && previewTarget(preview);
+    if (!target) return;
+    preview.querySelectorAll(".is-previewed").forEach(function (item) { item.classList.remove("is-previewed"); });
+    target.classList.add("is-previewed");
+    if (target.tagName === "DETAILS") target.open = true;
+    if (target.classList.contains("guide-step")) {
+      var container = target.closest("[data-guide-steps]");
+      if (container) showStep(container, target.dataset.stepId, { move: false });
+    }
+    if (!scroll) return;
+    // Scroll the preview panel only: scrollIntoView would also move the form the author is typing in.
+    var panel = preview.closest(".editor-preview");
+    if (panel) panel.scrollTop += target.getBoundingClientRect().top - panel.getBoundingClientRect().top - 60;
+  }
+
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (!field.closest || !field.closest("#guide-form") || !field.id) return;
+    var match = FIELD_PATTERN.exec(field.id);
+    var next = match ? { kind: match[1], index: parseInt(match[2], 10) } : { kind: field.id, index: 0 };
+    if (previewFocus && next.kind === previewFocus.kind && next.index === previewFocus.index) return;
+    previewFocus = next;
+    showInPreview(true);
+  });
+
   // ------------------------------------------------------------ after every htmx swap
 
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -148,6 +192,7 @@
     }
     var target = event.detail.target;
     if (!target) return;
+    if (target.id === "guide-preview") { initGuides(target); showInPreview(false); return; }
     if (target.id === "guide-form") { editorDirty = true; focusChangedItem(target); }
     // A save refused (invalid, or someone saved first) shows the editor again with the text still unsaved.
     if (document.getElementById("save-problems") || document.getElementById("save-conflict")) editorDirty = true;

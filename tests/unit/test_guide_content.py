@@ -130,3 +130,22 @@ def test_a_statistics_period_starts_the_right_number_of_days_ago():
     assert period_start("7", now) == datetime(2026, 11, 23, 12, 0)
     assert period_start("all", now) is None
     assert period_start("nonsense", now) == datetime(2026, 10, 31, 12, 0)  # the default, 30 days
+
+
+def test_the_changes_between_two_versions_are_described_in_the_guides_own_words():
+    from console.guides.rules import describe_changes
+
+    old = parse((GUIDES / "default-b2b.yaml").read_text(), "default-b2b.yaml")
+    new = validate(dict(old, persona="champion",
+                        steps=[old["steps"][0], old["steps"][2], old["steps"][1]] + old["steps"][3:],
+                        objections=[dict(item, response="Shorter.") if item["id"] == "too-expensive" else item
+                                    for item in old["objections"][1:]]
+                        + [{"objection": "We're locked into a contract.", "response": "When does it renew?"}]))
+    assert describe_changes(old, new) == [
+        "Persona: “none” → “champion”",
+        "Steps reordered",
+        "Objection “It's too expensive.”: response changed",
+        "Objection added: “We're locked into a contract.”",
+        "Objection removed: “We don't have budget for this.”",
+    ]
+    assert describe_changes(old, old) == []
