@@ -78,7 +78,9 @@ class Lead(db.Model):
         Index("ix_leads_queue", "campaign_id", "queue_state", "next_call_at"),
         Index("ix_leads_claimed_by_id", "claimed_by_id"),
         Index("ix_leads_phone", "phone"),
-        # The claim walks this index once per open calling window, in queue order.
+        # The claim reads a campaign's due leads in queue order from the first, without
+        # touching the table; when few windows are open it probes the second once per open window.
+        Index("ix_leads_claim_head", "campaign_id", "queue_rank", "id", "window_key"),
         Index("ix_leads_claim_order", "campaign_id", "window_key", "queue_rank", "id"),
         Index("ix_leads_callback_owner", "callback_owner_id", "queue_rank"),
         # Leads waiting for their retry/callback time, and leads held by an agent:

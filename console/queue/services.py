@@ -29,6 +29,7 @@ from console.extensions import db
 from console.guides.models import CallGuide
 from console.leads.models import DoNotCallEntry, Lead, QueueState, flag_do_not_call
 from console.queue import rules
+from console.queue import sqlite_writers  # noqa: F401  (queues this process's SQLite writers)
 from console.queue.models import window_keys_generation
 
 
@@ -67,35 +68,46 @@ class CampaignPlan:
 
 @dataclass
 class ClaimPlan:
-    """What may be claimed this minute: campaigns, and for each its open window keys."""
+    """What may be claimed this minute: running campaigns, and for each its open window keys."""
 
     now: datetime
     campaigns: dict[int, CampaignPlan]
-    open_keys: list[tuple[CampaignPlan, str]] = field(default_factory=list)
+    open_keys: dict[int, tuple[str, ...]] = field(default_factory=dict)  # campaign id → open keys
+
+    @property
+    def open_campaigns(self) -> list[CampaignPlan]:
+        return [self.campaigns[campaign_id] for campaign_id, keys in self.open_keys.items() if keys]
+
+    def is_open(self, campaign_id: int, key: str) -> bool:
+        return key in self._open_sets.get(campaign_id, ())
+
+    @property
+    def _open_sets(self) -> dict[int, frozenset]:
+        cached = self.__dict__.get("_sets")
+        if cached is None:
+            cached = self.__dict__["_sets"] = {cid: frozenset(keys) for cid, keys in self.open_keys.items()}
+        return cached
+
+    def spaced_before(self, campaign: CampaignPlan) -> datetime:
+        return self.now - timedelta(minutes=campaign.rules.min_retry_minutes)
 
     def keys_parameter(self, dialect: str) -> str:
-        """The open keys as JSON rows: [campaign_id, window_key, priority, max_attempts, spaced_before]."""
+        """Every open key as a JSON row: [campaign_id, window_key, priority, max_attempts, spaced_before]."""
         rows = []
-        for campaign, key in self.open_keys:
-            spaced_before = self.now - timedelta(minutes=campaign.rules.min_retry_minutes)
-            rows.append([campaign.id, key, campaign.priority, campaign.rules.max_attempts,
-                         spaced_before.strftime(_SQLITE_TIME) if dialect == "sqlite" else spaced_before.isoformat()])
+        for campaign in self.open_campaigns:
+            spaced = self.spaced_before(campaign)
+            spaced = spaced.strftime(_SQLITE_TIME) if dialect == "sqlite" else spaced.isoformat()
+            rows.extend([campaign.id, key, campaign.priority, campaign.rules.max_attempts, spaced]
+                        for key in self.open_keys[campaign.id])
         if dialect == "postgresql":
             names = ("campaign_id", "window_key", "priority", "max_attempts", "spaced_before")
             return json.dumps([dict(zip(names, row)) for row in rows])
         return json.dumps(rows)
 
-    def is_open(self, campaign_id: int, key: str) -> bool:
-        return (campaign_id, key) in self._open_set
-
-    @property
-    def _open_set(self) -> set:
-        return {(campaign.id, key) for campaign, key in self.open_keys}
-
 
 _cache_lock = threading.Lock()
 _window_keys_cache: dict[tuple, tuple[float, int, tuple[str, ...]]] = {}
-_open_key_memo: dict[tuple, bool] = {}
+_open_keys_memo: dict[tuple, tuple[str, ...]] = {}
 _plan_rows_memo: dict[tuple, CampaignPlan] = {}
 _last_maintenance: dict[str, datetime] = {}
 
@@ -127,22 +139,24 @@ def window_keys(campaign_id: int) -> tuple[str, ...]:
     return keys
 
 
-def _key_is_open(campaign: CampaignPlan, key: str, now: datetime) -> bool:
+def _open_keys(campaign: CampaignPlan, keys: tuple[str, ...], now: datetime) -> tuple[str, ...]:
     # Windows only change on whole minutes (rules.calling_window), so a per-minute memo is exact.
-    memo_key = (campaign.rules.hours, key, rules.minute_of(now))
-    answer = _open_key_memo.get(memo_key)
+    memo_key = (campaign.id, campaign.rules.hours, keys, rules.minute_of(now))
+    answer = _open_keys_memo.get(memo_key)
     if answer is None:
-        zones, state = rules.split_window_key(key)
-        answer = rules.calling_window(zones, state, now, campaign.rules.hours).open
-        if len(_open_key_memo) > 50_000:
-            _open_key_memo.clear()
-        _open_key_memo[memo_key] = answer
+        answer = tuple(key for key in keys if rules.calling_window(
+            *rules.split_window_key(key), now, campaign.rules.hours).open)
+        if len(_open_keys_memo) > 10_000:
+            _open_keys_memo.clear()
+        _open_keys_memo[memo_key] = answer
     return answer
 
 
-CAMPAIGN_COLUMNS = (Campaign.id, Campaign.name, Campaign.priority, Campaign.start_date, Campaign.end_date,
-                    Campaign.calling_start, Campaign.calling_end, Campaign.calling_days, Campaign.holidays,
-                    Campaign.max_attempts, Campaign.min_retry_minutes, CallGuide.published_version_id)
+ACTIVE_CAMPAIGNS = select(
+    Campaign.id, Campaign.name, Campaign.priority, Campaign.start_date, Campaign.end_date, Campaign.calling_start,
+    Campaign.calling_end, Campaign.calling_days, Campaign.holidays, Campaign.max_attempts, Campaign.min_retry_minutes,
+    CallGuide.published_version_id,
+).outerjoin(CallGuide, CallGuide.id == Campaign.call_guide_id).where(Campaign.active.is_(True))
 
 
 def _campaign_plan(row) -> CampaignPlan:
@@ -162,17 +176,14 @@ def _campaign_plan(row) -> CampaignPlan:
 
 def claim_plan(now: datetime) -> ClaimPlan:
     """The running campaigns and their window keys that are open this minute."""
-    rows = db.session.execute(
-        select(*CAMPAIGN_COLUMNS).outerjoin(CallGuide, CallGuide.id == Campaign.call_guide_id)
-        .where(Campaign.active.is_(True))
-    ).all()
+    rows = db.session.execute(ACTIVE_CAMPAIGNS).all()
     plan = ClaimPlan(now=now, campaigns={})
     for row in rows:
         campaign = _campaign_plan(row)
         if rules.campaign_running(campaign.rules, now.date()) is not None:
             continue
         plan.campaigns[campaign.id] = campaign
-        plan.open_keys.extend((campaign, key) for key in window_keys(campaign.id) if _key_is_open(campaign, key, now))
+        plan.open_keys[campaign.id] = _open_keys(campaign, window_keys(campaign.id), now)
     return plan
 
 
@@ -216,15 +227,24 @@ def _time_param(name: str):
 # ---------------------------------------------------------------- the claim statement
 
 # Filters every candidate passes, whatever its rank says: the rank orders, these decide.
-_CANDIDATE_FILTERS = (
-    "l.campaign_id = keys.campaign_id AND l.window_key = keys.window_key"
-    f" AND l.queue_rank >= {rules.DUE_LOW} AND l.queue_rank < {rules.DUE_HIGH}"
-    " AND NOT l.do_not_call AND l.queue_state IN ('new', 'retry', 'callback')"
+# `{k}` is where the campaign's max_attempts and spaced_before come from.
+_FILTERS = (
+    "NOT l.do_not_call AND l.queue_state IN ('new', 'retry', 'callback')"
     " AND (l.queue_state != 'callback' OR l.callback_owner_id IS NULL)"
     " AND (l.next_call_at IS NULL OR l.next_call_at <= :now)"
     " AND (l.claimed_by_id IS NULL OR l.claim_expires_at < :now)"
-    " AND l.attempts < keys.max_attempts"
-    " AND (l.queue_state = 'callback' OR l.last_called_at IS NULL OR l.last_called_at <= keys.spaced_before)"
+    " AND l.attempts < {k}.max_attempts"
+    " AND (l.queue_state = 'callback' OR l.last_called_at IS NULL OR l.last_called_at <= {k}.spaced_before)"
+)
+def _due(alias: str = "") -> str:
+    column = f"{alias}.queue_rank" if alias else "queue_rank"
+    return f"{column} >= {rules.DUE_LOW} AND {column} < {rules.DUE_HIGH}"
+
+
+_DUE = _due()
+_CANDIDATE_FILTERS = (
+    f"l.campaign_id = keys.campaign_id AND l.window_key = keys.window_key AND {_due('l')} AND "
+    + _FILTERS.format(k="keys")
 )
 _NOT_ON_DO_NOT_CALL = (
     "NOT EXISTS (SELECT 1 FROM do_not_call AS d WHERE d.phone = leads.phone"
@@ -235,6 +255,39 @@ _CLAIM_SET = (
     f" queue_rank = queue_rank + {rules.HELD_LOW}, version = version + 1"
 )
 _RETURNING = "id, campaign_id, time_zones, state, window_key"
+_ORDER = f"queue_rank / {rules.SPAN}, priority DESC, queue_rank, id"
+
+# The fast path. Each campaign's due leads are read in queue order from one index
+# (campaign, rank, id, window_key) without touching the table: of the first HEAD_SCAN,
+# the first HEAD_KEEP whose window is open are the best candidates there are, since
+# anything further down ranks lower. Most of the day most windows are open, so this
+# finds a lead after a handful of index entries, whatever the number of leads.
+HEAD_SCAN = 256
+HEAD_KEEP = 16
+
+
+def _head_block(n: int, dialect: str) -> str:
+    open_keys = (f"(SELECT value FROM json_each(:keys_{n}))" if dialect == "sqlite"
+                 else f"(SELECT jsonb_array_elements_text(CAST(:keys_{n} AS jsonb)))")
+    return (
+        f"SELECT * FROM (SELECT h.id, h.queue_rank, :priority_{n} AS priority, :max_attempts_{n} AS max_attempts,"
+        f" :spaced_before_{n} AS spaced_before FROM (SELECT id, window_key, queue_rank FROM leads"
+        f" WHERE campaign_id = :campaign_{n} AND {_DUE} ORDER BY queue_rank, id LIMIT {HEAD_SCAN}) AS h"
+        f" WHERE h.window_key IN {open_keys} ORDER BY h.queue_rank, h.id LIMIT {HEAD_KEEP}) AS head_{n}"
+    )
+
+
+def _fast_claim_sql(campaigns: int, dialect: str) -> str:
+    heads = " UNION ALL ".join(_head_block(n, dialect) for n in range(campaigns))
+    pick = (f"SELECT l.id FROM heads JOIN leads AS l ON l.id = heads.id WHERE {_FILTERS.format(k='heads')}"
+            f" ORDER BY heads.queue_rank / {rules.SPAN}, heads.priority DESC, heads.queue_rank, heads.id LIMIT 1")
+    if dialect == "sqlite":
+        return (f"WITH heads AS ({heads}) UPDATE leads SET {_CLAIM_SET} WHERE id = ({pick})"
+                f" AND {_NOT_ON_DO_NOT_CALL} RETURNING {_RETURNING}")
+    return (f"WITH heads AS ({heads}), chosen AS ({pick} FOR UPDATE OF l SKIP LOCKED)"
+            f" UPDATE leads SET {_CLAIM_SET} FROM chosen WHERE leads.id = chosen.id AND {_NOT_ON_DO_NOT_CALL}"
+            " RETURNING leads.id, leads.campaign_id, leads.time_zones, leads.state, leads.window_key")
+
 
 _SQLITE_KEYS = (
     "keys AS (SELECT json_extract(value, '$[0]') AS campaign_id, json_extract(value, '$[1]') AS window_key,"
@@ -246,8 +299,10 @@ _POSTGRES_KEYS = (
     "campaign_id integer, window_key text, priority integer, max_attempts integer, spaced_before timestamp))"
 )
 
-# SQLite: the claim runs inside BEGIN IMMEDIATE (one writer at a time), so the head of
-# each open key's index range is exactly what may be claimed: one probe per key.
+# The thorough path, when the fast one finds nothing (few windows open, or none of
+# them near the top of the queue): one probe per open window key, each reading the
+# head of that key's range in the (campaign, window_key, rank, id) index.
+# SQLite runs it inside BEGIN IMMEDIATE (one writer), so each key's head is claimable as is.
 SQLITE_CANDIDATE = (
     f"WITH {_SQLITE_KEYS}, best AS (SELECT (SELECT l.id FROM leads AS l WHERE {_CANDIDATE_FILTERS}"
     " ORDER BY l.queue_rank, l.id LIMIT 1) AS lead_id, keys.priority AS priority FROM keys)"
@@ -275,8 +330,7 @@ POSTGRES_CANDIDATE = (
 )
 POSTGRES_CLAIM = (
     f"{_POSTGRES_CANDIDATES}, chosen AS (SELECT l.id FROM candidates JOIN leads AS l ON l.id = candidates.id"
-    f" WHERE (l.claimed_by_id IS NULL OR l.claim_expires_at < :now)"
-    f" AND l.queue_rank >= {rules.DUE_LOW} AND l.queue_rank < {rules.DUE_HIGH}"
+    f" WHERE (l.claimed_by_id IS NULL OR l.claim_expires_at < :now) AND {_due('l')}"
     f" ORDER BY candidates.queue_rank / {rules.SPAN}, candidates.priority DESC, candidates.queue_rank,"
     " candidates.id LIMIT 1 FOR UPDATE OF l SKIP LOCKED)"
     f" UPDATE leads SET {_CLAIM_SET} FROM chosen WHERE leads.id = chosen.id AND {_NOT_ON_DO_NOT_CALL}"
@@ -297,33 +351,53 @@ CLAIM_BY_ID = (
 )
 
 
-def claim_statement(dialect: str):
-    """The claim as one SQL statement (also what scripts/bench.py times as the bare statement)."""
-    return text(SQLITE_CLAIM if dialect == "sqlite" else POSTGRES_CLAIM).bindparams(
-        _time_param("now"), _time_param("expires_at"))
+_statements: dict[tuple, object] = {}
 
 
-def claim_parameters(plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str,
-                     per_key: int = CANDIDATES_PER_KEY) -> dict:
-    parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now, "agent_id": agent_id,
-                  "expires_at": expires_at}
-    if dialect == "postgresql":
-        parameters["per_key"] = per_key
+def claim_statement(plan: ClaimPlan, dialect: str):
+    """The fast claim as one SQL statement (what scripts/bench.py times as the bare statement)."""
+    key = ("fast", len(plan.open_campaigns), dialect)
+    statement = _statements.get(key)
+    if statement is None:
+        count = len(plan.open_campaigns)
+        statement = _statements[key] = text(_fast_claim_sql(count, dialect)).bindparams(
+            _time_param("now"), _time_param("expires_at"),
+            *[_time_param(f"spaced_before_{n}") for n in range(count)])
+    return statement
+
+
+def claim_parameters(plan: ClaimPlan, agent_id: int, expires_at: datetime) -> dict:
+    parameters = {"now": plan.now, "agent_id": agent_id, "expires_at": expires_at}
+    for n, campaign in enumerate(plan.open_campaigns):
+        parameters.update({f"campaign_{n}": campaign.id, f"priority_{n}": campaign.priority,
+                           f"max_attempts_{n}": campaign.rules.max_attempts,
+                           f"spaced_before_{n}": plan.spaced_before(campaign),
+                           f"keys_{n}": json.dumps(plan.open_keys[campaign.id])})
     return parameters
+
+
+def _thorough_statement(dialect: str):
+    key = ("thorough", dialect)
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = text(SQLITE_CLAIM if dialect == "sqlite" else POSTGRES_CLAIM).bindparams(
+            _time_param("now"), _time_param("expires_at"))
+    return statement
 
 
 # ---------------------------------------------------------------- claiming
 
+HELD_CALL = text(
+    "SELECT calls.id FROM leads JOIN calls ON calls.lead_id = leads.id"
+    " WHERE leads.claimed_by_id = :agent_id AND leads.claim_expires_at >= :now"
+    " AND calls.agent_id = :agent_id AND calls.status = 'open' ORDER BY calls.id DESC LIMIT 1"
+).bindparams(bindparam("now", type_=DateTime()))
+
+
 def current_call(agent) -> Call | None:
     """The open call on the lead this agent holds, if the claim has not lapsed."""
-    return db.session.scalar(
-        select(Call)
-        .join(Lead, Lead.id == Call.lead_id)
-        .where(Call.agent_id == agent.id, Call.status == CallStatus.OPEN,
-               Lead.claimed_by_id == agent.id, Lead.claim_expires_at >= utcnow())
-        .order_by(Call.id.desc())
-        .limit(1)
-    )
+    call_id = db.session.scalar(HELD_CALL, {"agent_id": agent.id, "now": utcnow()})
+    return db.session.get(Call, call_id) if call_id is not None else None
 
 
 def _begin_claim(agent, dialect: str) -> None:
@@ -352,12 +426,18 @@ def _claim_own_callback(plan: ClaimPlan, agent, expires_at: datetime):
 
 
 def _claim_from_queue(plan: ClaimPlan, agent, expires_at: datetime, dialect: str):
-    if not plan.open_keys:
+    if not plan.open_campaigns:
         return None
+    row = db.session.execute(claim_statement(plan, dialect), claim_parameters(plan, agent.id, expires_at)).first()
+    if row is not None:
+        return row
     per_key = CANDIDATES_PER_KEY
     for _attempt in range(4):
-        row = db.session.execute(claim_statement(dialect),
-                                 claim_parameters(plan, agent.id, expires_at, dialect, per_key)).first()
+        parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now, "agent_id": agent.id,
+                      "expires_at": expires_at}
+        if dialect == "postgresql":
+            parameters["per_key"] = per_key
+        row = db.session.execute(_thorough_statement(dialect), parameters).first()
         if row is not None:
             return row
         # Nothing claimed: an empty queue, a head whose number was just put on a list, or
@@ -376,9 +456,9 @@ def _claim_from_queue(plan: ClaimPlan, agent, expires_at: datetime, dialect: str
 
 def _peek_candidate(plan: ClaimPlan, dialect: str) -> int | None:
     statement = text(SQLITE_CANDIDATE if dialect == "sqlite" else POSTGRES_CANDIDATE).bindparams(_time_param("now"))
-    parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now, "per_key": 1}
-    if dialect == "sqlite":
-        parameters.pop("per_key")
+    parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now}
+    if dialect == "postgresql":
+        parameters["per_key"] = 1
     return db.session.scalar(statement, parameters)
 
 
@@ -426,16 +506,20 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
 
 def _open_call(lead_id: int, campaign: CampaignPlan, agent, now: datetime) -> Call:
     # A previous holder whose lease lapsed leaves an open call behind: close it honestly.
-    db.session.execute(
-        update(Call).where(Call.lead_id == lead_id, Call.status == CallStatus.OPEN)
-        .values(status=CallStatus.ABANDONED, ended_at=now).execution_options(synchronize_session=False)
-    )
+    db.session.execute(ABANDON_OPEN_CALLS, {"lead_id": lead_id, "now": now})
     call = Call(lead_id=lead_id, campaign_id=campaign.id, agent_id=agent.id, started_at=now,
                 guide_version_id=campaign.guide_version_id)
     db.session.add(call)
     db.session.flush()
-    audit.record("lead.claimed", db.session.get(Lead, lead_id), actor=agent, call_id=call.id)
+    # The audit names its subject by class and id; the claim has the id and need not load the lead.
+    audit.record("lead.claimed", Lead(id=lead_id), actor=agent, call_id=call.id)
     return call
+
+
+ABANDON_OPEN_CALLS = text(
+    f"UPDATE calls SET status = '{CallStatus.ABANDONED}', ended_at = :now"
+    f" WHERE lead_id = :lead_id AND status = '{CallStatus.OPEN}'"
+).bindparams(bindparam("now", type_=DateTime()))
 
 
 def _mend_lead(lead_id: int) -> None:
@@ -456,7 +540,7 @@ def count_dialable(agent, now: datetime | None = None, limit: int | None = None)
                              {"agent_id": agent.id, "now": now}).all()
     mine = sum(1 for row in own if plan.is_open(row.campaign_id, row.window_key)
                and row.attempts < plan.campaigns[row.campaign_id].rules.max_attempts)
-    if not plan.open_keys:
+    if not plan.open_campaigns:
         return mine
     keys = _SQLITE_KEYS if dialect == "sqlite" else _POSTGRES_KEYS
     cap = f" LIMIT {int(limit)}" if limit else ""

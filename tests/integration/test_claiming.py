@@ -1,6 +1,7 @@
 """Claiming the next lead against a real database: one lead, one agent, only dialable leads, fixed order."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -181,3 +182,211 @@ def test_campaign_hours_are_read_in_the_leads_local_time(users, make_campaign, m
 
     expected_open = check_calling_window(["Pacific/Honolulu"], utcnow(), time(0), time(23, 59)).open
     assert (services.claim_next_lead(users["teleprospector"]) is not None) == expected_open
+
+
+# ---------------------------------------------------------------- calling rules at claim time
+
+import multiprocessing  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+import pytest  # noqa: E402
+
+from console.auth.models import User  # noqa: E402
+from console.queue import rules  # noqa: E402
+
+
+def next_weekday_at(hour_utc: int, weekday: int = 2) -> datetime:
+    """A moment in the coming days (ISO weekday, hour UTC): claims made 'then' hold leases valid now."""
+    day = utcnow().date() + timedelta(days=1)
+    while day.isoweekday() != weekday:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour_utc)
+
+
+def at_local(hour: int, minute: int, zone: str, weekday: int = 2) -> datetime:
+    """Naive UTC for hour:minute local time in `zone` on the coming ISO weekday."""
+    day = utcnow().date() + timedelta(days=1)
+    while day.isoweekday() != weekday:
+        day += timedelta(days=1)
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def test_cannot_claim_a_lead_outside_its_calling_window(users, campaign, make_lead):
+    lead = make_lead(campaign, phone="+13125550150", state="IL")  # Chicago
+    agent = users["teleprospector"]
+    assert services.claim_next_lead(agent, now=at_local(7, 12, "America/Chicago")) is None
+    assert services.claim_next_lead(agent, now=at_local(8, 0, "America/Chicago")).lead_id == lead.id
+
+
+def test_a_texas_lead_waits_for_nine_while_an_illinois_lead_is_called_at_eight_thirty(users, campaign, make_lead):
+    texas = make_lead(campaign, phone="+12145550150", state="TX")
+    illinois = make_lead(campaign, phone="+13125550151", state="IL")
+    moment = at_local(8, 30, "America/Chicago")
+    call = services.claim_next_lead(users["teleprospector"], now=moment)
+    assert call.lead_id == illinois.id
+    assert services.claim_next_lead(users["teleprospector"], now=moment).lead_id == illinois.id  # still mine
+    assert rules.calling_window(texas.zone_list, "TX", moment).reason.endswith("opens 09:00 (Texas rule)")
+
+
+def test_a_campaign_that_calls_on_weekdays_claims_nothing_on_saturday(users, make_campaign, make_lead):
+    weekdays = make_campaign(calling_days="12345")
+    make_lead(weekdays)
+    assert services.claim_next_lead(users["teleprospector"], now=next_weekday_at(17, weekday=6)) is None
+    assert services.claim_next_lead(users["teleprospector"], now=next_weekday_at(17, weekday=2)) is not None
+
+
+def test_a_campaign_holiday_claims_nothing(users, make_campaign, make_lead):
+    moment = next_weekday_at(17)
+    closed = make_campaign(holidays=[moment.date().isoformat()])
+    make_lead(closed)
+    assert services.claim_next_lead(users["teleprospector"], now=moment) is None
+
+
+def test_a_retry_is_not_claimed_before_the_campaigns_minimum_spacing(users, make_campaign, make_lead):
+    spaced = make_campaign(min_retry_minutes=120)
+    lead = make_lead(spaced, queue_state=QueueState.RETRY, attempts=1, next_call_at=utcnow() - timedelta(minutes=1),
+                     last_called_at=utcnow() - timedelta(minutes=90))
+    assert services.claim_next_lead(users["teleprospector"]) is None
+    assert services.claim_next_lead(users["teleprospector"], now=utcnow() + timedelta(minutes=31)).lead_id == lead.id
+
+
+def test_a_waiting_retry_is_promoted_when_its_time_comes(users, campaign, make_lead):
+    lead = make_lead(campaign, queue_state=QueueState.RETRY, attempts=1,
+                     next_call_at=utcnow() + timedelta(minutes=5), last_called_at=utcnow() - timedelta(hours=3))
+    assert lead.queue_rank >= rules.WAITING_LOW
+    assert services.claim_next_lead(users["teleprospector"]) is None
+    call = services.claim_next_lead(users["teleprospector"], now=utcnow() + timedelta(minutes=6))
+    assert call.lead_id == lead.id
+
+
+def test_a_number_put_on_the_list_while_waiting_is_never_claimed(users, campaign, make_lead):
+    lead = make_lead(campaign)
+    services.suppress_number(lead.phone)
+    db.session.commit()
+    db.session.refresh(lead)
+    assert lead.do_not_call and lead.queue_rank is None
+    assert services.claim_next_lead(users["teleprospector"]) is None
+
+
+def test_an_opt_out_recorded_on_a_call_takes_the_number_out_of_every_campaign(users, make_campaign, make_lead):
+    first, second = make_campaign(), make_campaign()
+    make_lead(first, phone="+13125550160")
+    twin = make_lead(second, phone="+13125550160")
+    agent = users["teleprospector"]
+    call = services.claim_next_lead(agent)
+    record_disposition(call, agent, "do_not_call")
+    db.session.refresh(twin)
+    assert twin.do_not_call
+    assert services.claim_next_lead(agent) is None
+
+
+def test_a_list_entry_written_behind_the_flag_is_still_refused_at_claim(users, campaign, make_lead):
+    lead = make_lead(campaign)
+    # Written with plain SQL, so no hook flags the lead: the claim's own check must catch it.
+    db.session.execute(DoNotCallEntry.__table__.insert().values(phone=lead.phone, reason="imported", added_at=utcnow()))
+    db.session.commit()
+    assert services.claim_next_lead(users["teleprospector"]) is None
+    db.session.refresh(lead)
+    assert lead.do_not_call  # and the claim mended the flag
+
+
+def test_a_stale_window_key_is_never_trusted(users, make_campaign, make_lead):
+    campaign = make_campaign(calling_start=time(8), calling_end=time(21))
+    lead = make_lead(campaign, phone="+13125550170", state="IL")
+    moment = next_weekday_at(18)  # midday in Chicago, 08:00 or 07:00 in Honolulu
+    # Re-zone the lead to Honolulu behind the ORM's back: the key still says Chicago.
+    db.session.execute(Lead.__table__.update().where(Lead.__table__.c.id == lead.id)
+                       .values(time_zones="Pacific/Honolulu", state="HI"))
+    db.session.commit()
+    honolulu_open = rules.calling_window(["Pacific/Honolulu"], "HI", moment).open
+    call = services.claim_next_lead(users["teleprospector"], now=moment)
+    assert (call is not None) == honolulu_open
+    db.session.refresh(lead)
+    assert lead.window_key == "Pacific/Honolulu|HI"
+
+
+def test_my_own_due_callback_comes_before_anything_else_even_in_a_lower_priority_campaign(users, make_campaign,
+                                                                                          make_lead):
+    agent = users["teleprospector"]
+    low, high = make_campaign(priority=1), make_campaign(priority=9)
+    make_lead(high, inbound=True, score=99)
+    mine = make_lead(low, queue_state=QueueState.CALLBACK, next_call_at=utcnow() - timedelta(minutes=1),
+                     callback_owner_id=agent.id, attempts=1)
+    assert services.claim_next_lead(agent).lead_id == mine.id
+
+
+@pytest.mark.parametrize("hour_utc, weekday", [(12, 2), (14, 2), (17, 2), (23, 2), (2, 3), (5, 3), (18, 7), (15, 6)])
+def test_no_claimed_lead_ever_breaks_a_calling_rule(make_user, make_campaign, make_lead, hour_utc, weekday):
+    """Many leads across zones, states with rules, lists and attempts: whatever is claimed is callable."""
+    campaign = make_campaign(calling_start=time(8), calling_end=time(21), max_attempts=3, calling_days="123456")
+    numbers = [("+12125550101", "NY"), ("+13055550102", "FL"), ("+12145550103", "TX"), ("+15025550104", "KY"),
+               ("+12055550105", "AL"), ("+14015550106", "RI"), ("+18015550107", "UT"), ("+14155550108", "CA"),
+               ("+19075550109", "AK"), ("+18085550110", "HI"), ("+16025550111", "AZ"), ("+18005550112", None)]
+    for index, (phone, state) in enumerate(numbers * 2):
+        lead = make_lead(campaign, phone=phone[:-2] + f"{index:02d}", state=state,
+                         time_zones=",".join(rules_infer(phone, state)), attempts=index % 4)
+        if index % 7 == 0:
+            db.session.add(DoNotCallEntry(phone=lead.phone, reason="opted out"))
+    db.session.commit()
+    moment = next_weekday_at(hour_utc, weekday)
+    claimed = []
+    for _ in range(len(numbers) * 2):
+        agent = make_user()
+        call = services.claim_next_lead(agent, now=moment)
+        if call is None:
+            break
+        lead = db.session.get(Lead, call.lead_id)
+        facts = rules.LeadState(**{**lead.queue_facts().__dict__, "claimed_by_id": None, "claim_expires_at": None})
+        assert rules.problems(facts, campaign.calling_rules(), moment) == [], lead.phone
+        claimed.append(lead.id)
+    assert len(claimed) == len(set(claimed))
+    expected = sum(1 for lead in db.session.scalars(select(Lead).where(Lead.campaign_id == campaign.id))
+                   if lead.id in claimed or not rules.problems(
+                       rules.LeadState(**{**lead.queue_facts().__dict__, "do_not_call": services._on_do_not_call_list(lead)}),
+                       campaign.calling_rules(), moment))
+    assert len(claimed) == expected
+
+
+def rules_infer(phone, state):
+    from console.leads.rules import infer_time_zones
+
+    return infer_time_zones(phone, state)
+
+
+def _claim_in_a_process(database_url: str, agent_ids: list[int]) -> list[int]:
+    from console import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x"})
+    claimed = []
+    with app.app_context():
+        for agent_id in agent_ids:
+            call = services.claim_next_lead(db.session.get(User, agent_id))
+            if call is not None:
+                claimed.append(call.lead_id)
+        db.session.remove()
+        db.engine.dispose()
+    return claimed
+
+
+def test_agents_in_separate_processes_never_share_a_lead(app, make_user, campaign, make_lead):
+    for _ in range(10):
+        make_lead(campaign)
+    agent_ids = [make_user().id for _ in range(16)]
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        results = pool.starmap(_claim_in_a_process, [(url, agent_ids[n::4]) for n in range(4)])
+    claimed = [lead_id for result in results for lead_id in result]
+    assert len(claimed) == 10
+    assert len(set(claimed)) == 10
+
+
+def test_a_lapsed_lease_is_released_and_its_open_call_abandoned(users, make_user, campaign, make_lead):
+    lead = make_lead(campaign)
+    first = services.claim_next_lead(users["teleprospector"])
+    later = utcnow() + timedelta(minutes=16)  # past the 15-minute lease
+    other = make_user()
+    second = services.claim_next_lead(other, now=later)
+    assert second.lead_id == lead.id
+    assert db.session.get(Call, first.id).status == CallStatus.ABANDONED

@@ -30,6 +30,7 @@ def upgrade():
         batch_op.add_column(sa.Column('window_key', sa.String(length=210), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('queue_rank', sa.Integer(), nullable=True))
         batch_op.drop_index('ix_leads_campaign_zones')
+        batch_op.create_index('ix_leads_claim_head', ['campaign_id', 'queue_rank', 'id', 'window_key'], unique=False)
         batch_op.create_index('ix_leads_claim_order', ['campaign_id', 'window_key', 'queue_rank', 'id'], unique=False)
         batch_op.create_index('ix_leads_callback_owner', ['callback_owner_id', 'queue_rank'], unique=False)
         batch_op.create_index('ix_leads_waiting', ['campaign_id', 'next_call_at'], unique=False,
@@ -66,6 +67,7 @@ def downgrade():
         batch_op.drop_index('ix_leads_waiting')
         batch_op.drop_index('ix_leads_callback_owner')
         batch_op.drop_index('ix_leads_claim_order')
+        batch_op.drop_index('ix_leads_claim_head')
         batch_op.create_index('ix_leads_campaign_zones', ['campaign_id', 'time_zones'], unique=False)
         batch_op.drop_column('queue_rank')
         batch_op.drop_column('window_key')

@@ -1,0 +1,590 @@
+#!/usr/bin/env python
+"""Benchmark of the call queue: `scripts/bench.py claim` (see docs/queue.md, "Benchmark").
+
+Builds a database with 1,000,000 leads in one campaign (US time zones spread
+like the population, some numbers on the do-not-call list, some callbacks and
+retries), then, on SQLite (a temporary file) and on PostgreSQL when
+DATABASE_URL points to one:
+
+1. app: 16 agents (threads) claim through console.queue.services.claim_next_lead
+   and disposition through console.calls.services.record_disposition, as fast as
+   they can, for --seconds;
+2. bare: 16 workers run the bare claim statement (the exact SQL the claim uses,
+   through the raw driver, one transaction each) for --seconds.
+
+It prints claims per second, p50/p95/p99 claim latency, leads handed to two
+agents at once (must be 0), the bare statement's throughput and the ratio
+app/bare; the last line is one JSON object with every figure.
+
+The console's clock is shifted to the next weekday at 17:00 UTC (midday in the
+continental US) so that the result does not depend on the hour the bench runs.
+The PostgreSQL database is emptied: its name must contain "bench".
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.schema import CreateIndex, DropIndex  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+import console.clock  # noqa: E402
+
+AGENTS = 16
+TARGET_P95_MS = 25.0
+TARGET_RATIO = 0.5
+RANDOM_SEED = 2026
+
+# (area code, state, weight): roughly where US businesses are, so zones spread as in real lists.
+AREA_CODES = (
+    ("212", "NY", 60), ("718", "NY", 30), ("516", "NY", 12), ("617", "MA", 25), ("203", "CT", 12),
+    ("215", "PA", 20), ("412", "PA", 10), ("201", "NJ", 20), ("302", "DE", 3), ("410", "MD", 15),
+    ("202", "DC", 8), ("703", "VA", 18), ("704", "NC", 16), ("919", "NC", 12), ("843", "SC", 8),
+    ("404", "GA", 25), ("305", "FL", 22), ("407", "FL", 14), ("813", "FL", 14), ("850", "FL", 4),
+    ("502", "KY", 6), ("615", "TN", 12), ("901", "TN", 6), ("216", "OH", 12), ("614", "OH", 12),
+    ("313", "MI", 14), ("317", "IN", 10), ("312", "IL", 45), ("414", "WI", 10), ("612", "MN", 16),
+    ("314", "MO", 10), ("816", "MO", 8), ("504", "LA", 8), ("205", "AL", 8), ("601", "MS", 4),
+    ("501", "AR", 4), ("405", "OK", 7), ("214", "TX", 30), ("713", "TX", 30), ("512", "TX", 16),
+    ("210", "TX", 12), ("915", "TX", 4), ("316", "KS", 5), ("402", "NE", 5), ("515", "IA", 5),
+    ("303", "CO", 18), ("801", "UT", 10), ("505", "NM", 4), ("602", "AZ", 18), ("520", "AZ", 5),
+    ("208", "ID", 4), ("406", "MT", 2), ("307", "WY", 1), ("702", "NV", 9), ("415", "CA", 30),
+    ("213", "CA", 30), ("619", "CA", 14), ("408", "CA", 16), ("916", "CA", 8), ("206", "WA", 20),
+    ("509", "WA", 4), ("503", "OR", 10), ("907", "AK", 2), ("808", "HI", 3),
+)
+
+
+# ---------------------------------------------------------------- the shifted clock
+
+def shift_clock(target: datetime) -> timedelta:
+    """Make every `utcnow` in the console read `target` now, and run on from there."""
+    offset = target - console.clock.utcnow()
+    original = console.clock.utcnow
+
+    def shifted() -> datetime:
+        return original() + offset
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("console") and getattr(module, "utcnow", None) is original:
+            module.utcnow = shifted
+    console.clock.utcnow = shifted
+    return offset
+
+
+def next_weekday_midday(now: datetime) -> datetime:
+    day = now.date() + timedelta(days=1)
+    while day.isoweekday() > 5:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 17, 0)
+
+
+# ---------------------------------------------------------------- building the database
+
+def build(app, leads: int, log, capacity_agents: int = 20_000) -> dict:
+    from sqlalchemy import select
+
+    from console.auth import services as auth_services
+    from console.auth.models import Role, User
+    from console.campaigns.models import Campaign
+    from console.extensions import db
+    from console.guides import services as guide_services
+    from console.leads.models import Lead
+    from console.leads.rules import infer_time_zones
+    from console.queue import rules
+
+    started = time.perf_counter()
+    with app.app_context():
+        engine = db.engine
+        dialect = engine.dialect.name
+        db.drop_all()
+        db.create_all()
+        agents = [auth_services.create_user(f"agent{n}@bench.example", f"Agent {n}", Role.TELEPROSPECTOR, "bench-password-1")
+                  for n in range(AGENTS)]
+        bare_agents = [auth_services.create_user(f"bare{n}@bench.example", f"Bare {n}", Role.TELEPROSPECTOR,
+                                                 "bench-password-1") for n in range(AGENTS)]
+        # Agents for the capacity run: each claims once, as an agent starting the day would.
+        password_hash = agents[0].password_hash
+        db.session.execute(User.__table__.insert(), [
+            {"email": f"shift{n}@bench.example", "full_name": f"Shift {n}", "role": Role.TELEPROSPECTOR,
+             "password_hash": password_hash, "active": True, "created_at": console.clock.utcnow()}
+            for n in range(capacity_agents)])
+        capacity_ids = list(db.session.scalars(select(User.id).where(User.email.like("shift%@bench.example"))))
+        guide, _version = guide_services.sync_file(guide_services.GUIDES_DIR / "default-b2b.yaml")
+        campaign = Campaign(name="Benchmark campaign", source="list", priority=5, call_guide=guide,
+                            calling_start=datetime.min.time().replace(hour=8), calling_end=datetime.min.time().replace(hour=21),
+                            max_attempts=6, min_retry_minutes=60)
+        db.session.add(campaign)
+        db.session.commit()
+        agent_ids = [agent.id for agent in agents]
+        bare_ids = [agent.id for agent in bare_agents]
+        campaign_id = campaign.id
+        # Bulk load without the lead indexes, then build them once (all on one raw connection).
+        lead_indexes = [(str(DropIndex(index).compile(dialect=engine.dialect)),
+                         str(CreateIndex(index).compile(dialect=engine.dialect))) for index in Lead.__table__.indexes]
+
+    rng = random.Random(RANDOM_SEED)
+    now = console.clock.utcnow()
+    area_zones = {area: infer_time_zones(f"+1{area}5550100", state) for area, state, _w in AREA_CODES}
+    weights = [weight for _a, _s, weight in AREA_CODES]
+    counters = {area: itertools.count() for area, _s, _w in AREA_CODES}
+    accounts = max(1, leads // 20)
+    time_format = "%Y-%m-%d %H:%M:%S.%f" if dialect == "sqlite" else None
+
+    def stamp(value):
+        if value is None or time_format is None:
+            return value
+        return value.strftime(time_format)
+
+    columns = ("id", "campaign_id", "account_id", "first_name", "last_name", "title", "buying_role", "email",
+               "phone", "state", "time_zones", "source", "inbound", "stage", "queue_state", "next_call_at",
+               "callback_owner_id", "attempts", "last_called_at", "claimed_by_id", "claim_expires_at", "score",
+               "score_band", "version", "created_at", "updated_at", "do_not_call", "window_key", "queue_rank")
+    do_not_call_phones = []
+    counts = {"do_not_call": 0, "callbacks": 0, "retries": 0, "unknown_zone": 0, "inbound": 0}
+
+    def rows():
+        for lead_id in range(1, leads + 1):
+            area, state, _w = rng.choices(AREA_CODES, weights)[0]
+            serial = next(counters[area])
+            phone = f"+1{area}{200 + serial // 10000 % 800}{serial % 10000:04d}"
+            zones = area_zones[area]
+            if rng.random() < 0.002:  # a number and an address that say nothing about the zone
+                zones, state = [], None
+                counts["unknown_zone"] += 1
+            queue_state, next_call_at, owner, attempts, last_called = "new", None, None, 0, None
+            roll = rng.random()
+            if roll < 0.01:
+                queue_state, attempts = "callback", rng.randint(1, 3)
+                next_call_at = now + timedelta(minutes=rng.randint(-240, 240))
+                last_called = now - timedelta(days=1)
+                owner = rng.choice(agent_ids) if rng.random() < 0.3 else None
+                counts["callbacks"] += 1
+            elif roll < 0.05:
+                queue_state, attempts = "retry", rng.randint(1, 5)
+                next_call_at = now + timedelta(minutes=rng.randint(-600, 600))
+                last_called = next_call_at - timedelta(hours=4)
+                counts["retries"] += 1
+            inbound = queue_state == "new" and rng.random() < 0.02
+            counts["inbound"] += inbound
+            on_list = rng.random() < 0.01
+            if on_list:
+                do_not_call_phones.append(phone)
+                counts["do_not_call"] += 1
+            score = None if rng.random() < 0.3 else rng.randint(0, 100)
+            created = now - timedelta(minutes=lead_id % 500_000)
+            facts = rules.LeadState(queue_state=queue_state, zones=tuple(zones), state=state, do_not_call=on_list,
+                                    attempts=attempts, last_called_at=last_called, next_call_at=next_call_at,
+                                    callback_owner_id=owner, inbound=inbound, score=score)
+            yield (lead_id, campaign_id, 1 + lead_id % accounts, "Pat", f"Lead{lead_id}", "VP Sales",
+                   "decision maker", f"lead{lead_id}@bench.example", phone, state, ",".join(zones), "list",
+                   inbound, "lead", queue_state, stamp(next_call_at), owner, attempts, stamp(last_called), None, None,
+                   score, None, 1, stamp(created), stamp(created), on_list, rules.window_key(zones, state),
+                   rules.queue_rank(facts, now))
+
+    account_rows = ((n, f"Company {n}", "Software", 200, stamp(now)) for n in range(1, accounts + 1))
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            for drop, _create in lead_indexes:
+                cursor.execute(drop)
+            if dialect == "sqlite":
+                cursor.execute("PRAGMA synchronous = OFF")
+                cursor.execute("BEGIN")
+                cursor.executemany("INSERT INTO accounts (id, name, industry, employees, created_at) VALUES (?, ?, ?, ?, ?)",
+                                   account_rows)
+                cursor.executemany(f"INSERT INTO leads ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                                   rows())
+                cursor.executemany("INSERT INTO do_not_call (phone, reason, added_at) VALUES (?, ?, ?)",
+                                   ((phone, "bench opt-out", stamp(now)) for phone in do_not_call_phones))
+                cursor.execute("COMMIT")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+            else:
+                with cursor.copy("COPY accounts (id, name, industry, employees, created_at) FROM STDIN") as copy:
+                    for row in account_rows:
+                        copy.write_row(row)
+                with cursor.copy(f"COPY leads ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows():
+                        copy.write_row(row)
+                with cursor.copy("COPY do_not_call (phone, reason, added_at) FROM STDIN") as copy:
+                    for phone in do_not_call_phones:
+                        copy.write_row((phone, "bench opt-out", now))
+                for table in ("accounts", "leads", "do_not_call"):
+                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+                raw.commit()
+            loaded = time.perf_counter()
+            for _drop, create in lead_indexes:
+                cursor.execute(create)
+            if dialect == "postgresql":
+                raw.commit()
+        finally:
+            raw.close()
+        if dialect == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM ANALYZE"))
+        else:
+            with db.engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
+    log(f"  built {leads:,} leads in {loaded - started:.1f} s, indexes and statistics in "
+        f"{time.perf_counter() - loaded:.1f} s ({counts})")
+    return {"agent_ids": agent_ids, "bare_ids": bare_ids, "capacity_ids": capacity_ids,
+            "campaign_id": campaign_id, "counts": counts,
+            "build_seconds": round(time.perf_counter() - started, 1)}
+
+
+# ---------------------------------------------------------------- the runs
+
+DISPOSITIONS = (("no_answer", 45), ("busy", 8), ("voicemail", 15), ("not_interested", 14), ("bad_number", 4),
+                ("gatekeeper", 8), ("callback", 4), ("nurture", 1), ("do_not_call", 1))
+
+
+def run_agents(app, agent_ids: list[int], seconds: float, talk_ms: float) -> dict:
+    """16 agents claim, talk for a while (0 to 2 × talk_ms), and disposition, through the service layer."""
+    from console.auth.models import User
+    from console.calls import services as calls
+    from console.calls.services import CallError
+    from console.extensions import db
+    from console.queue import services as queue
+
+    codes = [code for code, _w in DISPOSITIONS]
+    weights = [weight for _c, weight in DISPOSITIONS]
+    held: dict[int, int] = {}
+    held_lock = threading.Lock()
+    results = {"latencies": [], "disposition_latencies": [], "claims": 0, "empty": 0, "double": 0, "refused": 0,
+               "errors": []}
+    results_lock = threading.Lock()
+    box = {}
+    barrier = threading.Barrier(len(agent_ids) + 1, action=lambda: box.update(
+        began=time.perf_counter(), at=time.perf_counter() + seconds))
+
+    def agent_loop(agent_id: int, seed: int):
+        rng = random.Random(seed)
+        latencies, disposition_latencies, claims, empty, double, refused = [], [], 0, 0, 0, 0
+        with app.app_context():
+            agent = db.session.get(User, agent_id)
+            dialect = db.engine.dialect.name
+            # Warm up: the caches of window keys and open windows fill on the first claim (not timed).
+            call = queue.claim_next_lead(agent)
+            if call is not None:
+                _disposition(calls, call, agent, "no_answer", dialect, rng)
+            barrier.wait()
+            while time.perf_counter() < box["at"]:
+                began = time.perf_counter()
+                call = queue.claim_next_lead(agent)
+                latencies.append(time.perf_counter() - began)
+                if call is None:
+                    empty += 1
+                    time.sleep(0.01)
+                    continue
+                claims += 1
+                lead_id = call.lead_id
+                with held_lock:
+                    if lead_id in held:
+                        double += 1
+                    held[lead_id] = agent_id
+                if talk_ms:
+                    time.sleep(rng.uniform(0, 2 * talk_ms) / 1000)
+                code = rng.choices(codes, weights)[0]
+                with held_lock:  # released before the disposition commits: see docs/queue.md
+                    held.pop(lead_id, None)
+                began = time.perf_counter()
+                try:
+                    _disposition(calls, call, agent, code, dialect, rng)
+                except CallError as error:
+                    if "lapsed" not in str(error):
+                        raise
+                    refused += 1  # someone else took this agent's lead: a double claim
+                disposition_latencies.append(time.perf_counter() - began)
+            db.session.remove()
+        with results_lock:
+            results["latencies"].extend(latencies)
+            results["disposition_latencies"].extend(disposition_latencies)
+            results["claims"] += claims
+            results["empty"] += empty
+            results["double"] += double
+            results["refused"] += refused
+
+    wall = _run_threads(agent_loop, agent_ids, barrier, box, results)
+    with app.app_context():
+        abandoned = db.session.scalar(text("SELECT count(*) FROM calls WHERE status = 'abandoned'"))
+        shared = db.session.scalar(text(
+            "SELECT count(*) FROM (SELECT lead_id FROM calls WHERE status = 'open' GROUP BY lead_id"
+            " HAVING count(*) > 1) AS shared"))
+        db.session.remove()
+    latencies = sorted(results["latencies"])
+    dispositions = sorted(results["disposition_latencies"])
+    return {
+        "talk_ms": talk_ms, "claims": results["claims"], "seconds": round(wall, 2),
+        "claims_per_s": round(results["claims"] / wall, 1),
+        "p50_ms": _ms(latencies, 50), "p95_ms": _ms(latencies, 95), "p99_ms": _ms(latencies, 99),
+        "disposition_p50_ms": _ms(dispositions, 50), "disposition_p95_ms": _ms(dispositions, 95),
+        "empty_claims": results["empty"],
+        "double_claims": results["double"] + results["refused"] + (abandoned or 0) + (shared or 0),
+    }
+
+
+def run_capacity(app, capacity_ids: list[int], seconds: float) -> dict:
+    """16 threads claim through claim_next_lead as fast as they can; each claim is a fresh agent's first."""
+    from console.auth.models import User
+    from console.extensions import db
+    from console.queue import services as queue
+
+    shares = [capacity_ids[n::AGENTS] for n in range(AGENTS)]
+    results = {"latencies": [], "claims": 0, "empty": 0, "double": 0, "errors": [], "leads": []}
+    results_lock = threading.Lock()
+    box = {}
+    barrier = threading.Barrier(AGENTS + 1, action=lambda: box.update(
+        began=time.perf_counter(), at=time.perf_counter() + seconds))
+
+    def worker(index: int, _seed: int):
+        latencies, leads, empty = [], [], 0
+        with app.app_context():
+            agents = list(db.session.scalars(select_users(User, shares[index])))
+            barrier.wait()
+            for agent in agents:
+                if time.perf_counter() >= box["at"]:
+                    break
+                began = time.perf_counter()
+                call = queue.claim_next_lead(agent)
+                latencies.append(time.perf_counter() - began)
+                if call is None:
+                    empty += 1
+                else:
+                    leads.append(call.lead_id)
+            db.session.remove()
+        with results_lock:
+            results["latencies"].extend(latencies)
+            results["leads"].extend(leads)
+            results["empty"] += empty
+
+    wall = _run_threads(worker, list(range(AGENTS)), barrier, box, results)
+    latencies = sorted(results["latencies"])
+    claims = len(results["leads"])
+    return {"app_claims": claims, "app_claims_per_s": round(claims / wall, 1),
+            "app_p50_ms": _ms(latencies, 50), "app_p95_ms": _ms(latencies, 95), "app_p99_ms": _ms(latencies, 99),
+            "app_empty": results["empty"], "app_double_claims": claims - len(set(results["leads"]))}
+
+
+def select_users(user_model, ids):
+    from sqlalchemy import select
+
+    return select(user_model).where(user_model.id.in_(ids)).order_by(user_model.id)
+
+
+def _run_threads(target, arguments, barrier, box, results) -> float:
+    def guarded(argument, seed):
+        try:
+            target(argument, seed)
+        except Exception as error:  # noqa: BLE001  (reported, and the bench fails)
+            results["errors"].append(f"{type(error).__name__}: {error}")
+            barrier.abort()
+
+    threads = [threading.Thread(target=guarded, args=(argument, n)) for n, argument in enumerate(arguments)]
+    for thread in threads:
+        thread.start()
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        pass
+    for thread in threads:
+        thread.join()
+    if results["errors"]:
+        raise RuntimeError("workers failed: " + "; ".join(sorted(set(results["errors"]))[:3]))
+    return time.perf_counter() - box["began"]
+
+
+def _ms(sorted_values: list[float], percent: float) -> float | None:
+    return round(_percentile(sorted_values, percent) * 1000, 2) if sorted_values else None
+
+
+def _disposition(calls, call, agent, code: str, dialect: str, rng) -> None:
+    from console.extensions import db
+
+    callback_at = console.clock.utcnow() + timedelta(hours=2) if code == "callback" else None
+    if dialect == "sqlite":
+        # A disposition reads, then writes: take SQLite's write lock first so that a
+        # concurrent commit cannot invalidate its read snapshot (see the report's follow-ups).
+        db.session.commit()
+        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    calls.record_disposition(call, agent, code, callback_at=callback_at, callback_anyone=rng.random() < 0.5)
+
+
+def run_bare(app, bare_ids: list[int], seconds: float) -> dict:
+    """16 workers run the claim statement alone, through the raw driver."""
+    from console.extensions import db
+    from console.queue import services as queue
+    from console.queue import sqlite_writers
+
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        now = console.clock.utcnow()
+        plan = queue.claim_plan(now)
+        statement = queue.claim_statement(plan, dialect)
+        compiled = statement.compile(dialect=db.engine.dialect)
+        processors = compiled._bind_processors
+        engine = db.engine
+        writer_lock = sqlite_writers._locks.setdefault(str(engine.url), threading.Lock())
+    counts = {"claims": 0, "empty": 0}
+    lock = threading.Lock()
+    box = {}
+    barrier = threading.Barrier(len(bare_ids) + 1, action=lambda: box.update(
+        began=time.perf_counter(), at=time.perf_counter() + seconds))
+
+    def parameters(agent_id: int):
+        moment = console.clock.utcnow()
+        at_moment = queue.ClaimPlan(now=moment, campaigns=plan.campaigns, open_keys=plan.open_keys)
+        values = queue.claim_parameters(at_moment, agent_id, moment + timedelta(minutes=15))
+        values = {name: processors[name](value) if name in processors else value for name, value in values.items()}
+        if compiled.positiontup:
+            return tuple(values[name] for name in compiled.positiontup)
+        return values
+
+    def worker(agent_id: int):
+        claims = empty = 0
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            barrier.wait()
+            while time.perf_counter() < box["at"]:
+                params = parameters(agent_id)
+                if dialect == "sqlite":
+                    writer_lock.acquire()  # as the app queues its SQLite writers (console/queue/sqlite_writers.py)
+                    cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute(compiled.string, params)
+                row = cursor.fetchone()
+                cursor.fetchall()
+                if dialect == "sqlite":
+                    cursor.execute("COMMIT")
+                    writer_lock.release()
+                else:
+                    raw.commit()
+                if row is None:
+                    empty += 1
+                else:
+                    claims += 1
+        finally:
+            raw.close()
+        with lock:
+            counts["claims"] += claims
+            counts["empty"] += empty
+
+    threads = [threading.Thread(target=worker, args=(agent_id,)) for agent_id in bare_ids]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - box["began"]
+    return {"bare_claims": counts["claims"], "bare_empty": counts["empty"],
+            "bare_claims_per_s": round(counts["claims"] / wall, 1)}
+
+
+def _percentile(sorted_values: list[float], percent: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(percent / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[index]
+
+
+# ---------------------------------------------------------------- main
+
+def bench_database(url: str, args, log) -> dict:
+    from console import create_app
+
+    options = {"pool_size": AGENTS + 4, "max_overflow": 8}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": 30}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PASSWORD_HASH_PROFILE": "CHEAPEST",
+                      "SQLALCHEMY_ENGINE_OPTIONS": options})
+    name = make_url(url).get_backend_name()
+    log(f"{name}: building…")
+    built = build(app, args.leads, log)
+    log(f"{name}: {AGENTS} agents claim, talk (0–{2 * args.talk_ms:.0f} ms) and disposition for {args.seconds:.0f} s…")
+    agents = run_agents(app, built["agent_ids"], args.seconds, args.talk_ms)
+    log(f"{name}: capacity: {AGENTS} threads claim through the service layer for {args.seconds:.0f} s…")
+    capacity = run_capacity(app, built["capacity_ids"], args.seconds)
+    log(f"{name}: bare claim statement, {AGENTS} workers for {args.seconds:.0f} s…")
+    bare = run_bare(app, built["bare_ids"], args.seconds)
+    figures = {"database": name, "leads": args.leads, "agents": AGENTS, **agents, **capacity, **bare}
+    figures["double_claims"] += figures.pop("app_double_claims")
+    figures["ratio"] = round(figures["app_claims_per_s"] / figures["bare_claims_per_s"], 3) \
+        if figures["bare_claims_per_s"] else None
+    figures["build_seconds"] = built["build_seconds"]
+    figures["targets_met"] = bool((figures["p95_ms"] or 1e9) < TARGET_P95_MS and (figures["ratio"] or 0) >= TARGET_RATIO
+                                  and figures["double_claims"] == 0)
+    with app.app_context():
+        from console.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+    log(f"{name}: agents {figures['claims_per_s']} claims/s, claim p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']}"
+        f" ms, p99 {figures['p99_ms']} ms; capacity {figures['app_claims_per_s']} claims/s (p95 {figures['app_p95_ms']}"
+        f" ms); bare {figures['bare_claims_per_s']} claims/s; ratio {figures['ratio']}; double claims"
+        f" {figures['double_claims']}")
+    return figures
+
+
+def postgres_bench_url() -> str | None:
+    from console.config import normalise_database_url
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql")):
+        return None
+    url = normalise_database_url(url)
+    if "bench" not in (make_url(url).database or ""):
+        raise SystemExit(f"refusing to empty {make_url(url).database!r}: the bench database's name must contain 'bench'")
+    return url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=["claim"], help="the benchmark to run")
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each timed run")
+    parser.add_argument("--talk-ms", type=float, default=100.0,
+                        help="mean time an agent spends on a call before the disposition (0 for a pure stress run)")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="run on one database only")
+    args = parser.parse_args(argv)
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    target = next_weekday_midday(datetime.now(UTC).replace(tzinfo=None))
+    shift_clock(target)
+    log(f"clock shifted to {target:%A %Y-%m-%d %H:%M} UTC")
+    results = {}
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory(prefix="console-bench-") as directory:
+            results["sqlite"] = bench_database(f"sqlite:///{Path(directory) / 'bench.db'}", args, log)
+    postgres_url = postgres_bench_url() if args.only in (None, "postgresql") else None
+    if postgres_url:
+        results["postgresql"] = bench_database(postgres_url, args, log)
+    elif args.only == "postgresql":
+        raise SystemExit("DATABASE_URL does not point to PostgreSQL")
+    results["targets"] = {"p95_ms_below": TARGET_P95_MS, "ratio_at_least": TARGET_RATIO, "double_claims": 0}
+    results["definitions"] = {
+        "claims_per_s, p50/p95/p99_ms": "16 agents: claim, talk 0..2*talk_ms, disposition (service layer)",
+        "app_claims_per_s": "16 threads claiming through claim_next_lead only, each claim a fresh agent's",
+        "bare_claims_per_s": "16 workers running the claim's SQL statement alone through the raw driver",
+        "ratio": "app_claims_per_s / bare_claims_per_s",
+    }
+    results["targets_met"] = all(figures["targets_met"] for key, figures in results.items()
+                                 if key in ("sqlite", "postgresql"))
+    print(json.dumps(results, sort_keys=True), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
