@@ -11,6 +11,7 @@ from console.calls.rules import BY_CODE, NextAction, describe_minutes
 from console.clock import utcnow
 from console.extensions import db
 from console.guides.services import guide_for_call
+from console.handoffs.services import HandoffError
 from console.scoring.rules import DEFAULT_MODEL
 from console.security import allow, same_site_redirect
 
@@ -22,6 +23,8 @@ def _agent_status():
     """The top bar shows a teleprospector where they stand: on a call, in wrap-up, or not working."""
     if not current_user.is_authenticated or current_user.role not in (Role.TELEPROSPECTOR, Role.ADMIN):
         return {}
+    if request.htmx and not request.htmx.boosted:
+        return {}  # a fragment (an answer's score, a notes status) has no top bar: spare the queries
     try:
         return {"agent_status": services.agent_status(current_user._get_current_object())}
     except SQLAlchemyError:  # an error page drawn while the database is down must still draw
@@ -139,7 +142,7 @@ def disposition(call_id: int):
         for name, message in error.field_errors.items():
             form[name].errors = [message]
         return _render_call_screen(call, form, str(error), 422)
-    except services.CallError as error:
+    except (services.CallError, HandoffError) as error:
         db.session.rollback()
         return _render_call_screen(call, form, str(error), 422)
     flash(_outcome_message(call, handoff), "success")

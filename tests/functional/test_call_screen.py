@@ -292,3 +292,15 @@ def test_other_roles_see_neither_the_agent_status_nor_the_callbacks_link(client,
     auth.login("marketing@example.com")
     page = client.get("/campaigns/").get_data(as_text=True)
     assert 'id="agent-status"' not in page and 'href="/callbacks"' not in page
+
+
+def test_qualifying_with_no_sales_member_to_receive_it_is_refused_on_the_call_screen(agent_client, auth, users, call_url):
+    users["sales"].active = False
+    db.session.commit()
+    for criterion, value in STRONG.items():
+        save_answer(agent_client, auth, call_url, criterion, value)
+    response = agent_client.post(f"{call_url}/disposition", data={
+        "disposition": "qualified", "notes": "Ready for a demo", "csrf_token": auth.csrf_token()})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "No active sales member to hand the lead to" in page and "Ready for a demo</textarea>" in page
