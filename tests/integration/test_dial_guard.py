@@ -43,3 +43,38 @@ def test_a_lead_out_of_attempts_is_refused(users, call):
     db.session.commit()
     with pytest.raises(services.NotDialable, match="attempts used up"):
         services.assert_dialable(call, users["teleprospector"])
+
+
+def test_a_lead_whose_campaign_narrowed_its_hours_after_the_claim_is_refused_at_dial(users, call):
+    from datetime import time
+
+    campaign = call.lead.campaign
+    campaign.calling_start, campaign.calling_end = time(8), time(8, 1)  # closed at nearly every minute of the day
+    db.session.commit()
+    moment = utcnow().replace(hour=3, minute=0)  # 22:00 or 23:00 the day before in New York
+    with pytest.raises(services.NotDialable, match="outside calling window"):
+        services.assert_dialable(call, users["teleprospector"], now=moment)
+
+
+def test_a_state_rule_is_applied_at_dial_time_too(users, call):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    call.lead.state = "TX"
+    call.lead.time_zones = "America/Chicago"
+    db.session.commit()
+    today = utcnow().date()
+    half_past_eight = datetime(today.year, today.month, today.day, 8, 30, tzinfo=ZoneInfo("America/Chicago"))
+    if half_past_eight.isoweekday() == 7:
+        half_past_eight += timedelta(days=1)
+    moment = half_past_eight.astimezone(UTC).replace(tzinfo=None)
+    with pytest.raises(services.NotDialable, match=r"opens 09:00 \(Texas rule\)"):
+        services.assert_dialable(call, users["teleprospector"], now=moment)
+
+
+def test_the_dial_guard_reads_the_list_itself_not_only_the_flag(users, call):
+    db.session.execute(DoNotCallEntry.__table__.insert().values(phone=call.lead.phone, reason="imported",
+                                                                added_at=utcnow()))
+    db.session.commit()
+    with pytest.raises(services.NotDialable, match="do-not-call"):
+        services.assert_dialable(call, users["teleprospector"])
