@@ -73,9 +73,14 @@ def test_an_agent_works_a_campaign_from_the_keyboard_alone(page: Page, live_serv
     page.keyboard.press("Escape")
     expect(help_overlay).to_be_hidden()
 
-    # 1. N: the first lead. A, arrow keys and Tab answer the qualification questions; each saves at once.
+    # 1. N: the first lead; D dials it (on the simulated line, which answers).
     page.keyboard.press("n")
     expect_lead(page, "Jordan Rivera")
+    expect(page.locator("#dial-button")).to_be_enabled()
+    page.keyboard.press("d")
+    expect(page.locator("#call-status")).to_have_text("Connected")
+
+    # A, arrow keys and Tab answer the qualification questions; each saves at once.
     page.keyboard.press("a")
     expect(page.get_by_label("Budget", exact=True)).to_be_focused()
     for criterion, reason in (("budget", "Budget confirmed +25"), ("authority", "Speaking to the decision maker +25"),
