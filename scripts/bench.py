@@ -253,6 +253,7 @@ DISPOSITIONS = (("no_answer", 45), ("busy", 8), ("voicemail", 15), ("not_interes
 def run_agents(app, agent_ids: list[int], seconds: float, talk_ms: float) -> dict:
     """16 agents claim, talk for a while (0 to 2 × talk_ms), and disposition, through the service layer."""
     from console.auth.models import User
+    from console.calls.models import Call
     from console.calls import services as calls
     from console.calls.services import CallError
     from console.extensions import db
@@ -280,16 +281,21 @@ def run_agents(app, agent_ids: list[int], seconds: float, talk_ms: float) -> dic
             if call is not None:
                 _disposition(calls, call, agent, "no_answer", dialect, rng)
             barrier.wait()
+            db.session.remove()
             while time.perf_counter() < box["at"]:
+                # Each claim and each disposition is its own request: a fresh session, the agent loaded.
+                agent = db.session.get(User, agent_id)
                 began = time.perf_counter()
                 call = queue.claim_next_lead(agent)
                 latencies.append(time.perf_counter() - began)
                 if call is None:
+                    db.session.remove()
                     empty += 1
                     time.sleep(0.01)
                     continue
                 claims += 1
-                lead_id = call.lead_id
+                lead_id, call_id = call.lead_id, call.id
+                db.session.remove()
                 with held_lock:
                     if lead_id in held:
                         double += 1
@@ -299,14 +305,16 @@ def run_agents(app, agent_ids: list[int], seconds: float, talk_ms: float) -> dic
                 code = rng.choices(codes, weights)[0]
                 with held_lock:  # released before the disposition commits: see docs/queue.md
                     held.pop(lead_id, None)
+                agent = db.session.get(User, agent_id)
                 began = time.perf_counter()
                 try:
-                    _disposition(calls, call, agent, code, dialect, rng)
+                    _disposition(calls, db.session.get(Call, call_id), agent, code, dialect, rng)
                 except CallError as error:
                     if "lapsed" not in str(error):
                         raise
                     refused += 1  # someone else took this agent's lead: a double claim
                 disposition_latencies.append(time.perf_counter() - began)
+                db.session.remove()
             db.session.remove()
         with results_lock:
             results["latencies"].extend(latencies)
@@ -351,11 +359,11 @@ def run_capacity(app, capacity_ids: list[int], seconds: float) -> dict:
     def worker(index: int, _seed: int):
         latencies, leads, empty = [], [], 0
         with app.app_context():
-            agents = list(db.session.scalars(select_users(User, shares[index])))
             barrier.wait()
-            for agent in agents:
+            for agent_id in shares[index]:
                 if time.perf_counter() >= box["at"]:
                     break
+                agent = db.session.get(User, agent_id)  # a request: a fresh session and the signed-in agent
                 began = time.perf_counter()
                 call = queue.claim_next_lead(agent)
                 latencies.append(time.perf_counter() - began)
@@ -363,7 +371,7 @@ def run_capacity(app, capacity_ids: list[int], seconds: float) -> dict:
                     empty += 1
                 else:
                     leads.append(call.lead_id)
-            db.session.remove()
+                db.session.remove()
         with results_lock:
             results["latencies"].extend(latencies)
             results["leads"].extend(leads)
@@ -435,7 +443,7 @@ def run_bare(app, bare_ids: list[int], seconds: float) -> dict:
         compiled = statement.compile(dialect=db.engine.dialect)
         processors = compiled._bind_processors
         engine = db.engine
-        writer_lock = sqlite_writers._locks.setdefault(str(engine.url), threading.Lock())
+        writer_lock = sqlite_writers.lock_for_engine(engine)
     counts = {"claims": 0, "empty": 0}
     lock = threading.Lock()
     box = {}

@@ -29,7 +29,7 @@ from console.extensions import db
 from console.guides.models import CallGuide
 from console.leads.models import DoNotCallEntry, Lead, QueueState, flag_do_not_call
 from console.queue import rules
-from console.queue import sqlite_writers  # noqa: F401  (queues this process's SQLite writers)
+from console.queue import sqlite_writers  # queues this process's SQLite writers
 from console.queue.models import window_keys_generation
 
 
@@ -469,6 +469,11 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
     claim is one UPDATE whose WHERE re-checks that the lead is free, so two
     agents can never both win it (SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite).
     """
+    with sqlite_writers.writer_turn(db.engine):
+        return _claim_next_lead(agent, now)
+
+
+def _claim_next_lead(agent, now: datetime | None) -> Call | None:
     dialect = db.session.get_bind().dialect.name
     lease = timedelta(minutes=current_app.config["CLAIM_LEASE_MINUTES"])
     for _attempt in range(3):
