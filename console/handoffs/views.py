@@ -11,6 +11,7 @@ from console.handoffs.forms import DecisionForm
 from console.handoffs.models import Handoff
 from console.scoring.rules import DEFAULT_MODEL
 from console.security import allow
+from console.telephony.services import recordings_for_lead
 
 blueprint = Blueprint("handoffs", __name__, url_prefix="/handoffs")
 
@@ -37,7 +38,8 @@ def _render_packet(handoff: Handoff, form: DecisionForm, error: str | None = Non
         .order_by(Call.started_at.desc())
     ).all()
     body = render_template("handoffs/packet.html", handoff=handoff, lead=handoff.lead, calls=calls,
-                           model=DEFAULT_MODEL, form=form, error=error)
+                           model=DEFAULT_MODEL, form=form, error=error,
+                           recordings=recordings_for_lead(handoff.lead))
     return body, status, {"HX-Replace-Url": url_for("handoffs.packet", handoff_id=handoff.id)}
 
 
