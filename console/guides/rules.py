@@ -465,6 +465,46 @@ def unreachable_steps(content: dict) -> list[str]:
     return [step["id"] for step in steps if step["id"] not in reached]
 
 
+# ---------------------------------------------------------------- which guide a call uses
+
+
+@dataclass(frozen=True)
+class GuideScope:
+    """Who a published guide is for: a persona (buying role), a named campaign, both or neither."""
+
+    guide_id: int
+    persona: str = ""
+    campaign_name: str = ""
+
+
+def choose_guide(guides: list[GuideScope], *, campaign_name: str, campaign_guide_id: int | None,
+                 buying_role: str | None) -> int | None:
+    """The id of the most specific guide for a lead, or None.
+
+    A guide applies when the campaign chose it, when it names the campaign, or
+    when its persona is the lead's buying role; a guide naming a persona or a
+    campaign applies only to those. Most specific first: campaign and persona,
+    then persona, then campaign. A persona beats a campaign because a variant
+    exists precisely because that role needs a different conversation. Ties go
+    to the campaign's own choice, then to the oldest guide, so a lead always
+    gets the same guide.
+    """
+    role = normalise_role(buying_role)
+    ranked = []
+    for guide in guides:
+        if guide.persona and guide.persona != role:
+            continue
+        if guide.campaign_name and guide.campaign_name.casefold() != (campaign_name or "").casefold():
+            continue
+        chosen_by_campaign = guide.guide_id == campaign_guide_id
+        for_campaign = chosen_by_campaign or bool(guide.campaign_name)
+        if not for_campaign and not guide.persona:
+            continue  # a general guide applies only where a campaign chose it
+        rank = 2 * bool(guide.persona) + for_campaign
+        ranked.append(((rank, chosen_by_campaign, -guide.guide_id), guide.guide_id))
+    return max(ranked)[1] if ranked else None
+
+
 # ---------------------------------------------------------------- rendering
 
 

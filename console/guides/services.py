@@ -269,35 +269,33 @@ def export_directory(directory: Path = GUIDES_DIR) -> list[tuple[CallGuide, Path
 # ---------------------------------------------------------------- choosing the guide for a call
 
 
-def guide_version_for(lead) -> GuideVersion | None:
-    """The published guide version a call to this lead uses: the most specific one.
-
-    A guide applies to a lead when its campaign uses it (Campaign.call_guide),
-    when it names the lead's campaign, or when its persona is the lead's buying
-    role; a guide naming a persona or a campaign applies only to those. Most
-    specific first: campaign and persona, then persona, then campaign.
-    """
-    campaign = lead.campaign
-    role = rules.normalise_role(lead.buying_role)
-    candidates = db.session.scalars(
-        select(CallGuide).where(CallGuide.published_version_id.is_not(None))
+def _published_version_for(campaign_name: str, campaign_guide_id: int | None, buying_role: str | None) -> int | None:
+    rows = db.session.execute(
+        select(CallGuide.id, CallGuide.persona, CallGuide.campaign_name, CallGuide.published_version_id)
+        .where(CallGuide.published_version_id.is_not(None))
     ).all()
-    ranked = []
-    for guide in candidates:
-        if guide.persona and guide.persona != role:
-            continue
-        if guide.campaign_name and guide.campaign_name.lower() != campaign.name.lower():
-            continue
-        for_campaign = guide.id == campaign.call_guide_id or bool(guide.campaign_name)
-        if not for_campaign and not guide.persona:
-            continue  # a general guide applies only where a campaign chose it
-        # Persona beats campaign: a variant exists because that role needs a different conversation.
-        rank = 2 * bool(guide.persona) + for_campaign
-        # On a tie, the campaign's own choice, then the oldest guide, so a lead always gets the same guide.
-        ranked.append(((rank, guide.id == campaign.call_guide_id, -guide.id), guide))
-    if not ranked:
-        return None
-    return max(ranked, key=lambda entry: entry[0])[1].published_version
+    chosen = rules.choose_guide([rules.GuideScope(row.id, row.persona, row.campaign_name) for row in rows],
+                                campaign_name=campaign_name, campaign_guide_id=campaign_guide_id,
+                                buying_role=buying_role)
+    return next((row.published_version_id for row in rows if row.id == chosen), None)
+
+
+def guide_version_for(lead) -> GuideVersion | None:
+    """The published guide version a call to this lead uses: the most specific one (see rules.choose_guide)."""
+    version_id = _published_version_for(lead.campaign.name, lead.campaign.call_guide_id, lead.buying_role)
+    return db.session.get(GuideVersion, version_id) if version_id else None
+
+
+def guide_version_id_for(lead_id: int) -> int | None:
+    """The same choice for a lead known only by id (the claim does not load the lead)."""
+    from console.campaigns.models import Campaign
+    from console.leads.models import Lead
+
+    row = db.session.execute(
+        select(Lead.buying_role, Campaign.name, Campaign.call_guide_id)
+        .join(Campaign, Campaign.id == Lead.campaign_id).where(Lead.id == lead_id)
+    ).one_or_none()
+    return _published_version_for(row.name, row.call_guide_id, row.buying_role) if row else None
 
 
 # ---------------------------------------------------------------- on the call screen

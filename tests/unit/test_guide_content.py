@@ -149,3 +149,19 @@ def test_the_changes_between_two_versions_are_described_in_the_guides_own_words(
         "Objection removed: “We don't have budget for this.”",
     ]
     assert describe_changes(old, old) == []
+
+
+def test_the_most_specific_guide_wins_campaign_and_persona_then_persona_then_campaign():
+    from console.guides.rules import GuideScope, choose_guide
+
+    guides = [GuideScope(1), GuideScope(2, persona="gatekeeper"), GuideScope(3, "gatekeeper", "Spring push"),
+              GuideScope(4, campaign_name="Autumn push")]
+
+    def choose(campaign, role, campaign_guide_id=1):
+        return choose_guide(guides, campaign_name=campaign, campaign_guide_id=campaign_guide_id, buying_role=role)
+
+    assert choose("Spring push", "Gatekeeper") == 3
+    assert choose("Autumn push", "gatekeeper") == 2
+    assert choose("Autumn push", "champion") == 1  # the campaign's own choice wins the tie with a guide naming it
+    assert choose("Autumn push", "champion", campaign_guide_id=None) == 4
+    assert choose("Winter push", "champion", campaign_guide_id=None) is None
