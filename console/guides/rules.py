@@ -94,6 +94,36 @@ class GuideError(ValueError):
                    "\n".join(str(error) for error in errors))
 
 
+KEY_LABELS = {
+    "name": "Guide name", "persona": "Persona", "campaign": "Campaign", "opening": "Opening",
+    "handoff_script": "Hand-off script", "voicemail_script": "Voicemail script", "steps": "Discovery steps",
+    "objections": "Objections", "battlecards": "Battlecards", "title": "title", "field": "qualification field",
+    "question": "question", "hint": "hint", "id": "id", "objection": "what the prospect says", "response": "response",
+    "tags": "search tags", "competitor": "competitor", "positioning": "positioning", "landmines": "landmines",
+    "proof_points": "proof points", "label": "answer", "value": "what it records", "next": "where it goes",
+}
+ITEM_NOUNS = {"steps": ("Step", "title"), "objections": ("Objection", "objection"),
+              "battlecards": ("Battlecard", "competitor")}
+
+
+def locate_for_people(path: str, content: dict) -> str:
+    """A key path said the way the editor shows it: steps[2].question → Step 3 “Budget”: question."""
+    parts = [int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", path)]
+    if len(parts) < 2 or parts[0] not in ITEM_NOUNS or not isinstance(parts[1], int):
+        return KEY_LABELS.get(parts[0], path) if len(parts) == 1 else path
+    noun, title_key = ITEM_NOUNS[parts[0]]
+    items = content.get(parts[0]) or []
+    title = items[parts[1]].get(title_key, "") if parts[1] < len(items) else ""
+    where = f"{noun} {parts[1] + 1}" + (f" “{title[:40]}{'…' if len(title) > 40 else ''}”" if title else "")
+    rest = parts[2:]
+    if rest[:1] == ["answers"] and len(rest) >= 2:
+        where += f", answer {rest[1] + 1}"
+        rest = rest[2:]
+    if rest and isinstance(rest[-1], int):
+        rest = rest[:-1]
+    return f"{where}: {KEY_LABELS.get(rest[0], rest[0])}" if rest else where
+
+
 def _path(parts: tuple) -> str:
     text = ""
     for part in parts:

@@ -27,15 +27,24 @@ def _campaign_names() -> list[str]:
     return list(db.session.scalars(select(Campaign.name).order_by(Campaign.name)))
 
 
+def _field_id(path: str) -> str:
+    """The editor's id of the field a problem is about (steps[2].question → steps-2-question)."""
+    field_id = re.sub(r"\[(\d+)\]", r"-\1", path).replace(".", "-")
+    field_id = re.sub(r"^(steps-\d+|objections-\d+)-id$", r"\1-ref", field_id)
+    return re.sub(r"-label$", "-text", field_id)
+
+
 def _field_errors(problems: list[rules.Problem]) -> dict[str, list[str]]:
-    """Problems keyed by the editor's field ids (steps[2].question → steps-2-question)."""
     errors: dict[str, list[str]] = {}
     for problem in problems:
-        field_id = re.sub(r"\[(\d+)\]", r"-\1", problem.path).replace(".", "-")
-        field_id = re.sub(r"^(steps-\d+|objections-\d+)-id$", r"\1-ref", field_id)
-        field_id = re.sub(r"-label$", "-text", field_id)
-        errors.setdefault(field_id, []).append(problem.message)
+        errors.setdefault(_field_id(problem.path), []).append(problem.message)
     return errors
+
+
+def _problem_list(problems: list[rules.Problem], content: dict) -> list[dict]:
+    """Problems as the editor lists them: where, in the editor's words, linked to the field, and what."""
+    return [{"field_id": _field_id(problem.path), "where": rules.locate_for_people(problem.path, content),
+             "message": problem.message} for problem in problems]
 
 
 def _stats_period() -> str:
@@ -124,7 +133,8 @@ def save(guide_id: int):
     form = GuideForm()
     form.set_campaigns(_campaign_names())
     if not form.validate():
-        return _render_editor(guide, form, 422, problems=[rules.Problem(name, "; ".join(messages))
+        return _render_editor(guide, form, 422, problems=[{"field_id": name, "where": name.replace("_", " "),
+                                                           "message": "; ".join(map(str, messages))}
                                                           for name, messages in form.errors.items()])
     base_number = int(form.base_number.data) if (form.base_number.data or "").isdigit() else None
     try:
@@ -132,7 +142,9 @@ def save(guide_id: int):
                                       base_number=base_number, change_note=form.change_note.data or "")
     except rules.GuideError as error:
         db.session.rollback()
-        return _render_editor(guide, form, 422, problems=error.problems, errors=_field_errors(error.problems),
+        content, _problems = rules.canonical(form.raw_content())
+        return _render_editor(guide, form, 422, problems=_problem_list(error.problems, content),
+                              errors=_field_errors(error.problems),
                               base=services.version_by_number(guide, base_number) if base_number else None)
     except services.GuideConflict as conflict:
         db.session.rollback()
@@ -176,7 +188,8 @@ def preview(guide_id: int):
     content, problems = rules.canonical(GuideForm().raw_content())
     rendered = rules.render_guide(content, services.SAMPLE_VALUES)
     unreachable = rules.unreachable_steps(content) if content["steps"] else []
-    return render_template("guides/_preview.html", guide=rendered, problems=problems, unreachable=unreachable,
+    return render_template("guides/_preview.html", guide=rendered, problems=_problem_list(problems, content),
+                           unreachable=unreachable,
                            steps={step["id"]: step["title"] for step in content["steps"]})
 
 

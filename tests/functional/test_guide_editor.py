@@ -117,7 +117,8 @@ def test_an_unknown_merge_field_is_refused_at_save_with_the_text_kept(sales, edi
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Not saved: fix this first." in page
-    assert "unknown merge field {{ contact.shoe_size }}" in page
+    assert re.search(r'<a href="#objections-3-response">Objection 4 “It&#39;s too expensive.”: response</a>: '
+                     r"unknown merge field \{\{ contact.shoe_size \}\}", page)
     assert 'aria-invalid="true"' in page and "Ask {{ contact.shoe_size }}</textarea>" in page
     fresh()
     assert len(services.versions_of(default_guide)) == 1
@@ -175,7 +176,7 @@ def test_the_live_preview_shows_the_agents_view_and_the_problems(sales, editor_u
                           headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in fragment
     assert "Hi Jordan from Example Corp" in fragment
-    assert "opening: unknown merge field {{ agent.nickname }}" in fragment
+    assert '<a href="#opening">Opening</a>: unknown merge field {{ agent.nickname }}' in fragment
     assert 'class="answer" data-goto-step="referral"' in fragment
 
 

@@ -207,3 +207,12 @@ def test_a_rendered_guide_keeps_every_section_and_resolves_branches():
     assert rendered["objections"][0]["response_html"].startswith("<p><strong>Compare</strong>")
     assert rendered["steps"][0]["next"] == "handoff" and rendered["steps"][0]["next_label"] == "Hand-off script"
     assert rendered["steps"][0]["field_label"] == "Budget"
+
+
+def test_the_editor_names_a_problem_the_way_the_form_shows_it():
+    from console.guides.rules import locate_for_people
+
+    guide = parse(MINIMAL, "g.yaml")
+    assert locate_for_people("objections[0].response", guide) == "Objection 1 “Too expensive”: response"
+    assert locate_for_people("steps[0].answers[1].next", guide) == "Step 1 “Budget”, answer 2: where it goes"
+    assert locate_for_people("voicemail_script", guide) == "Voicemail script"
