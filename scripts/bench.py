@@ -396,6 +396,10 @@ def _run_threads(target, arguments, barrier, box, results) -> float:
         try:
             target(argument, seed)
         except Exception as error:  # noqa: BLE001  (reported, and the bench fails)
+            if not isinstance(error, threading.BrokenBarrierError):
+                import traceback
+
+                traceback.print_exc()
             results["errors"].append(f"{type(error).__name__}: {error}")
             barrier.abort()
 
@@ -420,13 +424,20 @@ def _ms(sorted_values: list[float], percent: float) -> float | None:
 def _disposition(calls, call, agent, code: str, dialect: str, rng) -> None:
     from console.extensions import db
 
+    from console.queue.sqlite_writers import writer_turn
+
     callback_at = console.clock.utcnow() + timedelta(hours=2) if code == "callback" else None
-    if dialect == "sqlite":
-        # A disposition reads, then writes: take SQLite's write lock first so that a
-        # concurrent commit cannot invalidate its read snapshot (see the report's follow-ups).
-        db.session.commit()
-        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    calls.record_disposition(call, agent, code, callback_at=callback_at, callback_anyone=rng.random() < 0.5)
+    with writer_turn(db.engine):
+        if dialect == "sqlite":
+            # A disposition reads, then writes: take SQLite's write lock first so that a concurrent
+            # commit cannot invalidate its read snapshot (SQLITE_BUSY_SNAPSHOT); see docs/queue.md.
+            db.session.commit()
+            db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        try:
+            calls.record_disposition(call, agent, code, callback_at=callback_at,
+                                     callback_anyone=rng.random() < 0.5)
+        finally:
+            db.session.rollback()  # no-op after its commit; ends the transaction if it raised
 
 
 def run_bare(app, bare_ids: list[int], seconds: float) -> dict:
