@@ -33,9 +33,9 @@ def lock_for_engine(engine) -> threading.RLock:
 
 
 @contextmanager
-def writer_turn(engine, every_database: bool = False):
-    """Hold this process's writer lock for a whole block (SQLite only, unless `every_database`)."""
-    if engine.dialect.name != "sqlite" and not every_database:
+def writer_turn(engine):
+    """Hold this process's SQLite writer lock for a whole block (no-op on other databases)."""
+    if engine.dialect.name != "sqlite":
         yield
         return
     lock = lock_for_engine(engine)

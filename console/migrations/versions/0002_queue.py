@@ -21,11 +21,13 @@ HELD_PREDICATE = "queue_rank >= 200000000"
 
 
 def upgrade():
-    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+    # recreate="never": every change here is a plain ALTER TABLE ADD COLUMN or an index, and
+    # rebuilding `campaigns` on SQLite would fail once leads refer to it (foreign keys are on).
+    with op.batch_alter_table('campaigns', schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column('calling_days', sa.String(length=7), nullable=False, server_default='1234567'))
         batch_op.add_column(sa.Column('holidays', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
 
-    with op.batch_alter_table('leads', schema=None) as batch_op:
+    with op.batch_alter_table('leads', schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column('do_not_call', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('window_key', sa.String(length=210), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('queue_rank', sa.Integer(), nullable=True))
