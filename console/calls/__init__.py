@@ -1,1 +1,1 @@
-"""The agent's workspace: the queue, the call screen, answers and dispositions."""
+"""The call screen: a claimed lead's answers, notes and disposition, callbacks, and the agent's pace between calls."""

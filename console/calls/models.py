@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.clock import utcnow
@@ -20,6 +20,10 @@ class Call(db.Model):
     """One attempt to reach a lead, from claim to disposition."""
 
     __tablename__ = "calls"
+    __table_args__ = (
+        # Every claim looks up the agent's previous disposition (seconds between calls): one index probe.
+        Index("ix_calls_agent_status_ended", "agent_id", "status", "ended_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)

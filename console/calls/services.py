@@ -48,6 +48,25 @@ class ReferralInvalid(CallError):
         super().__init__("Check the referred contact: " + " ".join(field_errors.values()))
 
 
+def _begin_write(call: Call, *, lock_call: bool = False) -> None:
+    """Start the transaction a service writes in, reading the call and lead afresh inside it.
+
+    On SQLite, BEGIN IMMEDIATE takes the write lock before anything is read, so a
+    concurrent commit cannot invalidate what was read (WAL refuses such a write
+    with "database is locked"); it also serialises writers of the same call. On
+    PostgreSQL, `lock_call` locks the call's row, so that a disposition sent twice
+    (two tabs, a double Ctrl+Enter) is applied once and the second is told the call is closed.
+    """
+    call_id = call.id
+    db.session.commit()  # end the request's read transaction; loaded rows are re-read below
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    elif lock_call:
+        db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update())
+        db.session.refresh(call)
+        db.session.refresh(call.lead)
+
+
 def _own_open_call(call: Call, agent) -> None:
     if call.agent_id != agent.id:
         raise NotYourCall("This call belongs to another agent.")
@@ -91,6 +110,7 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
     `expected_version` is the lead version the agent's page was drawn with: a save
     made against an older page is refused with StaleSave instead of overwriting.
     """
+    _begin_write(call)
     _own_open_call(call, agent)
     criterion = scoring.DEFAULT_MODEL.criterion(criterion_key)
     if criterion is None:
@@ -117,6 +137,7 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
 
 
 def save_notes(call: Call, agent, notes: str) -> None:
+    _begin_write(call)
     _own_open_call(call, agent)
     if notes != call.notes:
         call.notes = notes
@@ -221,6 +242,7 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
                        callback_at: datetime | None = None, callback_anyone: bool = False,
                        referral: Referral | None = None):
     """Close the call with a disposition and move the lead on; returns the hand-off for *Qualified*."""
+    _begin_write(call, lock_call=True)
     _own_open_call(call, agent)
     disposition = next((d for d in dispositions_for(call.campaign_id) if d.code == code), None)
     if disposition is None:

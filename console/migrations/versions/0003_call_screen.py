@@ -43,10 +43,12 @@ def upgrade():
         batch_op.add_column(sa.Column('seconds_since_previous_call', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_calls_referral_lead_id_leads'), 'leads',
                                     ['referral_lead_id'], ['id'])
+        batch_op.create_index('ix_calls_agent_status_ended', ['agent_id', 'status', 'ended_at'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.drop_index('ix_calls_agent_status_ended')
         batch_op.drop_constraint(batch_op.f('fk_calls_referral_lead_id_leads'), type_='foreignkey')
         batch_op.drop_column('seconds_since_previous_call')
         batch_op.drop_column('referral_lead_id')
