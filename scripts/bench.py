@@ -427,12 +427,7 @@ def _disposition(calls, call, agent, code: str, dialect: str, rng) -> None:
     from console.queue.sqlite_writers import writer_turn
 
     callback_at = console.clock.utcnow() + timedelta(hours=2) if code == "callback" else None
-    with writer_turn(db.engine):
-        if dialect == "sqlite":
-            # A disposition reads, then writes: take SQLite's write lock first so that a concurrent
-            # commit cannot invalidate its read snapshot (SQLITE_BUSY_SNAPSHOT); see docs/queue.md.
-            db.session.commit()
-            db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    with writer_turn(db.engine):  # record_disposition writes in BEGIN IMMEDIATE: queue it like a claim
         try:
             calls.record_disposition(call, agent, code, callback_at=callback_at,
                                      callback_anyone=rng.random() < 0.5)

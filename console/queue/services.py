@@ -27,6 +27,7 @@ from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
 from console.guides.models import CallGuide
+from console.guides.services import guide_version_id_for
 from console.leads.models import DoNotCallEntry, Lead, QueueState, flag_do_not_call
 from console.queue import rules
 from console.queue import sqlite_writers  # queues this process's SQLite writers
@@ -512,8 +513,10 @@ def _claim_next_lead(agent, now: datetime | None) -> Call | None:
 def _open_call(lead_id: int, campaign: CampaignPlan, agent, now: datetime) -> Call:
     # A previous holder whose lease lapsed leaves an open call behind: close it honestly.
     db.session.execute(ABANDON_OPEN_CALLS, {"lead_id": lead_id, "now": now})
+    # The guide area chooses the version (a persona variant for the lead's buying role, or the campaign's guide).
+    guide_version_id = guide_version_id_for(lead_id) or campaign.guide_version_id
     call = Call(lead_id=lead_id, campaign_id=campaign.id, agent_id=agent.id, started_at=now,
-                guide_version_id=campaign.guide_version_id)
+                guide_version_id=guide_version_id)
     db.session.add(call)
     db.session.flush()
     # The audit names its subject by class and id; the claim has the id and need not load the lead.
