@@ -25,7 +25,7 @@ class NextAction:
         RETRY_IN: "Retry in…",
         END_OF_QUEUE: "Retry at the end of the queue",
         CLOSE: "Close (no more calls)",
-        CALLBACK: "Call back at the time the agent sets",
+        CALLBACK: "Call back at the time set on the call",
         HANDOFF: "Hand off to sales",
     }
 
