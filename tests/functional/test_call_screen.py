@@ -304,3 +304,13 @@ def test_qualifying_with_no_sales_member_to_receive_it_is_refused_on_the_call_sc
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "No active sales member to hand the lead to" in page and "Ready for a demo</textarea>" in page
+
+
+def test_the_callbacks_page_shows_the_average_seconds_between_my_calls(agent_client, auth, campaign, make_lead, call_url):
+    make_lead(campaign, first_name="Morgan", last_name="Lee")
+    next_url = agent_client.post(f"{call_url}/disposition", data={
+        "disposition": "busy", "csrf_token": auth.csrf_token()}).headers["Location"]  # auto-advance claims at once
+    agent_client.post(f"{next_url}/disposition", data={"disposition": "busy", "csrf_token": auth.csrf_token()})
+    page = agent_client.get("/callbacks").get_data(as_text=True)
+    assert '<dd id="pace-calls">2</dd>' in page
+    assert re.search(r'<dd id="pace-average">[01] s</dd>', page)  # claimed within a second of the disposition
