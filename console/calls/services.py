@@ -21,6 +21,7 @@ from console.handoffs import services as handoffs
 from console.leads.models import DoNotCallEntry, Lead, QueueState
 from console.leads.rules import InvalidPhoneNumber, normalise_phone, zones_for_phone
 from console.queue import services as queue
+from console.queue import sqlite_writers
 from console.queue.services import CallError, NotYourCall  # noqa: F401  (shared domain errors, re-exported)
 from console.scoring import rules as scoring
 
@@ -241,7 +242,21 @@ def _add_to_do_not_call(lead: Lead, call: Call, agent) -> None:
 def record_disposition(call: Call, agent, code: str, *, notes: str | None = None,
                        callback_at: datetime | None = None, callback_anyone: bool = False,
                        referral: Referral | None = None):
-    """Close the call with a disposition and move the lead on; returns the hand-off for *Qualified*."""
+    """Close the call with a disposition and move the lead on; returns the hand-off for *Qualified*.
+
+    Every call ends here, so on SQLite it queues for the process's writer turn like a
+    claim does (console/queue/sqlite_writers.py) and ends its transaction inside it.
+    """
+    with sqlite_writers.writer_turn(db.engine):
+        try:
+            return _record_disposition(call, agent, code, notes=notes, callback_at=callback_at,
+                                       callback_anyone=callback_anyone, referral=referral)
+        except Exception:
+            db.session.rollback()  # release SQLite's write lock before the next writer's turn
+            raise
+
+
+def _record_disposition(call: Call, agent, code: str, *, notes, callback_at, callback_anyone, referral):
     _begin_write(call, lock_call=True)
     _own_open_call(call, agent)
     disposition = next((d for d in dispositions_for(call.campaign_id) if d.code == code), None)
