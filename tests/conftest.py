@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -24,6 +26,20 @@ pytest_plugins = ["tests.builders"]
 from tests.builders import TEST_PASSWORD  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+# The suite runs on a fixed, ticking clock: a Wednesday at 18:30 UTC, when every US zone
+# (Hawaii and Alaska included) is inside its calling window and no holiday bans calls.
+# Without it, tests that claim leads would pass or fail with the hour CI happens to run at.
+# Calling-window rules are tested at chosen instants of their own (tests/unit).
+# TEST_CLOCK=2026-11-23T02:30 runs the suite at another instant.
+SUITE_CLOCK = datetime.fromisoformat(os.environ.get("TEST_CLOCK", "2026-11-18T18:30")).replace(tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_clock():
+    with time_machine.travel(SUITE_CLOCK, tick=True):
+        yield
 
 
 def pytest_configure(config):

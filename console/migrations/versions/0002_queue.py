@@ -8,6 +8,7 @@ Revises: 0001
 """
 from alembic import op
 import sqlalchemy as sa
+from datetime import UTC, datetime
 
 revision = '0002'
 down_revision = '0001'
@@ -45,8 +46,11 @@ def upgrade():
 
 def _fill_derived_lead_columns():
     """Existing leads: the same values console/queue/rules.py computes, in SQL."""
-    postgres = op.get_bind().dialect.name == "postgresql"
-    now = "(now() AT TIME ZONE 'utc')" if postgres else "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    bind = op.get_bind()
+    postgres = bind.dialect.name == "postgresql"
+    # The application's clock (naive UTC from Python), not the database's: the two agree on
+    # what "now" is, as the app's own rank computation does.
+    now = ":now"
     clamp = "GREATEST(-999999, LEAST(999999, score))" if postgres else "MAX(-999999, MIN(999999, score))"
     op.execute("UPDATE leads SET window_key = time_zones || '|' || UPPER(COALESCE(state, ''))")
     op.execute(
@@ -59,8 +63,10 @@ def _fill_derived_lead_columns():
     band = (f"CASE WHEN claimed_by_id IS NOT NULL AND claim_expires_at > {now} THEN 20 "
             f"WHEN next_call_at IS NOT NULL AND next_call_at > {now} THEN 10 ELSE 0 END")
     score = f"CASE WHEN score IS NULL THEN 2000000 ELSE 1000000 - {clamp} END"
-    op.execute(f"UPDATE leads SET queue_rank = CASE WHEN do_not_call OR ({tier}) IS NULL THEN NULL "
-               f"ELSE (({band}) + ({tier})) * {SPAN} + ({score}) END")
+    bind.execute(sa.text(f"UPDATE leads SET queue_rank = CASE WHEN do_not_call OR ({tier}) IS NULL THEN NULL "
+                         f"ELSE (({band}) + ({tier})) * {SPAN} + ({score}) END")
+                 .bindparams(sa.bindparam("now", type_=sa.DateTime())),
+                 {"now": datetime.now(UTC).replace(tzinfo=None)})
 
 
 def downgrade():
