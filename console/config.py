@@ -40,6 +40,8 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
         "WTF_CSRF_TIME_LIMIT": None,  # a shift is longer than the default hour
+        # Proxies in front of the console (for ProxyFix): their X-Forwarded-* headers are trusted.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "CLAIM_LEASE_MINUTES": int(os.environ.get("CLAIM_LEASE_MINUTES", "15")),
         # Telephony (docs/telephony.md). Without an account SID, auth token and public URL the
         # console uses its simulated line; browser calling also needs the API key and TwiML app.

@@ -165,3 +165,12 @@ def test_the_suite_runs_on_the_database_it_was_asked_for(app):
 
     wanted = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith(wanted)
+
+
+def test_behind_a_trusted_proxy_the_forwarded_scheme_makes_the_cookie_secure(database_url):
+    from console import create_app
+
+    proxied = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x", "TRUSTED_PROXIES": 1})
+    response = proxied.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" in response.headers
