@@ -79,3 +79,14 @@ def make_lead(app_context):
         return lead
 
     return make
+
+
+@pytest.fixture
+def fake_twilio(app, monkeypatch):
+    """Twilio configured, with the real twilio package talking to a fake HTTP transport (no network)."""
+    from console.telephony.testing import FakeTwilioHttp, twilio_config
+
+    fake = FakeTwilioHttp()
+    for key, value in twilio_config(fake).items():
+        monkeypatch.setitem(app.config, key, value)
+    return fake

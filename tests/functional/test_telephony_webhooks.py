@@ -13,19 +13,11 @@ from console.leads.models import DoNotCallEntry
 from console.queue.services import claim_next_lead
 from console.telephony import rules, services
 from console.telephony.models import CampaignTelephony, PhoneCall, Recording
-from console.telephony.testing import (CALLER_ID, PUBLIC_BASE_URL, FakeTwilioHttp, signature,
-                                       signed_post, twilio_config)
+from console.telephony.testing import (CALLER_ID, PUBLIC_BASE_URL, signature,
+                                       signed_post)
 
 BROWSER_LEG = "CA" + "c" * 32
 LEAD_LEG = "CA" + "d" * 32
-
-
-@pytest.fixture
-def fake_twilio(app, monkeypatch):
-    fake = FakeTwilioHttp()
-    for key, value in twilio_config(fake).items():
-        monkeypatch.setitem(app.config, key, value)
-    return fake
 
 
 @pytest.fixture

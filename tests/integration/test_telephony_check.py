@@ -5,7 +5,7 @@ import pytest
 
 from console.extensions import db
 from console.telephony.testing import (ACCOUNT_SID, API_KEY, CALLER_ID, PUBLIC_BASE_URL, TWIML_APP_SID,
-                                       FakeTwilioHttp, error_body, twilio_config)
+                                       error_body)
 
 API = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
 
@@ -13,14 +13,6 @@ API = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
 def page(key: str, items: list) -> dict:
     return {key: items, "next_page_uri": None, "previous_page_uri": None, "first_page_uri": "/", "uri": "/",
             "page": 0, "page_size": 1, "start": 0, "end": len(items)}
-
-
-@pytest.fixture
-def fake_twilio(app, monkeypatch):
-    fake = FakeTwilioHttp()
-    for key, value in twilio_config(fake).items():
-        monkeypatch.setitem(app.config, key, value)
-    return fake
 
 
 def queue_account(fake, status="active"):

@@ -16,20 +16,12 @@ from console.queue.services import NotDialable, claim_next_lead
 from console.telephony import rules, services
 from console.telephony.models import AgentTelephony, CampaignTelephony, PhoneCall, Recording
 from console.telephony.testing import (ACCOUNT_SID, API_KEY, API_SECRET, CALLER_ID, PUBLIC_BASE_URL, TWIML_APP_SID,
-                                       FakeTwilioHttp, call_resource, error_body, twilio_config)
+                                       call_resource, error_body, twilio_config)
 
 AGENT_PHONE = "+12125550199"
 AGENT_LEG = "CA" + "a" * 32
 LEAD_LEG = "CA" + "b" * 32
 CALLS_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json"
-
-
-@pytest.fixture
-def fake_twilio(app, monkeypatch):
-    fake = FakeTwilioHttp()
-    for key, value in twilio_config(fake).items():
-        monkeypatch.setitem(app.config, key, value)
-    return fake
 
 
 @pytest.fixture
