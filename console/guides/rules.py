@@ -320,6 +320,18 @@ def canonical(raw) -> tuple[dict, list[Problem]]:
     return content, reader.problems
 
 
+def _checked_id(reader: _Reader, item: dict, path: tuple, kind: str, taken: set, reserved=()) -> str:
+    """An item's optional id, with a problem reported when it is malformed, taken or reserved."""
+    item_id = reader.text(item, "id", path, limit=48)
+    if item_id and not ID_PATTERN.fullmatch(item_id):
+        reader.problem(path + ("id",), f"{item_id!r}: use lower-case letters, digits and dashes")
+    elif item_id in taken:
+        reader.problem(path + ("id",), f"{item_id!r} is used by another {kind}; ids must be unique")
+    elif item_id in reserved:
+        reader.problem(path + ("id",), f"{item_id!r} is reserved; choose another id")
+    return item_id
+
+
 def _steps(reader: _Reader, top: dict) -> list[dict]:
     steps, taken = [], set()
     raw_steps = reader.items(top, "steps", (), required=True)
@@ -327,13 +339,7 @@ def _steps(reader: _Reader, top: dict) -> list[dict]:
         path = ("steps", index)
         step = reader.mapping(raw, path, "a step")
         title = reader.text(step, "title", path, required=True, limit=MAX_SHORT)
-        step_id = reader.text(step, "id", path, limit=48)
-        if step_id and not ID_PATTERN.fullmatch(step_id):
-            reader.problem(path + ("id",), f"{step_id!r}: use lower-case letters, digits and dashes")
-        elif step_id in taken:
-            reader.problem(path + ("id",), f"{step_id!r} is used by another step; ids must be unique")
-        elif step_id in BRANCH_ENDS or step_id == "opening":
-            reader.problem(path + ("id",), f"{step_id!r} is reserved; choose another id")
+        step_id = _checked_id(reader, step, path, "step", taken, reserved=(*BRANCH_ENDS, "opening"))
         step_id = _unique(step_id or slugify(title, f"step-{index + 1}"), taken)
         field_key = reader.text(step, "field", path, limit=40).lower()
         if field_key and field_key not in QUALIFICATION_FIELDS and not CUSTOM_FIELD_PATTERN.fullmatch(field_key):
@@ -390,11 +396,7 @@ def _objections(reader: _Reader, top: dict) -> list[dict]:
         path = ("objections", index)
         objection = reader.mapping(raw, path, "an objection")
         said = reader.text(objection, "objection", path, required=True, limit=MAX_SHORT)
-        objection_id = reader.text(objection, "id", path, limit=48)
-        if objection_id and not ID_PATTERN.fullmatch(objection_id):
-            reader.problem(path + ("id",), f"{objection_id!r}: use lower-case letters, digits and dashes")
-        elif objection_id in taken:
-            reader.problem(path + ("id",), f"{objection_id!r} is used by another objection; ids must be unique")
+        objection_id = _checked_id(reader, objection, path, "objection", taken)
         objections.append({
             # The id carries an objection's statistics from version to version: keep it when rewording.
             "id": _unique(objection_id or slugify(said, f"objection-{index + 1}"), taken),

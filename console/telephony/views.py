@@ -76,6 +76,18 @@ def progress(call_id: int):
     return render_template("telephony/_call_progress.html", call=call, phone_call=phone_call, phase=phase)
 
 
+def _act_on_dialer(call: Call, action, **done):
+    """Run one dialer action; a refusal (dial guard, carrier, state) is shown on the dialer, nothing lost."""
+    try:
+        action()
+    except NotYourCall:
+        abort(403)
+    except services.CallError as error:
+        db.session.rollback()
+        return _render_dialer(call, error=str(error), status=422)
+    return _render_dialer(call, **done)
+
+
 @blueprint.post("/calls/<int:call_id>/dial")
 @allow(Role.TELEPROSPECTOR)
 def dial(call_id: int):
@@ -83,14 +95,8 @@ def dial(call_id: int):
     form = DialForm()
     if not form.validate():
         return _render_dialer(call, error="Choose how the simulated lead answers.", status=422)
-    try:
-        services.place_call(call, _agent(), outcome=form.outcome.data)
-    except NotYourCall:
-        abort(403)
-    except services.CallError as error:  # refused by the dial guard, or by the carrier: say why
-        db.session.rollback()
-        return _render_dialer(call, error=str(error), status=422)
-    return _render_dialer(call, connect=True)
+    return _act_on_dialer(call, lambda: services.place_call(call, _agent(), outcome=form.outcome.data),
+                          connect=True)
 
 
 @blueprint.post("/calls/<int:call_id>/hang-up")
@@ -100,14 +106,7 @@ def hang_up(call_id: int):
     form = HangUpForm()
     if not form.validate():
         abort(400)
-    try:
-        services.hang_up(call, _agent(), reason=form.reason.data or None)
-    except NotYourCall:
-        abort(403)
-    except services.CallError as error:
-        db.session.rollback()
-        return _render_dialer(call, error=str(error), status=422)
-    return _render_dialer(call)
+    return _act_on_dialer(call, lambda: services.hang_up(call, _agent(), reason=form.reason.data or None))
 
 
 @blueprint.post("/calls/<int:call_id>/recording")
@@ -117,14 +116,8 @@ def start_recording(call_id: int):
     form = RecordingForm()
     if not form.validate():
         abort(400)
-    try:
-        services.start_recording(call, _agent(), consent_confirmed=form.consent_confirmed.data)
-    except NotYourCall:
-        abort(403)
-    except services.CallError as error:
-        db.session.rollback()
-        return _render_dialer(call, error=str(error), status=422)
-    return _render_dialer(call)
+    return _act_on_dialer(call, lambda: services.start_recording(call, _agent(),
+                                                                 consent_confirmed=form.consent_confirmed.data))
 
 
 @blueprint.get("/telephony/token")
