@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from console.audit import services as audit
 from console.calls import rules
@@ -18,8 +18,9 @@ from console.calls.models import AgentSettings, Call, CallStatus, DispositionSet
 from console.clock import utcnow
 from console.extensions import db
 from console.handoffs import services as handoffs
-from console.leads.models import DoNotCallEntry, Lead, QueueState
+from console.leads.models import DoNotCallEntry, Lead, QueueState, lead_queue_fields
 from console.leads.rules import InvalidPhoneNumber, normalise_phone, zones_for_phone
+from console.queue import rules as queue_rules
 from console.queue import services as queue
 from console.queue import sqlite_writers
 from console.queue.services import CallError, NotYourCall  # noqa: F401  (shared domain errors, re-exported)
@@ -165,11 +166,12 @@ def local_time(when: datetime, lead: Lead) -> datetime:
 
 def dispositions_for(campaign_id: int) -> tuple[rules.Disposition, ...]:
     """The dispositions with this campaign's next actions applied."""
-    overrides = {
-        setting.code: rules.SettingOverride(setting.next_action, setting.retry_minutes)
-        for setting in db.session.scalars(select(DispositionSetting).where(DispositionSetting.campaign_id == campaign_id))
-    }
-    return rules.for_campaign(overrides)
+    rows = db.session.connection().execute(_CAMPAIGN_SETTINGS, {"campaign_id": campaign_id})
+    return rules.for_campaign({row.code: rules.SettingOverride(row.next_action, row.retry_minutes) for row in rows})
+
+
+_CAMPAIGN_SETTINGS = select(DispositionSetting.code, DispositionSetting.next_action, DispositionSetting.retry_minutes) \
+    .where(DispositionSetting.campaign_id == bindparam("campaign_id"))
 
 
 @dataclass(frozen=True)
@@ -246,24 +248,63 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
 
     Every call ends here, so on SQLite it queues for the process's writer turn like a
     claim does (console/queue/sqlite_writers.py) and ends its transaction inside it.
+    Like the claim, the common case is a few SQL statements without loading ORM
+    objects; only a referral, a hand-off or an opt-out loads the lead.
     """
+    call_id, agent_id, agent_email = call.id, agent.id, agent.email  # read before a commit expires them
     with sqlite_writers.writer_turn(db.engine):
         try:
-            return _record_disposition(call, agent, code, notes=notes, callback_at=callback_at,
-                                       callback_anyone=callback_anyone, referral=referral)
+            return _record_disposition(call_id, agent, agent_id, agent_email, code, notes=notes,
+                                       callback_at=callback_at, callback_anyone=callback_anyone, referral=referral)
         except Exception:
             db.session.rollback()  # release SQLite's write lock before the next writer's turn
             raise
 
 
-def _record_disposition(call: Call, agent, code: str, *, notes, callback_at, callback_anyone, referral):
-    _begin_write(call, lock_call=True)
-    _own_open_call(call, agent)
-    disposition = next((d for d in dispositions_for(call.campaign_id) if d.code == code), None)
+_calls, _leads = Call.__table__, Lead.__table__
+_campaigns = Lead.campaign.property.mapper.local_table
+# What a disposition decides on, read in one statement inside its transaction.
+_DISPOSITION_FACTS = (
+    select(_calls.c.agent_id, _calls.c.status, _calls.c.lead_id, _calls.c.campaign_id,
+           _leads.c.claimed_by_id, _leads.c.claim_expires_at, _leads.c.attempts, _leads.c.time_zones,
+           _leads.c.state, _leads.c.do_not_call, _leads.c.inbound, _leads.c.window_key,
+           _campaigns.c.max_attempts, _campaigns.c.min_retry_minutes)
+    .join(_leads, _leads.c.id == _calls.c.lead_id).join(_campaigns, _campaigns.c.id == _calls.c.campaign_id)
+    .where(_calls.c.id == bindparam("call_id"))
+)
+_ANSWERS = select(QualificationAnswer.__table__.c.criterion, QualificationAnswer.__table__.c.value) \
+    .where(QualificationAnswer.__table__.c.lead_id == bindparam("lead_id"))
+_CLOSE_CALL = update(_calls).where(_calls.c.id == bindparam("call_id"))
+_MOVE_LEAD = update(_leads).where(_leads.c.id == bindparam("lead_id")).values(version=_leads.c.version + 1)
+
+
+def _begin_disposition(call_id: int):
+    """Start the disposition's transaction and read its facts (on PostgreSQL, locking the call's row:
+    a disposition sent twice, from two tabs or a double Ctrl+Enter, is applied once)."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.commit()  # end the request's read transaction: the disposition's own begins IMMEDIATE
+        connection = db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        statement = _DISPOSITION_FACTS
+    else:
+        db.session.expire_all()  # READ COMMITTED reads afresh; loaded objects must too
+        connection = db.session.connection()
+        statement = _DISPOSITION_FACTS.with_for_update(of=_calls)
+    return connection, connection.execute(statement, {"call_id": call_id}).one_or_none()
+
+
+def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, code: str, *,
+                        notes, callback_at, callback_anyone, referral):
+    connection, facts = _begin_disposition(call_id)
+    now = utcnow()
+    if facts is None or facts.agent_id != agent_id:
+        raise NotYourCall("This call belongs to another agent.")
+    if facts.status != CallStatus.OPEN:
+        raise CallError("This call is already closed.")
+    if facts.claimed_by_id != agent_id or (facts.claim_expires_at and facts.claim_expires_at < now):
+        raise CallError("Your hold on this lead lapsed; it went back to the queue. Press Next lead.")
+    disposition = next((d for d in dispositions_for(facts.campaign_id) if d.code == code), None)
     if disposition is None:
         raise CallError(f"Unknown disposition {code!r}.")
-    lead = call.lead
-    now = utcnow()
     if disposition.next_action == rules.NextAction.CALLBACK:
         if callback_at is None:
             raise CallError("Call back needs a date and time.")
@@ -271,39 +312,45 @@ def _record_disposition(call: Call, agent, code: str, *, notes, callback_at, cal
             raise CallError("Call back time must be in the future.")
     else:
         callback_at = None
-    score = score_lead(lead)
+    score = scoring.score(dict(connection.execute(_ANSWERS, {"lead_id": facts.lead_id}).all()))
     if disposition.next_action == rules.NextAction.HANDOFF and not score.can_qualify:
         raise QualificationIncomplete(score)
 
+    closed = {"disposition": code, "status": CallStatus.COMPLETED, "ended_at": now,
+              "next_action": disposition.next_action, "callback_at": callback_at}
     if notes is not None:
-        call.notes = notes
-    call.disposition, call.status, call.ended_at = code, CallStatus.COMPLETED, now
-    call.next_action, call.callback_at = disposition.next_action, callback_at
-    lead.attempts += 1
-    lead.last_called_at = now
-    lead.claimed_by_id = lead.claim_expires_at = None
-    lead.version += 1
-    lead.score, lead.score_band = score.points, score.band
+        closed["notes"] = notes
+    connection.execute(_CLOSE_CALL, {"call_id": call_id, **closed})  # the keys are the columns SET
+
+    attempts = facts.attempts + 1
+    placement = rules.placement_after(disposition, now=now, callback_at=callback_at, attempts=attempts,
+                                      max_attempts=facts.max_attempts, min_retry_minutes=facts.min_retry_minutes)
+    owner = agent_id if placement.queue_state == QueueState.CALLBACK and not callback_anyone else None
+    after = queue_rules.LeadState(
+        queue_state=placement.queue_state, zones=tuple(zone for zone in facts.time_zones.split(",") if zone),
+        state=facts.state, do_not_call=bool(facts.do_not_call), attempts=attempts, last_called_at=now,
+        next_call_at=placement.next_call_at, callback_owner_id=owner, inbound=bool(facts.inbound),
+        score=score.points)
+    moved = {"attempts": attempts, "last_called_at": now, "claimed_by_id": None, "claim_expires_at": None,
+             "score": score.points, "score_band": score.band, "queue_state": placement.queue_state,
+             "next_call_at": placement.next_call_at, "callback_owner_id": owner, "updated_at": now,
+             **lead_queue_fields(after, now, facts.window_key)}
     if disposition.stage:
-        lead.stage = disposition.stage
+        moved["stage"] = disposition.stage
+    connection.execute(_MOVE_LEAD, {"lead_id": facts.lead_id, **moved})
 
-    campaign = lead.campaign
-    placement = rules.placement_after(disposition, now=now, callback_at=callback_at, attempts=lead.attempts,
-                                      max_attempts=campaign.max_attempts, min_retry_minutes=campaign.min_retry_minutes)
-    lead.queue_state, lead.next_call_at = placement.queue_state, placement.next_call_at
-    lead.callback_owner_id = None
-    if placement.queue_state == QueueState.CALLBACK and not callback_anyone:
-        lead.callback_owner_id = agent.id
-
-    if code == "wrong_person" and referral is not None and referral.given:
-        _add_referral(lead, call, agent, referral)
     handoff = None
-    if disposition.next_action == rules.NextAction.HANDOFF:
-        handoff = handoffs.create_handoff(lead, call, agent, score, answers_for(lead))
-    if code == "do_not_call":
-        _add_to_do_not_call(lead, call, agent)
-    audit.record("call.dispositioned", call, actor=agent, lead_id=lead.id, disposition=code,
-                 next_action=disposition.next_action)
+    if (code == "wrong_person" and referral is not None and referral.given) or code == "do_not_call" \
+            or disposition.next_action == rules.NextAction.HANDOFF:
+        call, lead = db.session.get(Call, call_id), db.session.get(Lead, facts.lead_id)  # as just written
+        if code == "wrong_person":
+            _add_referral(lead, call, agent, referral)
+        if disposition.next_action == rules.NextAction.HANDOFF:
+            handoff = handoffs.create_handoff(lead, call, agent, score, answers_for(lead))
+        if code == "do_not_call":
+            _add_to_do_not_call(lead, call, agent)
+    audit.write("call.dispositioned", "Call", call_id, actor_id=agent_id, actor_email=agent_email, at=now,
+                lead_id=facts.lead_id, disposition=code, next_action=disposition.next_action)
     db.session.commit()
     return handoff
 
@@ -313,21 +360,6 @@ def _record_disposition(call: Call, agent, code: str, *, notes, callback_at, cal
 def _previous_disposition_at(connection, agent_id: int) -> datetime | None:
     return connection.scalar(select(func.max(Call.ended_at)).where(
         Call.agent_id == agent_id, Call.status == CallStatus.COMPLETED))
-
-
-@event.listens_for(Call, "before_insert")
-def _stamp_seconds_since_previous_call(_mapper, connection, call: Call) -> None:
-    """Record the time between calls on every new call, whichever area's code claimed it.
-
-    Claims happen in console.queue.services; stamping the gap here, as the row is
-    inserted in the claim's own transaction, keeps that code unaware of it and
-    means no claim path can forget it.
-    """
-    agent_id = call.agent_id if call.agent_id is not None else getattr(call.agent, "id", None)
-    if agent_id is None or call.seconds_since_previous_call is not None:
-        return
-    call.seconds_since_previous_call = rules.seconds_between_calls(
-        _previous_disposition_at(connection, agent_id), call.started_at or utcnow())
 
 
 def auto_advance_enabled(agent) -> bool:

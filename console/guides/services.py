@@ -269,11 +269,16 @@ def export_directory(directory: Path = GUIDES_DIR) -> list[tuple[CallGuide, Path
 # ---------------------------------------------------------------- choosing the guide for a call
 
 
-def _published_version_for(campaign_name: str, campaign_guide_id: int | None, buying_role: str | None) -> int | None:
-    rows = db.session.execute(
-        select(CallGuide.id, CallGuide.persona, CallGuide.campaign_name, CallGuide.published_version_id)
-        .where(CallGuide.published_version_id.is_not(None))
-    ).all()
+_PUBLISHED_GUIDES = select(CallGuide.id, CallGuide.persona, CallGuide.campaign_name, CallGuide.published_version_id) \
+    .where(CallGuide.published_version_id.is_not(None))
+
+
+def published_version_for(campaign_name: str, campaign_guide_id: int | None, buying_role: str | None) -> int | None:
+    """The published version a call uses, chosen from the lead's campaign and buying role (see rules.choose_guide).
+
+    One small query (published guides are few); the claim calls it with what its own statement returned.
+    """
+    rows = db.session.connection().execute(_PUBLISHED_GUIDES).all()
     chosen = rules.choose_guide([rules.GuideScope(row.id, row.persona, row.campaign_name) for row in rows],
                                 campaign_name=campaign_name, campaign_guide_id=campaign_guide_id,
                                 buying_role=buying_role)
@@ -282,12 +287,12 @@ def _published_version_for(campaign_name: str, campaign_guide_id: int | None, bu
 
 def guide_version_for(lead) -> GuideVersion | None:
     """The published guide version a call to this lead uses: the most specific one (see rules.choose_guide)."""
-    version_id = _published_version_for(lead.campaign.name, lead.campaign.call_guide_id, lead.buying_role)
+    version_id = published_version_for(lead.campaign.name, lead.campaign.call_guide_id, lead.buying_role)
     return db.session.get(GuideVersion, version_id) if version_id else None
 
 
 def guide_version_id_for(lead_id: int) -> int | None:
-    """The same choice for a lead known only by id (the claim does not load the lead)."""
+    """The same choice for a lead known only by id."""
     from console.campaigns.models import Campaign
     from console.leads.models import Lead
 
@@ -295,7 +300,7 @@ def guide_version_id_for(lead_id: int) -> int | None:
         select(Lead.buying_role, Campaign.name, Campaign.call_guide_id)
         .join(Campaign, Campaign.id == Lead.campaign_id).where(Lead.id == lead_id)
     ).one_or_none()
-    return _published_version_for(row.name, row.call_guide_id, row.buying_role) if row else None
+    return published_version_for(row.name, row.call_guide_id, row.buying_role) if row else None
 
 
 # ---------------------------------------------------------------- on the call screen

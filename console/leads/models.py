@@ -155,11 +155,20 @@ class Lead(db.Model):
 
     def refresh_queue_fields(self, now: datetime | None = None) -> None:
         """Recompute the derived queue columns from the lead's own facts."""
-        key = queue_rules.window_key(self.zone_list, self.state)
-        if key != self.window_key:
-            window_keys_changed()
-        self.window_key = key
-        self.queue_rank = queue_rules.queue_rank(self.queue_facts(), now or utcnow())
+        fields = lead_queue_fields(self.queue_facts(), now or utcnow(), self.window_key)
+        self.window_key, self.queue_rank = fields["window_key"], fields["queue_rank"]
+
+
+def lead_queue_fields(facts: queue_rules.LeadState, now: datetime, stored_window_key: str | None) -> dict:
+    """The derived queue columns (window_key, queue_rank) of a lead with these facts.
+
+    For code that writes a lead with SQL rather than through the ORM (the disposition):
+    it must keep them right exactly as the flush hook below does.
+    """
+    key = queue_rules.window_key(facts.zones, facts.state)
+    if key != stored_window_key:
+        window_keys_changed()
+    return {"window_key": key, "queue_rank": queue_rules.queue_rank(facts, now)}
 
 
 class Touch(db.Model):

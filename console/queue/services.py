@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import DateTime, bindparam, select, text, update
+from sqlalchemy import Boolean, DateTime, Integer, bindparam, column, insert, select, text
 
 from console.audit import services as audit
+from console.calls import rules as call_rules
 from console.calls.models import Call, CallStatus
 from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
-from console.guides.models import CallGuide
-from console.guides.services import guide_version_id_for
+from console.guides.services import published_version_for
 from console.leads.models import DoNotCallEntry, Lead, QueueState, flag_do_not_call
 from console.queue import rules
 from console.queue import sqlite_writers  # queues this process's SQLite writers
@@ -64,7 +64,8 @@ class CampaignPlan:
     id: int
     priority: int
     rules: rules.CampaignRules
-    guide_version_id: int | None
+    name: str
+    call_guide_id: int | None
 
 
 @dataclass
@@ -156,8 +157,8 @@ def _open_keys(campaign: CampaignPlan, keys: tuple[str, ...], now: datetime) -> 
 ACTIVE_CAMPAIGNS = select(
     Campaign.id, Campaign.name, Campaign.priority, Campaign.start_date, Campaign.end_date, Campaign.calling_start,
     Campaign.calling_end, Campaign.calling_days, Campaign.holidays, Campaign.max_attempts, Campaign.min_retry_minutes,
-    CallGuide.published_version_id,
-).outerjoin(CallGuide, CallGuide.id == Campaign.call_guide_id).where(Campaign.active.is_(True))
+    Campaign.call_guide_id,
+).where(Campaign.active.is_(True))
 
 
 def _campaign_plan(row) -> CampaignPlan:
@@ -168,7 +169,7 @@ def _campaign_plan(row) -> CampaignPlan:
                             calling_start=row.calling_start, calling_end=row.calling_end,
                             calling_days=row.calling_days, holidays=row.holidays, max_attempts=row.max_attempts,
                             min_retry_minutes=row.min_retry_minutes)
-        plan = CampaignPlan(row.id, row.priority or 0, campaign.calling_rules(), row.published_version_id)
+        plan = CampaignPlan(row.id, row.priority or 0, campaign.calling_rules(), row.name, row.call_guide_id)
         if len(_plan_rows_memo) > 1000:
             _plan_rows_memo.clear()
         _plan_rows_memo[memo_key] = plan
@@ -177,7 +178,7 @@ def _campaign_plan(row) -> CampaignPlan:
 
 def claim_plan(now: datetime) -> ClaimPlan:
     """The running campaigns and their window keys that are open this minute."""
-    rows = db.session.execute(ACTIVE_CAMPAIGNS).all()
+    rows = db.session.connection().execute(ACTIVE_CAMPAIGNS).all()
     plan = ClaimPlan(now=now, campaigns={})
     for row in rows:
         campaign = _campaign_plan(row)
@@ -251,11 +252,19 @@ _NOT_ON_DO_NOT_CALL = (
     "NOT EXISTS (SELECT 1 FROM do_not_call AS d WHERE d.phone = leads.phone"
     " AND (d.campaign_id IS NULL OR d.campaign_id = leads.campaign_id))"
 )
+# PostgreSQL: every claiming UPDATE also checks that the agent holds no live lead. The agent's
+# claim lock is taken in the claim's first statement, whose snapshot predates the lock; this
+# check, in a later statement, sees a claim another tab of the same agent committed meanwhile.
+# (On SQLite, BEGIN IMMEDIATE makes the claim's first look exact already.)
+_AGENT_HOLDS_NOTHING = (
+    "NOT EXISTS (SELECT 1 FROM leads AS mine WHERE mine.claimed_by_id = :agent_id AND mine.claim_expires_at >= :now)"
+)
 _CLAIM_SET = (
     "claimed_by_id = :agent_id, claim_expires_at = :expires_at, updated_at = :now,"
     f" queue_rank = queue_rank + {rules.HELD_LOW}, version = version + 1"
 )
-_RETURNING = "id, campaign_id, time_zones, state, window_key"
+_RETURNING = "id, campaign_id, time_zones, state, window_key, buying_role"
+_POSTGRES_RETURNING = ", ".join(f"leads.{column}" for column in _RETURNING.split(", "))
 _ORDER = f"queue_rank / {rules.SPAN}, priority DESC, queue_rank, id"
 
 # The fast path. Each campaign's due leads are read in queue order from one index
@@ -287,7 +296,7 @@ def _fast_claim_sql(campaigns: int, dialect: str) -> str:
                 f" AND {_NOT_ON_DO_NOT_CALL} RETURNING {_RETURNING}")
     return (f"WITH heads AS ({heads}), chosen AS ({pick} FOR UPDATE OF l SKIP LOCKED)"
             f" UPDATE leads SET {_CLAIM_SET} FROM chosen WHERE leads.id = chosen.id AND {_NOT_ON_DO_NOT_CALL}"
-            " RETURNING leads.id, leads.campaign_id, leads.time_zones, leads.state, leads.window_key")
+            f" AND {_AGENT_HOLDS_NOTHING} RETURNING {_POSTGRES_RETURNING}")
 
 
 _SQLITE_KEYS = (
@@ -335,7 +344,7 @@ POSTGRES_CLAIM = (
     f" ORDER BY candidates.queue_rank / {rules.SPAN}, candidates.priority DESC, candidates.queue_rank,"
     " candidates.id LIMIT 1 FOR UPDATE OF l SKIP LOCKED)"
     f" UPDATE leads SET {_CLAIM_SET} FROM chosen WHERE leads.id = chosen.id AND {_NOT_ON_DO_NOT_CALL}"
-    f" RETURNING leads.id, leads.campaign_id, leads.time_zones, leads.state, leads.window_key"
+    f" AND {_AGENT_HOLDS_NOTHING} RETURNING {_POSTGRES_RETURNING}"
 )
 
 OWN_CALLBACKS = (
@@ -344,12 +353,17 @@ OWN_CALLBACKS = (
     " AND NOT do_not_call AND queue_state = 'callback' AND (next_call_at IS NULL OR next_call_at <= :now)"
     " AND (claimed_by_id IS NULL OR claim_expires_at < :now) ORDER BY queue_rank, id LIMIT 100"
 )
-CLAIM_BY_ID = (
+_CLAIM_BY_ID = (
     f"UPDATE leads SET {_CLAIM_SET} WHERE id = :lead_id"
     " AND (claimed_by_id IS NULL OR claim_expires_at < :now)"
-    f" AND queue_rank >= 0 AND queue_rank < {rules.DUE_HIGH} AND NOT do_not_call"
-    f" AND {_NOT_ON_DO_NOT_CALL} RETURNING {_RETURNING}"
+    f" AND queue_rank >= 0 AND queue_rank < {rules.DUE_HIGH} AND NOT do_not_call AND {_NOT_ON_DO_NOT_CALL}"
 )
+CLAIM_BY_ID = {
+    "sqlite": text(f"{_CLAIM_BY_ID} RETURNING {_RETURNING}"),
+    "postgresql": text(f"{_CLAIM_BY_ID} AND {_AGENT_HOLDS_NOTHING} RETURNING {_RETURNING}"),
+}
+CLAIM_BY_ID = {dialect: statement.bindparams(_time_param("now"), _time_param("expires_at"))
+               for dialect, statement in CLAIM_BY_ID.items()}
 
 
 _statements: dict[tuple, object] = {}
@@ -401,19 +415,44 @@ def current_call(agent) -> Call | None:
     return db.session.get(Call, call_id) if call_id is not None else None
 
 
-def _begin_claim(agent, dialect: str) -> None:
-    """Start the claim's transaction: one writer on SQLite, one claim per agent at a time on PostgreSQL."""
-    db.session.commit()  # end any read transaction so the claim starts its own
+# The claim's first statement: the call the agent holds (if its lease runs), when they last
+# dispositioned (seconds between calls) and whether any callback of their own is in the queue.
+_AGENT_STATE = (
+    "(SELECT calls.id FROM leads JOIN calls ON calls.lead_id = leads.id"
+    " WHERE leads.claimed_by_id = :agent_id AND leads.claim_expires_at >= :now"
+    " AND calls.agent_id = :agent_id AND calls.status = 'open' ORDER BY calls.id DESC LIMIT 1) AS held_call_id,"
+    " (SELECT MAX(ended_at) FROM calls WHERE agent_id = :agent_id AND status = 'completed') AS previous_end,"
+    " CASE WHEN EXISTS (SELECT 1 FROM leads WHERE callback_owner_id = :agent_id"
+    f" AND queue_rank >= 0 AND queue_rank < {rules.OWN_CALLBACK_HIGH}) THEN 1 ELSE 0 END AS has_callbacks"
+)
+_AGENT_STATE_COLUMNS = (column("held_call_id", Integer), column("previous_end", DateTime),
+                        column("has_callbacks", Integer))
+AGENT_STATE = {
+    "sqlite": text(f"SELECT {_AGENT_STATE}"),
+    # Two tabs of one agent must not each claim a lead: the claim lock serialises them
+    # (and _AGENT_HOLDS_NOTHING in the claim statement sees what the other committed).
+    "postgresql": text(f"SELECT pg_advisory_xact_lock(7310, :agent_id) IS NULL AS locked, {_AGENT_STATE}"),
+}
+AGENT_STATE = {
+    "sqlite": AGENT_STATE["sqlite"].columns(*_AGENT_STATE_COLUMNS),
+    "postgresql": AGENT_STATE["postgresql"].columns(column("locked", Boolean), *_AGENT_STATE_COLUMNS),
+}
+AGENT_STATE = {dialect: statement.bindparams(_time_param("now")) for dialect, statement in AGENT_STATE.items()}
+
+
+def _begin_claim(agent_id: int, now: datetime, dialect: str):
+    """Start the claim's transaction and read the agent's state: one writer on SQLite, one claim per agent on PostgreSQL."""
     if dialect == "sqlite":
-        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        db.session.commit()  # end the request's read transaction: the claim's own begins IMMEDIATE
+        connection = db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     else:
-        # Two tabs of the same agent must not each claim a lead: serialise per agent.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(7310, :agent_id)"), {"agent_id": agent.id})
+        connection = db.session.connection()  # READ COMMITTED: every statement reads afresh
+    return connection.execute(AGENT_STATE[dialect], {"agent_id": agent_id, "now": now}).one()
 
 
-def _claim_own_callback(plan: ClaimPlan, agent, expires_at: datetime):
+def _claim_own_callback(plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str):
     rows = db.session.execute(text(OWN_CALLBACKS).bindparams(_time_param("now")),
-                              {"agent_id": agent.id, "now": plan.now}).all()
+                              {"agent_id": agent_id, "now": plan.now}).all()
     mine = [row for row in rows if plan.is_open(row.campaign_id, row.window_key)
             and row.attempts < plan.campaigns[row.campaign_id].rules.max_attempts]
     if not mine:
@@ -421,20 +460,20 @@ def _claim_own_callback(plan: ClaimPlan, agent, expires_at: datetime):
     best = min(mine, key=lambda row: rules.queue_position(row.queue_rank, plan.campaigns[row.campaign_id].priority,
                                                           row.id))
     return db.session.execute(
-        text(CLAIM_BY_ID).bindparams(_time_param("now"), _time_param("expires_at")),
-        {"lead_id": best.id, "agent_id": agent.id, "now": plan.now, "expires_at": expires_at},
+        CLAIM_BY_ID[dialect],
+        {"lead_id": best.id, "agent_id": agent_id, "now": plan.now, "expires_at": expires_at},
     ).first()
 
 
-def _claim_from_queue(plan: ClaimPlan, agent, expires_at: datetime, dialect: str):
+def _claim_from_queue(plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str):
     if not plan.open_campaigns:
         return None
-    row = db.session.execute(claim_statement(plan, dialect), claim_parameters(plan, agent.id, expires_at)).first()
+    row = db.session.execute(claim_statement(plan, dialect), claim_parameters(plan, agent_id, expires_at)).first()
     if row is not None:
         return row
     per_key = CANDIDATES_PER_KEY
     for _attempt in range(4):
-        parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now, "agent_id": agent.id,
+        parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now, "agent_id": agent_id,
                       "expires_at": expires_at}
         if dialect == "postgresql":
             parameters["per_key"] = per_key
@@ -469,29 +508,37 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
     An agent holds at most one lead: asking again returns the same call. The
     claim is one UPDATE whose WHERE re-checks that the lead is free, so two
     agents can never both win it (SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite).
+    Every agent presses Next lead dozens of times an hour, so the whole claim is a
+    handful of SQL statements in one transaction, without loading ORM objects:
+    only the call it returns is loaded.
     """
+    agent_id, agent_email = agent.id, agent.email  # read before the claim's commit expires `agent`
     with sqlite_writers.writer_turn(db.engine):
-        return _claim_next_lead(agent, now)
+        call_id = _claim_next_lead(agent_id, agent_email, now)
+    return db.session.get(Call, call_id) if call_id is not None else None
 
 
-def _claim_next_lead(agent, now: datetime | None) -> Call | None:
-    dialect = db.session.get_bind().dialect.name
+def _claim_next_lead(agent_id: int, agent_email: str, now: datetime | None) -> int | None:
+    dialect = db.engine.dialect.name
     lease = timedelta(minutes=current_app.config["CLAIM_LEASE_MINUTES"])
-    for _attempt in range(3):
-        try:
-            _begin_claim(agent, dialect)
-            existing = current_call(agent)
-            if existing is not None:
-                db.session.commit()
-                return existing
+    try:
+        for _attempt in range(3):
             moment = now or utcnow()
+            state = _begin_claim(agent_id, moment, dialect)
+            if state.held_call_id is not None:
+                db.session.commit()
+                return state.held_call_id
             plan = claim_plan(moment)
             _maintain_bands(plan, dialect)
             expires_at = moment + lease
-            row = _claim_own_callback(plan, agent, expires_at) or _claim_from_queue(plan, agent, expires_at, dialect)
+            row = ((_claim_own_callback(plan, agent_id, expires_at, dialect) if state.has_callbacks else None)
+                   or _claim_from_queue(plan, agent_id, expires_at, dialect))
             if row is None:
+                # Nothing to claim, or (PostgreSQL) another tab of this agent claimed meanwhile.
+                held = db.session.scalar(HELD_CALL, {"agent_id": agent_id, "now": moment}) \
+                    if dialect != "sqlite" else None
                 db.session.commit()
-                return None
+                return held
             campaign = plan.campaigns[row.campaign_id]
             zones = [zone for zone in row.time_zones.split(",") if zone]
             if row.window_key != rules.window_key(zones, row.state) or not rules.calling_window(
@@ -501,33 +548,37 @@ def _claim_next_lead(agent, now: datetime | None) -> Call | None:
                 db.session.rollback()
                 _mend_lead(row.id)
                 continue
-            call = _open_call(row.id, campaign, agent, moment)
+            call_id = _open_call(row, campaign, agent_id, agent_email, moment, state.previous_end)
             db.session.commit()
-            return call
-        except Exception:
-            db.session.rollback()
-            raise
+            return call_id
+    except Exception:
+        db.session.rollback()
+        raise
     return None
-
-
-def _open_call(lead_id: int, campaign: CampaignPlan, agent, now: datetime) -> Call:
-    # A previous holder whose lease lapsed leaves an open call behind: close it honestly.
-    db.session.execute(ABANDON_OPEN_CALLS, {"lead_id": lead_id, "now": now})
-    # The guide area chooses the version (a persona variant for the lead's buying role, or the campaign's guide).
-    guide_version_id = guide_version_id_for(lead_id) or campaign.guide_version_id
-    call = Call(lead_id=lead_id, campaign_id=campaign.id, agent_id=agent.id, started_at=now,
-                guide_version_id=guide_version_id)
-    db.session.add(call)
-    db.session.flush()
-    # The audit names its subject by class and id; the claim has the id and need not load the lead.
-    audit.record("lead.claimed", Lead(id=lead_id), actor=agent, call_id=call.id)
-    return call
 
 
 ABANDON_OPEN_CALLS = text(
     f"UPDATE calls SET status = '{CallStatus.ABANDONED}', ended_at = :now"
     f" WHERE lead_id = :lead_id AND status = '{CallStatus.OPEN}'"
 ).bindparams(bindparam("now", type_=DateTime()))
+INSERT_CALL = insert(Call.__table__).returning(Call.__table__.c.id)
+
+
+def _open_call(row, campaign: CampaignPlan, agent_id: int, agent_email: str, now: datetime,
+               previous_end: datetime | None) -> int:
+    """Open the call on the lead just claimed; returns its id."""
+    connection = db.session.connection()
+    # A previous holder whose lease lapsed leaves an open call behind: close it honestly.
+    connection.execute(ABANDON_OPEN_CALLS, {"lead_id": row.id, "now": now})
+    # The guide area chooses the version (a persona variant for the lead's buying role, or the campaign's guide).
+    guide_version_id = published_version_for(campaign.name, campaign.call_guide_id, row.buying_role)
+    call_id = connection.execute(INSERT_CALL, {
+        "lead_id": row.id, "campaign_id": campaign.id, "agent_id": agent_id, "guide_version_id": guide_version_id,
+        "status": CallStatus.OPEN, "notes": "", "started_at": now,
+        "seconds_since_previous_call": call_rules.seconds_between_calls(previous_end, now),
+    }).scalar_one()
+    audit.write("lead.claimed", "Lead", row.id, actor_id=agent_id, actor_email=agent_email, at=now, call_id=call_id)
+    return call_id
 
 
 def _mend_lead(lead_id: int) -> None:
