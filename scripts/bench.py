@@ -92,7 +92,7 @@ def next_weekday_midday(now: datetime) -> datetime:
 
 # ---------------------------------------------------------------- building the database
 
-def build(app, leads: int, log, capacity_agents: int = 20_000) -> dict:
+def build(app, leads: int, log, capacity_agents: int = 60_000) -> dict:
     from sqlalchemy import select
 
     from console.auth import services as auth_services
@@ -112,15 +112,16 @@ def build(app, leads: int, log, capacity_agents: int = 20_000) -> dict:
         db.create_all()
         agents = [auth_services.create_user(f"agent{n}@bench.example", f"Agent {n}", Role.TELEPROSPECTOR, "bench-password-1")
                   for n in range(AGENTS)]
-        bare_agents = [auth_services.create_user(f"bare{n}@bench.example", f"Bare {n}", Role.TELEPROSPECTOR,
-                                                 "bench-password-1") for n in range(AGENTS)]
-        # Agents for the capacity run: each claims once, as an agent starting the day would.
+        # Agents for the capacity and bare runs: each claims once, as an agent starting the day would
+        # (an agent holds one lead at a time, and the claim statement itself checks it on PostgreSQL).
         password_hash = agents[0].password_hash
-        db.session.execute(User.__table__.insert(), [
-            {"email": f"shift{n}@bench.example", "full_name": f"Shift {n}", "role": Role.TELEPROSPECTOR,
-             "password_hash": password_hash, "active": True, "created_at": console.clock.utcnow()}
-            for n in range(capacity_agents)])
+        for prefix in ("shift", "bare"):
+            db.session.execute(User.__table__.insert(), [
+                {"email": f"{prefix}{n}@bench.example", "full_name": f"{prefix.title()} {n}",
+                 "role": Role.TELEPROSPECTOR, "password_hash": password_hash, "active": True,
+                 "created_at": console.clock.utcnow()} for n in range(capacity_agents)])
         capacity_ids = list(db.session.scalars(select(User.id).where(User.email.like("shift%@bench.example"))))
+        bare_ids = list(db.session.scalars(select(User.id).where(User.email.like("bare%@bench.example"))))
         guide, _version = guide_services.sync_file(guide_services.GUIDES_DIR / "default-b2b.yaml")
         campaign = Campaign(name="Benchmark campaign", source="list", priority=5, call_guide=guide,
                             calling_start=datetime.min.time().replace(hour=8), calling_end=datetime.min.time().replace(hour=21),
@@ -128,7 +129,6 @@ def build(app, leads: int, log, capacity_agents: int = 20_000) -> dict:
         db.session.add(campaign)
         db.session.commit()
         agent_ids = [agent.id for agent in agents]
-        bare_ids = [agent.id for agent in bare_agents]
         campaign_id = campaign.id
         # Bulk load without the lead indexes, then build them once (all on one raw connection).
         lead_indexes = [(str(DropIndex(index).compile(dialect=engine.dialect)),
@@ -427,7 +427,7 @@ def _disposition(calls, call, agent, code: str, dialect: str, rng) -> None:
     from console.queue.sqlite_writers import writer_turn
 
     callback_at = console.clock.utcnow() + timedelta(hours=2) if code == "callback" else None
-    with writer_turn(db.engine):  # record_disposition writes in BEGIN IMMEDIATE: queue it like a claim
+    with writer_turn(db.session):  # record_disposition writes in BEGIN IMMEDIATE: queue it like a claim
         try:
             calls.record_disposition(call, agent, code, callback_at=callback_at,
                                      callback_anyone=rng.random() < 0.5)
@@ -453,7 +453,8 @@ def run_bare(app, bare_ids: list[int], seconds: float) -> dict:
     counts = {"claims": 0, "empty": 0}
     lock = threading.Lock()
     box = {}
-    barrier = threading.Barrier(len(bare_ids) + 1, action=lambda: box.update(
+    shares = [bare_ids[n::AGENTS] for n in range(AGENTS)]
+    barrier = threading.Barrier(AGENTS + 1, action=lambda: box.update(
         began=time.perf_counter(), at=time.perf_counter() + seconds))
 
     def parameters(agent_id: int):
@@ -465,14 +466,16 @@ def run_bare(app, bare_ids: list[int], seconds: float) -> dict:
             return tuple(values[name] for name in compiled.positiontup)
         return values
 
-    def worker(agent_id: int):
+    def worker(share: list[int]):
         claims = empty = 0
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
             barrier.wait()
             while time.perf_counter() < box["at"]:
-                params = parameters(agent_id)
+                if claims + empty >= len(share):
+                    break
+                params = parameters(share[claims + empty])
                 if dialect == "sqlite":
                     writer_lock.acquire()  # as the app queues its SQLite writers (console/queue/sqlite_writers.py)
                     cursor.execute("BEGIN IMMEDIATE")
@@ -494,7 +497,7 @@ def run_bare(app, bare_ids: list[int], seconds: float) -> dict:
             counts["claims"] += claims
             counts["empty"] += empty
 
-    threads = [threading.Thread(target=worker, args=(agent_id,)) for agent_id in bare_ids]
+    threads = [threading.Thread(target=worker, args=(share,)) for share in shares]
     for thread in threads:
         thread.start()
     barrier.wait()

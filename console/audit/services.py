@@ -37,7 +37,7 @@ def write(action: str, subject_type: str, subject_id: int, *, actor_id: int, act
     """
     row = _row(action, subject_type, subject_id, actor_id, actor_email, detail)
     row["at"] = at or utcnow()
-    db.session.execute(_INSERT, row)
+    db.session.connection().execute(_INSERT, row)
 
 
 def _row(action: str, subject_type: str | None, subject_id: int | None, actor_id: int | None,

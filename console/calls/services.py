@@ -252,7 +252,7 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
     objects; only a referral, a hand-off or an opt-out loads the lead.
     """
     call_id, agent_id, agent_email = call.id, agent.id, agent.email  # read before a commit expires them
-    with sqlite_writers.writer_turn(db.engine):
+    with sqlite_writers.writer_turn(db.session):
         try:
             return _record_disposition(call_id, agent, agent_id, agent_email, code, notes=notes,
                                        callback_at=callback_at, callback_anyone=callback_anyone, referral=referral)
@@ -282,8 +282,7 @@ def _begin_disposition(call_id: int):
     """Start the disposition's transaction and read its facts (on PostgreSQL, locking the call's row:
     a disposition sent twice, from two tabs or a double Ctrl+Enter, is applied once)."""
     if db.engine.dialect.name == "sqlite":
-        db.session.commit()  # end the request's read transaction: the disposition's own begins IMMEDIATE
-        connection = db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        connection = sqlite_writers.begin_immediate(db.session)
         statement = _DISPOSITION_FACTS
     else:
         db.session.expire_all()  # READ COMMITTED reads afresh; loaded objects must too

@@ -15,6 +15,7 @@ from console.clock import utcnow
 from console.extensions import db
 from console.guides import rules
 from console.guides.models import CallGuide, CallObjection, GuideVersion
+from console.snapshots import Snapshot
 
 GUIDES_DIR = Path(__file__).resolve().parents[2] / "call_guides"
 
@@ -273,12 +274,16 @@ _PUBLISHED_GUIDES = select(CallGuide.id, CallGuide.persona, CallGuide.campaign_n
     .where(CallGuide.published_version_id.is_not(None))
 
 
+_published_guides = Snapshot(1.0, CallGuide)
+
+
 def published_version_for(campaign_name: str, campaign_guide_id: int | None, buying_role: str | None) -> int | None:
     """The published version a call uses, chosen from the lead's campaign and buying role (see rules.choose_guide).
 
-    One small query (published guides are few); the claim calls it with what its own statement returned.
+    Published guides are few and change rarely: each process keeps them for a second
+    (console/snapshots.py). The claim calls this with what its own statement returned.
     """
-    rows = db.session.connection().execute(_PUBLISHED_GUIDES).all()
+    rows = _published_guides.get(str(db.engine.url), lambda: db.session.connection().execute(_PUBLISHED_GUIDES).all())
     chosen = rules.choose_guide([rules.GuideScope(row.id, row.persona, row.campaign_name) for row in rows],
                                 campaign_name=campaign_name, campaign_guide_id=campaign_guide_id,
                                 buying_role=buying_role)

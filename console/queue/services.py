@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Boolean, DateTime, Integer, bindparam, column, insert, select, text
+from sqlalchemy.orm import make_transient_to_detached
 
 from console.audit import services as audit
 from console.calls import rules as call_rules
@@ -32,6 +33,7 @@ from console.leads.models import DoNotCallEntry, Lead, QueueState, flag_do_not_c
 from console.queue import rules
 from console.queue import sqlite_writers  # queues this process's SQLite writers
 from console.queue.models import window_keys_generation
+from console.snapshots import Snapshot
 
 
 class CallError(Exception):
@@ -161,6 +163,10 @@ ACTIVE_CAMPAIGNS = select(
 ).where(Campaign.active.is_(True))
 
 
+# Read on every claim, changed a few times a day: see console/snapshots.py.
+_active_campaigns = Snapshot(1.0, Campaign)
+
+
 def _campaign_plan(row) -> CampaignPlan:
     memo_key = tuple(tuple(value) if isinstance(value, list) else value for value in row)
     plan = _plan_rows_memo.get(memo_key)
@@ -178,7 +184,7 @@ def _campaign_plan(row) -> CampaignPlan:
 
 def claim_plan(now: datetime) -> ClaimPlan:
     """The running campaigns and their window keys that are open this minute."""
-    rows = db.session.connection().execute(ACTIVE_CAMPAIGNS).all()
+    rows = _active_campaigns.get(_engine_key(), lambda: db.session.connection().execute(ACTIVE_CAMPAIGNS).all())
     plan = ClaimPlan(now=now, campaigns={})
     for row in rows:
         campaign = _campaign_plan(row)
@@ -443,8 +449,7 @@ AGENT_STATE = {dialect: statement.bindparams(_time_param("now")) for dialect, st
 def _begin_claim(agent_id: int, now: datetime, dialect: str):
     """Start the claim's transaction and read the agent's state: one writer on SQLite, one claim per agent on PostgreSQL."""
     if dialect == "sqlite":
-        db.session.commit()  # end the request's read transaction: the claim's own begins IMMEDIATE
-        connection = db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        connection = sqlite_writers.begin_immediate(db.session)
     else:
         connection = db.session.connection()  # READ COMMITTED: every statement reads afresh
     return connection.execute(AGENT_STATE[dialect], {"agent_id": agent_id, "now": now}).one()
@@ -509,26 +514,28 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
     claim is one UPDATE whose WHERE re-checks that the lead is free, so two
     agents can never both win it (SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite).
     Every agent presses Next lead dozens of times an hour, so the whole claim is a
-    handful of SQL statements in one transaction, without loading ORM objects:
-    only the call it returns is loaded.
+    handful of SQL statements in one transaction, without loading ORM objects.
     """
     agent_id, agent_email = agent.id, agent.email  # read before the claim's commit expires `agent`
-    with sqlite_writers.writer_turn(db.engine):
-        call_id = _claim_next_lead(agent_id, agent_email, now)
-    return db.session.get(Call, call_id) if call_id is not None else None
+    with sqlite_writers.writer_turn(db.session):
+        claimed = _claim_next_lead(agent_id, agent_email, now)
+    if isinstance(claimed, int):
+        return db.session.get(Call, claimed)  # the call the agent already held
+    return _as_loaded(claimed) if claimed is not None else None
 
 
-def _claim_next_lead(agent_id: int, agent_email: str, now: datetime | None) -> int | None:
+def _claim_next_lead(agent_id: int, agent_email: str, now: datetime | None) -> int | dict | None:
+    """The claim's transaction: the id of the call the agent holds already, the new call's columns, or None."""
     dialect = db.engine.dialect.name
     lease = timedelta(minutes=current_app.config["CLAIM_LEASE_MINUTES"])
     try:
         for _attempt in range(3):
             moment = now or utcnow()
+            plan = claim_plan(moment)  # before the write transaction: mostly from this process's memory
             state = _begin_claim(agent_id, moment, dialect)
             if state.held_call_id is not None:
                 db.session.commit()
                 return state.held_call_id
-            plan = claim_plan(moment)
             _maintain_bands(plan, dialect)
             expires_at = moment + lease
             row = ((_claim_own_callback(plan, agent_id, expires_at, dialect) if state.has_callbacks else None)
@@ -548,13 +555,25 @@ def _claim_next_lead(agent_id: int, agent_email: str, now: datetime | None) -> i
                 db.session.rollback()
                 _mend_lead(row.id)
                 continue
-            call_id = _open_call(row, campaign, agent_id, agent_email, moment, state.previous_end)
+            call = _open_call(row, campaign, agent_id, agent_email, moment, state.previous_end)
             db.session.commit()
-            return call_id
+            return call
     except Exception:
         db.session.rollback()
         raise
     return None
+
+
+def _as_loaded(columns: dict) -> Call:
+    """The call just inserted, as a loaded ORM object, without reading back what the claim just wrote.
+
+    make_transient_to_detached gives the object its identity; added to the session it is
+    persistent and loaded, as if read by session.get (its relationships load when used).
+    """
+    call = Call(**columns)
+    make_transient_to_detached(call)
+    db.session.add(call)
+    return call
 
 
 ABANDON_OPEN_CALLS = text(
@@ -565,20 +584,22 @@ INSERT_CALL = insert(Call.__table__).returning(Call.__table__.c.id)
 
 
 def _open_call(row, campaign: CampaignPlan, agent_id: int, agent_email: str, now: datetime,
-               previous_end: datetime | None) -> int:
-    """Open the call on the lead just claimed; returns its id."""
+               previous_end: datetime | None) -> dict:
+    """Open the call on the lead just claimed; returns the new row's columns."""
     connection = db.session.connection()
     # A previous holder whose lease lapsed leaves an open call behind: close it honestly.
     connection.execute(ABANDON_OPEN_CALLS, {"lead_id": row.id, "now": now})
-    # The guide area chooses the version (a persona variant for the lead's buying role, or the campaign's guide).
-    guide_version_id = published_version_for(campaign.name, campaign.call_guide_id, row.buying_role)
-    call_id = connection.execute(INSERT_CALL, {
-        "lead_id": row.id, "campaign_id": campaign.id, "agent_id": agent_id, "guide_version_id": guide_version_id,
-        "status": CallStatus.OPEN, "notes": "", "started_at": now,
-        "seconds_since_previous_call": call_rules.seconds_between_calls(previous_end, now),
-    }).scalar_one()
-    audit.write("lead.claimed", "Lead", row.id, actor_id=agent_id, actor_email=agent_email, at=now, call_id=call_id)
-    return call_id
+    columns = {
+        "lead_id": row.id, "campaign_id": campaign.id, "agent_id": agent_id, "status": CallStatus.OPEN,
+        # The guide area chooses the version (a persona variant for the lead's buying role, or the campaign's guide).
+        "guide_version_id": published_version_for(campaign.name, campaign.call_guide_id, row.buying_role),
+        "notes": "", "started_at": now, "seconds_since_previous_call": call_rules.seconds_between_calls(previous_end, now),
+    }
+    columns["id"] = connection.execute(INSERT_CALL, columns).scalar_one()
+    audit.write("lead.claimed", "Lead", row.id, actor_id=agent_id, actor_email=agent_email, at=now,
+                call_id=columns["id"])
+    return {**columns, "disposition": None, "next_action": None, "callback_at": None, "referral_lead_id": None,
+            "ended_at": None}
 
 
 def _mend_lead(lead_id: int) -> None:

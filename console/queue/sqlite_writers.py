@@ -7,7 +7,7 @@ is already free. Worse, in a threaded server the thread holding SQLite's write
 lock must win the GIL back after every SQLite call from every other runnable
 thread, so it holds the lock many times longer than its work takes.
 
-`writer_turn(engine)` is a per-database lock for a whole write transaction:
+`writer_turn(session)` is a per-database lock for a whole write transaction:
 threads queued on it are not runnable, and wake in turn. The claim takes its
 turn around its whole transaction; any other hot writer may do the same (begin
 IMMEDIATE inside the turn, commit before leaving it). Writers that do not take
@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+
+from sqlalchemy.orm import scoped_session
 
 # Past this, stop waiting for the in-process lock and let SQLite's own timeout decide.
 LOCK_WAIT_SECONDS = 30.0
@@ -33,11 +35,18 @@ def lock_for_engine(engine) -> threading.RLock:
 
 
 @contextmanager
-def writer_turn(engine):
-    """Hold this process's SQLite writer lock for a whole block (no-op on other databases)."""
+def writer_turn(session):
+    """Hold this process's SQLite writer lock for a whole block (no-op on other databases).
+
+    The session's read transaction ends first: a reader waiting in line would hold
+    an old snapshot, and while any reader does, SQLite cannot checkpoint the WAL
+    back to the start; under a steady stream of writers the WAL would only grow.
+    """
+    engine = session.get_bind()
     if engine.dialect.name != "sqlite":
         yield
         return
+    session.commit()
     lock = lock_for_engine(engine)
     acquired = lock.acquire(timeout=LOCK_WAIT_SECONDS)
     try:
@@ -45,3 +54,15 @@ def writer_turn(engine):
     finally:
         if acquired:
             lock.release()
+
+
+def begin_immediate(session):
+    """Start the session's write transaction with BEGIN IMMEDIATE (SQLite), ending any read transaction first.
+
+    A transaction already begun DEFERRED could not take the write lock up front:
+    it would read, then find another process had written since, and fail.
+    """
+    session = session() if isinstance(session, scoped_session) else session
+    if session.in_transaction():
+        session.commit()
+    return session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

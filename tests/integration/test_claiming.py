@@ -354,14 +354,15 @@ def rules_infer(phone, state):
     return infer_time_zones(phone, state)
 
 
-def _claim_in_a_process(database_url: str, agent_ids: list[int]) -> list[int]:
+def _claim_in_a_process(database_url: str, agent_ids: list[int], now) -> list[int]:
+    """Claims in a fresh process; `now` is the suite's clock, which a spawned process does not share."""
     from console import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x"})
     claimed = []
     with app.app_context():
         for agent_id in agent_ids:
-            call = services.claim_next_lead(db.session.get(User, agent_id))
+            call = services.claim_next_lead(db.session.get(User, agent_id), now=now)
             if call is not None:
                 claimed.append(call.lead_id)
         db.session.remove()
@@ -376,7 +377,7 @@ def test_agents_in_separate_processes_never_share_a_lead(app, make_user, campaig
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     context = multiprocessing.get_context("spawn")
     with context.Pool(4) as pool:
-        results = pool.starmap(_claim_in_a_process, [(url, agent_ids[n::4]) for n in range(4)])
+        results = pool.starmap(_claim_in_a_process, [(url, agent_ids[n::4], utcnow()) for n in range(4)])
     claimed = [lead_id for result in results for lead_id in result]
     assert len(claimed) == 10
     assert len(set(claimed)) == 10
