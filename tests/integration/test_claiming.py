@@ -3,7 +3,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from console.calls.services import record_disposition
 from console.queue import services
@@ -391,3 +391,46 @@ def test_a_lapsed_lease_is_released_and_its_open_call_abandoned(users, make_user
     second = services.claim_next_lead(other, now=later)
     assert second.lead_id == lead.id
     assert db.session.get(Call, first.id).status == CallStatus.ABANDONED
+
+
+def test_many_tabs_of_one_agent_claiming_at_once_hold_one_lead(app, users, campaign, make_lead):
+    """One agent pressing Next lead in 8 tabs at the same moment still holds exactly one lead."""
+    for _ in range(8):
+        make_lead(campaign)
+    agent_id = users["teleprospector"].id
+
+    def claim(_tab):
+        with app.app_context():
+            from console.auth.models import User
+
+            call = services.claim_next_lead(db.session.get(User, agent_id))
+            result = (call.id, call.lead_id) if call else None
+            db.session.remove()
+            return result
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(claim, range(8)))
+    assert len(set(results)) == 1 and results[0] is not None
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Lead.id)).where(Lead.claimed_by_id == agent_id)) == 1
+    assert db.session.scalar(select(func.count(Call.id)).where(Call.agent_id == agent_id)) == 1
+
+
+def test_the_call_a_claim_returns_is_the_row_it_stored(users, campaign, make_lead):
+    """The claim hands back the call it inserted without reading it again: it must match the row."""
+    make_lead(campaign)
+    call = services.claim_next_lead(users["teleprospector"])
+    returned = {column.key: getattr(call, column.key) for column in Call.__table__.columns}
+    stored = db.session.get(Call, call.id, populate_existing=True)
+    assert returned == {column.key: getattr(stored, column.key) for column in Call.__table__.columns}
+    assert call.lead.id == call.lead_id and call.agent.id == users["teleprospector"].id
+
+
+def test_a_campaign_paused_in_this_process_stops_claims_at_once(users, make_user, campaign, make_lead):
+    """The running campaigns are kept for a second per process, but a change made here drops them at once."""
+    make_lead(campaign)
+    make_lead(campaign)
+    assert services.claim_next_lead(users["teleprospector"]) is not None
+    campaign.active = False
+    db.session.commit()
+    assert services.claim_next_lead(make_user()) is None
