@@ -422,17 +422,9 @@ def _ms(sorted_values: list[float], percent: float) -> float | None:
 
 
 def _disposition(calls, call, agent, code: str, dialect: str, rng) -> None:
-    from console.extensions import db
-
-    from console.queue.sqlite_writers import writer_turn
-
+    """A disposition as the call screen sends it (record_disposition queues its own SQLite writer turn)."""
     callback_at = console.clock.utcnow() + timedelta(hours=2) if code == "callback" else None
-    with writer_turn(db.session):  # record_disposition writes in BEGIN IMMEDIATE: queue it like a claim
-        try:
-            calls.record_disposition(call, agent, code, callback_at=callback_at,
-                                     callback_anyone=rng.random() < 0.5)
-        finally:
-            db.session.rollback()  # no-op after its commit; ends the transaction if it raised
+    calls.record_disposition(call, agent, code, callback_at=callback_at, callback_anyone=rng.random() < 0.5)
 
 
 def run_bare(app, bare_ids: list[int], seconds: float) -> dict:

@@ -15,11 +15,12 @@ from sqlalchemy import bindparam, func, or_, select, update
 from console.audit import services as audit
 from console.calls import rules
 from console.calls.models import AgentSettings, Call, CallStatus, DispositionSetting, QualificationAnswer
+from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
 from console.handoffs import services as handoffs
 from console.leads.models import DoNotCallEntry, Lead, QueueState, lead_queue_fields
-from console.leads.rules import InvalidPhoneNumber, normalise_phone, zones_for_phone
+from console.leads.rules import InvalidPhoneNumber, normalise_phone, stored_zones, zones_for_phone
 from console.queue import rules as queue_rules
 from console.queue import services as queue
 from console.queue import sqlite_writers
@@ -50,32 +51,31 @@ class ReferralInvalid(CallError):
         super().__init__("Check the referred contact: " + " ".join(field_errors.values()))
 
 
-def _begin_write(call: Call, *, lock_call: bool = False) -> None:
-    """Start the transaction a service writes in, reading the call and lead afresh inside it.
+def _begin_write(call: Call) -> None:
+    """Start the transaction a service writes in; the call and lead are read afresh inside it.
 
     On SQLite, BEGIN IMMEDIATE takes the write lock before anything is read, so a
     concurrent commit cannot invalidate what was read (WAL refuses such a write
-    with "database is locked"); it also serialises writers of the same call. On
-    PostgreSQL, `lock_call` locks the call's row, so that a disposition sent twice
-    (two tabs, a double Ctrl+Enter) is applied once and the second is told the call is closed.
+    with "database is locked"); it also serialises writers of the same call.
     """
-    call_id = call.id
-    db.session.commit()  # end the request's read transaction; loaded rows are re-read below
+    db.session.commit()  # end the request's read transaction; loaded rows are re-read when used
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    elif lock_call:
-        db.session.execute(select(Call.id).where(Call.id == call_id).with_for_update())
-        db.session.refresh(call)
-        db.session.refresh(call.lead)
 
 
 def _own_open_call(call: Call, agent) -> None:
-    if call.agent_id != agent.id:
+    _refuse_unless_own_open_call(agent.id, call.agent_id, call.status, call.lead.claimed_by_id,
+                                 call.lead.claim_expires_at)
+
+
+def _refuse_unless_own_open_call(agent_id: int, call_agent_id: int | None, status: str | None,
+                                 claimed_by_id: int | None, claim_expires_at: datetime | None) -> None:
+    """The agent may write to this call only while it is theirs, open, and their hold on the lead runs."""
+    if call_agent_id != agent_id:
         raise NotYourCall("This call belongs to another agent.")
-    if call.status != CallStatus.OPEN:
+    if status != CallStatus.OPEN:
         raise CallError("This call is already closed.")
-    lead = call.lead
-    if lead.claimed_by_id != agent.id or (lead.claim_expires_at and lead.claim_expires_at < utcnow()):
+    if claimed_by_id != agent_id or (claim_expires_at and claim_expires_at < utcnow()):
         raise CallError("Your hold on this lead lapsed; it went back to the queue. Press Next lead.")
 
 
@@ -262,7 +262,7 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
 
 
 _calls, _leads = Call.__table__, Lead.__table__
-_campaigns = Lead.campaign.property.mapper.local_table
+_campaigns = Campaign.__table__
 # What a disposition decides on, read in one statement inside its transaction.
 _DISPOSITION_FACTS = (
     select(_calls.c.agent_id, _calls.c.status, _calls.c.lead_id, _calls.c.campaign_id,
@@ -294,13 +294,10 @@ def _begin_disposition(call_id: int):
 def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, code: str, *,
                         notes, callback_at, callback_anyone, referral):
     connection, facts = _begin_disposition(call_id)
-    now = utcnow()
-    if facts is None or facts.agent_id != agent_id:
+    if facts is None:
         raise NotYourCall("This call belongs to another agent.")
-    if facts.status != CallStatus.OPEN:
-        raise CallError("This call is already closed.")
-    if facts.claimed_by_id != agent_id or (facts.claim_expires_at and facts.claim_expires_at < now):
-        raise CallError("Your hold on this lead lapsed; it went back to the queue. Press Next lead.")
+    _refuse_unless_own_open_call(agent_id, facts.agent_id, facts.status, facts.claimed_by_id, facts.claim_expires_at)
+    now = utcnow()
     disposition = next((d for d in dispositions_for(facts.campaign_id) if d.code == code), None)
     if disposition is None:
         raise CallError(f"Unknown disposition {code!r}.")
@@ -326,7 +323,7 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
                                       max_attempts=facts.max_attempts, min_retry_minutes=facts.min_retry_minutes)
     owner = agent_id if placement.queue_state == QueueState.CALLBACK and not callback_anyone else None
     after = queue_rules.LeadState(
-        queue_state=placement.queue_state, zones=tuple(zone for zone in facts.time_zones.split(",") if zone),
+        queue_state=placement.queue_state, zones=tuple(stored_zones(facts.time_zones)),
         state=facts.state, do_not_call=bool(facts.do_not_call), attempts=attempts, last_called_at=now,
         next_call_at=placement.next_call_at, callback_owner_id=owner, inbound=bool(facts.inbound),
         score=score.points)

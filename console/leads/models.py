@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.clock import utcnow
 from console.extensions import db
+from console.leads.rules import stored_zones
 from console.queue import rules as queue_rules
 from console.queue.models import window_keys_changed
 
@@ -138,7 +139,7 @@ class Lead(db.Model):
 
     @property
     def zone_list(self) -> list[str]:
-        return [zone for zone in self.time_zones.split(",") if zone]
+        return stored_zones(self.time_zones)
 
     @property
     def stage_label(self) -> str:
@@ -222,7 +223,7 @@ def reflag_do_not_call(connection, phone: str) -> None:
     for lead in connection.execute(select(Lead.__table__).where(Lead.phone == phone)).mappings():
         covered = bool(connection.scalar(select(_covering_entry(phone, lead["campaign_id"]))))
         facts = queue_rules.LeadState(
-            queue_state=lead["queue_state"], zones=tuple(z for z in lead["time_zones"].split(",") if z),
+            queue_state=lead["queue_state"], zones=tuple(stored_zones(lead["time_zones"])),
             state=lead["state"], do_not_call=covered, attempts=lead["attempts"],
             last_called_at=lead["last_called_at"], next_call_at=lead["next_call_at"],
             callback_owner_id=lead["callback_owner_id"], claimed_by_id=lead["claimed_by_id"],

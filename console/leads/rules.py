@@ -33,6 +33,11 @@ def normalise_phone(raw: str, default_region: str = "US") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def stored_zones(time_zones: str) -> list[str]:
+    """The zones of a lead as stored: comma-separated, empty for unknown."""
+    return [zone for zone in time_zones.split(",") if zone]
+
+
 def zones_for_phone(e164: str) -> list[str]:
     """The IANA zones a number may ring in; empty when the number gives no usable answer."""
     zones = phone_timezone.time_zones_for_number(phonenumbers.parse(e164))

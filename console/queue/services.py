@@ -30,6 +30,7 @@ from console.clock import utcnow
 from console.extensions import db
 from console.guides.services import published_version_for
 from console.leads.models import DoNotCallEntry, Lead, QueueState, flag_do_not_call
+from console.leads.rules import stored_zones
 from console.queue import rules
 from console.queue import sqlite_writers  # queues this process's SQLite writers
 from console.queue.models import window_keys_generation
@@ -270,8 +271,7 @@ _CLAIM_SET = (
     f" queue_rank = queue_rank + {rules.HELD_LOW}, version = version + 1"
 )
 _RETURNING = "id, campaign_id, time_zones, state, window_key, buying_role"
-_POSTGRES_RETURNING = ", ".join(f"leads.{column}" for column in _RETURNING.split(", "))
-_ORDER = f"queue_rank / {rules.SPAN}, priority DESC, queue_rank, id"
+_POSTGRES_RETURNING = ", ".join(f"leads.{name}" for name in _RETURNING.split(", "))
 
 # The fast path. Each campaign's due leads are read in queue order from one index
 # (campaign, rank, id, window_key) without touching the table: of the first HEAD_SCAN,
@@ -365,11 +365,10 @@ _CLAIM_BY_ID = (
     f" AND queue_rank >= 0 AND queue_rank < {rules.DUE_HIGH} AND NOT do_not_call AND {_NOT_ON_DO_NOT_CALL}"
 )
 CLAIM_BY_ID = {
-    "sqlite": text(f"{_CLAIM_BY_ID} RETURNING {_RETURNING}"),
-    "postgresql": text(f"{_CLAIM_BY_ID} AND {_AGENT_HOLDS_NOTHING} RETURNING {_RETURNING}"),
+    dialect: text(sql).bindparams(_time_param("now"), _time_param("expires_at")) for dialect, sql in (
+        ("sqlite", f"{_CLAIM_BY_ID} RETURNING {_RETURNING}"),
+        ("postgresql", f"{_CLAIM_BY_ID} AND {_AGENT_HOLDS_NOTHING} RETURNING {_RETURNING}"))
 }
-CLAIM_BY_ID = {dialect: statement.bindparams(_time_param("now"), _time_param("expires_at"))
-               for dialect, statement in CLAIM_BY_ID.items()}
 
 
 _statements: dict[tuple, object] = {}
@@ -408,11 +407,12 @@ def _thorough_statement(dialect: str):
 
 # ---------------------------------------------------------------- claiming
 
-HELD_CALL = text(
+_HELD_CALL = (
     "SELECT calls.id FROM leads JOIN calls ON calls.lead_id = leads.id"
     " WHERE leads.claimed_by_id = :agent_id AND leads.claim_expires_at >= :now"
     " AND calls.agent_id = :agent_id AND calls.status = 'open' ORDER BY calls.id DESC LIMIT 1"
-).bindparams(bindparam("now", type_=DateTime()))
+)
+HELD_CALL = text(_HELD_CALL).bindparams(_time_param("now"))
 
 
 def current_call(agent) -> Call | None:
@@ -424,9 +424,7 @@ def current_call(agent) -> Call | None:
 # The claim's first statement: the call the agent holds (if its lease runs), when they last
 # dispositioned (seconds between calls) and whether any callback of their own is in the queue.
 _AGENT_STATE = (
-    "(SELECT calls.id FROM leads JOIN calls ON calls.lead_id = leads.id"
-    " WHERE leads.claimed_by_id = :agent_id AND leads.claim_expires_at >= :now"
-    " AND calls.agent_id = :agent_id AND calls.status = 'open' ORDER BY calls.id DESC LIMIT 1) AS held_call_id,"
+    f"({_HELD_CALL}) AS held_call_id,"
     " (SELECT MAX(ended_at) FROM calls WHERE agent_id = :agent_id AND status = 'completed') AS previous_end,"
     " CASE WHEN EXISTS (SELECT 1 FROM leads WHERE callback_owner_id = :agent_id"
     f" AND queue_rank >= 0 AND queue_rank < {rules.OWN_CALLBACK_HIGH}) THEN 1 ELSE 0 END AS has_callbacks"
@@ -434,16 +432,12 @@ _AGENT_STATE = (
 _AGENT_STATE_COLUMNS = (column("held_call_id", Integer), column("previous_end", DateTime),
                         column("has_callbacks", Integer))
 AGENT_STATE = {
-    "sqlite": text(f"SELECT {_AGENT_STATE}"),
+    "sqlite": text(f"SELECT {_AGENT_STATE}").bindparams(_time_param("now")).columns(*_AGENT_STATE_COLUMNS),
     # Two tabs of one agent must not each claim a lead: the claim lock serialises them
     # (and _AGENT_HOLDS_NOTHING in the claim statement sees what the other committed).
-    "postgresql": text(f"SELECT pg_advisory_xact_lock(7310, :agent_id) IS NULL AS locked, {_AGENT_STATE}"),
+    "postgresql": text(f"SELECT pg_advisory_xact_lock(7310, :agent_id) IS NULL AS locked, {_AGENT_STATE}")
+    .bindparams(_time_param("now")).columns(column("locked", Boolean), *_AGENT_STATE_COLUMNS),
 }
-AGENT_STATE = {
-    "sqlite": AGENT_STATE["sqlite"].columns(*_AGENT_STATE_COLUMNS),
-    "postgresql": AGENT_STATE["postgresql"].columns(column("locked", Boolean), *_AGENT_STATE_COLUMNS),
-}
-AGENT_STATE = {dialect: statement.bindparams(_time_param("now")) for dialect, statement in AGENT_STATE.items()}
 
 
 def _begin_claim(agent_id: int, now: datetime, dialect: str):
@@ -547,7 +541,7 @@ def _claim_next_lead(agent_id: int, agent_email: str, now: datetime | None) -> i
                 db.session.commit()
                 return held
             campaign = plan.campaigns[row.campaign_id]
-            zones = [zone for zone in row.time_zones.split(",") if zone]
+            zones = stored_zones(row.time_zones)
             if row.window_key != rules.window_key(zones, row.state) or not rules.calling_window(
                     zones, row.state, moment, campaign.rules.hours).open:
                 # The stored key disagrees with the lead's own zone or state (changed behind the
