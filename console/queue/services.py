@@ -259,19 +259,28 @@ _NOT_ON_DO_NOT_CALL = (
     "NOT EXISTS (SELECT 1 FROM do_not_call AS d WHERE d.phone = leads.phone"
     " AND (d.campaign_id IS NULL OR d.campaign_id = leads.campaign_id))"
 )
-# PostgreSQL: every claiming UPDATE also checks that the agent holds no live lead. The agent's
-# claim lock is taken in the claim's first statement, whose snapshot predates the lock; this
-# check, in a later statement, sees a claim another tab of the same agent committed meanwhile.
-# (On SQLite, BEGIN IMMEDIATE makes the claim's first look exact already.)
-_AGENT_HOLDS_NOTHING = (
-    "NOT EXISTS (SELECT 1 FROM leads AS mine WHERE mine.claimed_by_id = :agent_id AND mine.claim_expires_at >= :now)"
-)
+# Every claiming UPDATE also checks that the agent holds no live lead. The claim reads the
+# agent's state first (SQLite: before queueing for the writer lock; PostgreSQL: in the statement
+# that takes the agent's claim lock, whose snapshot predates the lock), so this check, made by the
+# claiming statement itself, is what stops two tabs of one agent each taking a lead.
+_AGENT_HOLDS_NOTHING = {
+    # SQLite's statistics would rather scan the table than this index, which finds at most one row.
+    dialect: f"NOT EXISTS (SELECT 1 FROM leads AS mine{indexed} WHERE mine.claimed_by_id = :agent_id"
+             " AND mine.claim_expires_at >= :now)"
+    for dialect, indexed in (("sqlite", " INDEXED BY ix_leads_claimed_by_id"), ("postgresql", ""))
+}
 _CLAIM_SET = (
     "claimed_by_id = :agent_id, claim_expires_at = :expires_at, updated_at = :now,"
     f" queue_rank = queue_rank + {rules.HELD_LOW}, version = version + 1"
 )
-_RETURNING = "id, campaign_id, time_zones, state, window_key, buying_role"
-_POSTGRES_RETURNING = ", ".join(f"leads.{name}" for name in _RETURNING.split(", "))
+_RETURNED = ("id", "campaign_id", "time_zones", "state", "window_key", "buying_role")
+# A claim that lapsed leaves its open call behind; the claim closes it (_open_call) only when there is one.
+_HAS_OPEN_CALL = (
+    f"EXISTS (SELECT 1 FROM calls WHERE calls.lead_id = leads.id AND calls.status = '{CallStatus.OPEN}')"
+    " AS has_open_call"
+)
+_RETURNING = ", ".join(_RETURNED) + f", {_HAS_OPEN_CALL}"
+_POSTGRES_RETURNING = ", ".join(f"leads.{name}" for name in _RETURNED) + f", {_HAS_OPEN_CALL}"
 
 # The fast path. Each campaign's due leads are read in queue order from one index
 # (campaign, rank, id, window_key) without touching the table: of the first HEAD_SCAN,
@@ -299,10 +308,10 @@ def _fast_claim_sql(campaigns: int, dialect: str) -> str:
             f" ORDER BY heads.queue_rank / {rules.SPAN}, heads.priority DESC, heads.queue_rank, heads.id LIMIT 1")
     if dialect == "sqlite":
         return (f"WITH heads AS ({heads}) UPDATE leads SET {_CLAIM_SET} WHERE id = ({pick})"
-                f" AND {_NOT_ON_DO_NOT_CALL} RETURNING {_RETURNING}")
+                f" AND {_NOT_ON_DO_NOT_CALL} AND {_AGENT_HOLDS_NOTHING[dialect]} RETURNING {_RETURNING}")
     return (f"WITH heads AS ({heads}), chosen AS ({pick} FOR UPDATE OF l SKIP LOCKED)"
             f" UPDATE leads SET {_CLAIM_SET} FROM chosen WHERE leads.id = chosen.id AND {_NOT_ON_DO_NOT_CALL}"
-            f" AND {_AGENT_HOLDS_NOTHING} RETURNING {_POSTGRES_RETURNING}")
+            f" AND {_AGENT_HOLDS_NOTHING[dialect]} RETURNING {_POSTGRES_RETURNING}")
 
 
 _SQLITE_KEYS = (
@@ -331,7 +340,7 @@ SQLITE_CLAIM = (
     f" UPDATE leads SET {_CLAIM_SET}"
     " WHERE id = (SELECT c.id FROM best JOIN leads AS c ON c.id = best.lead_id"
     f" ORDER BY c.queue_rank / {rules.SPAN}, best.priority DESC, c.queue_rank, c.id LIMIT 1)"
-    f" AND {_NOT_ON_DO_NOT_CALL} RETURNING {_RETURNING}"
+    f" AND {_NOT_ON_DO_NOT_CALL} AND {_AGENT_HOLDS_NOTHING['sqlite']} RETURNING {_RETURNING}"
 )
 # PostgreSQL: agents claim concurrently. Take the first few heads of every open key,
 # then lock the best one nobody else is locking (SKIP LOCKED); the lock re-checks the row.
@@ -350,7 +359,7 @@ POSTGRES_CLAIM = (
     f" ORDER BY candidates.queue_rank / {rules.SPAN}, candidates.priority DESC, candidates.queue_rank,"
     " candidates.id LIMIT 1 FOR UPDATE OF l SKIP LOCKED)"
     f" UPDATE leads SET {_CLAIM_SET} FROM chosen WHERE leads.id = chosen.id AND {_NOT_ON_DO_NOT_CALL}"
-    f" AND {_AGENT_HOLDS_NOTHING} RETURNING {_POSTGRES_RETURNING}"
+    f" AND {_AGENT_HOLDS_NOTHING['postgresql']} RETURNING {_POSTGRES_RETURNING}"
 )
 
 OWN_CALLBACKS = (
@@ -365,9 +374,9 @@ _CLAIM_BY_ID = (
     f" AND queue_rank >= 0 AND queue_rank < {rules.DUE_HIGH} AND NOT do_not_call AND {_NOT_ON_DO_NOT_CALL}"
 )
 CLAIM_BY_ID = {
-    dialect: text(sql).bindparams(_time_param("now"), _time_param("expires_at")) for dialect, sql in (
-        ("sqlite", f"{_CLAIM_BY_ID} RETURNING {_RETURNING}"),
-        ("postgresql", f"{_CLAIM_BY_ID} AND {_AGENT_HOLDS_NOTHING} RETURNING {_RETURNING}"))
+    dialect: text(f"{_CLAIM_BY_ID} AND {_AGENT_HOLDS_NOTHING[dialect]} RETURNING {_RETURNING}")
+    .bindparams(_time_param("now"), _time_param("expires_at"))
+    for dialect in ("sqlite", "postgresql")
 }
 
 
@@ -440,13 +449,14 @@ AGENT_STATE = {
 }
 
 
-def _begin_claim(agent_id: int, now: datetime, dialect: str):
-    """Start the claim's transaction and read the agent's state: one writer on SQLite, one claim per agent on PostgreSQL."""
-    if dialect == "sqlite":
-        connection = sqlite_writers.begin_immediate(db.session)
-    else:
-        connection = db.session.connection()  # READ COMMITTED: every statement reads afresh
-    return connection.execute(AGENT_STATE[dialect], {"agent_id": agent_id, "now": now}).one()
+def _agent_state(agent_id: int, now: datetime, dialect: str):
+    """The agent's state: the claim's first statement.
+
+    SQLite reads it in the request's read transaction, before queueing for the one
+    writer: an agent reloading the page gets their call back without a writer turn.
+    PostgreSQL reads it in the claim's transaction, taking the agent's claim lock.
+    """
+    return db.session.connection().execute(AGENT_STATE[dialect], {"agent_id": agent_id, "now": now}).one()
 
 
 def _claim_own_callback(plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str):
@@ -505,57 +515,69 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
     """Give the agent exactly one lead nobody else holds, and open a call on it.
 
     An agent holds at most one lead: asking again returns the same call. The
-    claim is one UPDATE whose WHERE re-checks that the lead is free, so two
-    agents can never both win it (SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite).
-    Every agent presses Next lead dozens of times an hour, so the whole claim is a
-    handful of SQL statements in one transaction, without loading ORM objects.
+    claim is one UPDATE whose WHERE re-checks that the lead is free and that the
+    agent holds nothing, so two agents (or two tabs) can never both win (SKIP LOCKED
+    on PostgreSQL, BEGIN IMMEDIATE on SQLite). Every agent presses Next lead dozens
+    of times an hour, so the whole claim is a handful of SQL statements in one
+    transaction, without loading ORM objects.
     """
     agent_id, agent_email = agent.id, agent.email  # read before the claim's commit expires `agent`
-    with sqlite_writers.writer_turn(db.session):
-        claimed = _claim_next_lead(agent_id, agent_email, now)
-    if isinstance(claimed, int):
-        return db.session.get(Call, claimed)  # the call the agent already held
-    return _as_loaded(claimed) if claimed is not None else None
-
-
-def _claim_next_lead(agent_id: int, agent_email: str, now: datetime | None) -> int | dict | None:
-    """The claim's transaction: the id of the call the agent holds already, the new call's columns, or None."""
     dialect = db.engine.dialect.name
     lease = timedelta(minutes=current_app.config["CLAIM_LEASE_MINUTES"])
     try:
         for _attempt in range(3):
             moment = now or utcnow()
             plan = claim_plan(moment)  # before the write transaction: mostly from this process's memory
-            state = _begin_claim(agent_id, moment, dialect)
+            state = _agent_state(agent_id, moment, dialect)
             if state.held_call_id is not None:
                 db.session.commit()
-                return state.held_call_id
-            _maintain_bands(plan, dialect)
-            expires_at = moment + lease
-            row = ((_claim_own_callback(plan, agent_id, expires_at, dialect) if state.has_callbacks else None)
-                   or _claim_from_queue(plan, agent_id, expires_at, dialect))
-            if row is None:
-                # Nothing to claim, or (PostgreSQL) another tab of this agent claimed meanwhile.
-                held = db.session.scalar(HELD_CALL, {"agent_id": agent_id, "now": moment}) \
-                    if dialect != "sqlite" else None
-                db.session.commit()
-                return held
-            campaign = plan.campaigns[row.campaign_id]
-            zones = stored_zones(row.time_zones)
-            if row.window_key != rules.window_key(zones, row.state) or not rules.calling_window(
-                    zones, row.state, moment, campaign.rules.hours).open:
-                # The stored key disagrees with the lead's own zone or state (changed behind the
-                # ORM's back): never trust it. Undo the claim, mend the key, and try again.
-                db.session.rollback()
-                _mend_lead(row.id)
-                continue
-            call = _open_call(row, campaign, agent_id, agent_email, moment, state.previous_end)
-            db.session.commit()
-            return call
+                return db.session.get(Call, state.held_call_id)
+            with sqlite_writers.writer_turn(db.session):
+                if dialect == "sqlite":
+                    sqlite_writers.begin_immediate(db.session)
+                claimed = _claim(plan, state, agent_id, agent_email, moment + lease, dialect)
+            if claimed is not _TRY_AGAIN:
+                break
+        else:
+            return None
     except Exception:
         db.session.rollback()
         raise
-    return None
+    if isinstance(claimed, int):
+        return db.session.get(Call, claimed)  # another tab of this agent claimed meanwhile
+    return _as_loaded(claimed) if claimed is not None else None
+
+
+_TRY_AGAIN = object()
+
+
+def _claim(plan: ClaimPlan, state, agent_id: int, agent_email: str, expires_at: datetime, dialect: str):
+    """The claim's write transaction: the new call's columns, the id of a call the agent holds already, or None.
+
+    Returns _TRY_AGAIN when the lead it claimed turned out not to be callable (its stored
+    window key was stale): that claim is undone and the lead's key mended.
+    """
+    moment = plan.now
+    _maintain_bands(plan, dialect)
+    row = ((_claim_own_callback(plan, agent_id, expires_at, dialect) if state.has_callbacks else None)
+           or _claim_from_queue(plan, agent_id, expires_at, dialect))
+    if row is None:
+        # Nothing to claim, or another tab of this agent claimed since its state was read.
+        held = db.session.scalar(HELD_CALL, {"agent_id": agent_id, "now": moment})
+        db.session.commit()
+        return held
+    campaign = plan.campaigns[row.campaign_id]
+    zones = stored_zones(row.time_zones)
+    if row.window_key != rules.window_key(zones, row.state) or not rules.calling_window(
+            zones, row.state, moment, campaign.rules.hours).open:
+        # The stored key disagrees with the lead's own zone or state (changed behind the
+        # ORM's back): never trust it. Undo the claim, mend the key, and try again.
+        db.session.rollback()
+        _mend_lead(row.id)
+        return _TRY_AGAIN
+    call = _open_call(row, campaign, agent_id, agent_email, moment, state.previous_end)
+    db.session.commit()
+    return call
 
 
 def _as_loaded(columns: dict) -> Call:
@@ -581,8 +603,8 @@ def _open_call(row, campaign: CampaignPlan, agent_id: int, agent_email: str, now
                previous_end: datetime | None) -> dict:
     """Open the call on the lead just claimed; returns the new row's columns."""
     connection = db.session.connection()
-    # A previous holder whose lease lapsed leaves an open call behind: close it honestly.
-    connection.execute(ABANDON_OPEN_CALLS, {"lead_id": row.id, "now": now})
+    if row.has_open_call:  # a previous holder's lease lapsed and left it open: close it honestly
+        connection.execute(ABANDON_OPEN_CALLS, {"lead_id": row.id, "now": now})
     columns = {
         "lead_id": row.id, "campaign_id": campaign.id, "agent_id": agent_id, "status": CallStatus.OPEN,
         # The guide area chooses the version (a persona variant for the lead's buying role, or the campaign's guide).

@@ -383,6 +383,60 @@ def test_agents_in_separate_processes_never_share_a_lead(app, make_user, campaig
     assert len(set(claimed)) == 10
 
 
+def test_a_tab_that_looked_before_another_tab_claimed_gets_that_tabs_call(app, users, campaign, make_lead, monkeypatch):
+    """The claim reads the agent's state before it writes; the claiming statement itself refuses a second lead.
+
+    Forces the race: right after this tab has read that the agent holds nothing,
+    another tab of the same agent claims (on PostgreSQL it waits for this tab's claim lock).
+    """
+    import threading
+
+    for _ in range(3):
+        make_lead(campaign)
+    agent_id = users["teleprospector"].id
+    read_state, other_tab, results = services._agent_state, [], {}
+
+    def other_tab_claims():
+        with app.app_context():
+            call = services.claim_next_lead(db.session.get(User, agent_id))
+            results["other"] = (call.id, call.lead_id)
+            db.session.remove()
+
+    def state_then_another_tab_claims(*args):
+        state = read_state(*args)
+        if not other_tab:
+            assert state.held_call_id is None
+            other_tab.append(threading.Thread(target=other_tab_claims))
+            other_tab[0].start()
+            other_tab[0].join(1.0)  # SQLite: it claims now; PostgreSQL: it waits for this tab's lock
+        return state
+
+    monkeypatch.setattr(services, "_agent_state", state_then_another_tab_claims)
+    call = services.claim_next_lead(users["teleprospector"])
+    results["this"] = (call.id, call.lead_id)
+    other_tab[0].join(30)
+    assert results["this"] == results["other"]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Lead.id)).where(Lead.claimed_by_id == agent_id)) == 1
+    assert db.session.scalar(select(func.count(Call.id)).where(Call.agent_id == agent_id)) == 1
+
+
+def test_one_agent_claiming_from_several_processes_holds_one_lead(app, users, campaign, make_lead):
+    """Tabs of one agent served by different server processes: still exactly one lead."""
+    for _ in range(8):
+        make_lead(campaign)
+    agent_id = users["teleprospector"].id
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        results = pool.starmap(_claim_in_a_process, [(url, [agent_id] * 3, utcnow()) for _ in range(4)])
+    assert {lead_id for result in results for lead_id in result} != set()
+    assert len({lead_id for result in results for lead_id in result}) == 1
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Lead.id)).where(Lead.claimed_by_id == agent_id)) == 1
+    assert db.session.scalar(select(func.count(Call.id)).where(Call.agent_id == agent_id)) == 1
+
+
 def test_a_lapsed_lease_is_released_and_its_open_call_abandoned(users, make_user, campaign, make_lead):
     lead = make_lead(campaign)
     first = services.claim_next_lead(users["teleprospector"])
