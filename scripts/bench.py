@@ -446,60 +446,73 @@ def capacity_phase(app, capacity_ids: list[int], threads: int, gate, *, seconds:
 
 
 def bare_phase(app, bare_ids: list[int], threads: int, gate, *, seconds: float, **_options) -> dict:
-    """Threads run the claim statement alone, through the raw driver, one transaction each."""
+    """Threads run the claim's SQL alone, through the raw driver, one transaction each.
+
+    The same statements the claim runs, in the same order: the fast path, and the
+    per-window path when the fast one finds nothing (for the rest of that minute the
+    claim goes straight to it; see queue.services.fast_path_worth_trying).
+    """
     from console.extensions import db
     from console.queue import services as queue
     from console.queue import sqlite_writers
 
     with app.app_context():
         dialect = db.engine.dialect.name
-        now = console.clock.utcnow()
-        plan = queue.claim_plan(now)
-        statement = queue.claim_statement(plan, dialect)
-        compiled = statement.compile(dialect=db.engine.dialect)
-        processors = compiled._bind_processors
+        plan = queue.claim_plan(console.clock.utcnow())
+        statements = [queue.claim_statement(plan, dialect).compile(dialect=db.engine.dialect),
+                      queue.thorough_statement(dialect).compile(dialect=db.engine.dialect)]
         engine = db.engine
         writer_lock = sqlite_writers.lock_for_engine(engine)
-    report = {"claims": 0, "empty": 0}
+    report = {"claims": 0, "empty": 0, "fast": 0, "thorough": 0}
     lock = threading.Lock()
 
-    def parameters(agent_id: int):
-        moment = console.clock.utcnow()
-        at_moment = queue.ClaimPlan(now=moment, campaigns=plan.campaigns, open_keys=plan.open_keys)
-        values = queue.claim_parameters(at_moment, agent_id, moment + timedelta(minutes=15))
+    def driver_parameters(compiled, values: dict):
+        processors = compiled._bind_processors
         values = {name: processors[name](value) if name in processors else value for name, value in values.items()}
-        if compiled.positiontup:
-            return tuple(values[name] for name in compiled.positiontup)
-        return values
+        return tuple(values[name] for name in compiled.positiontup) if compiled.positiontup else values
 
     def worker(share: list[int], barrier, box):
-        claims = empty = 0
+        counts = dict.fromkeys(("claims", "empty", "fast", "thorough"), 0)
         raw = engine.raw_connection()
+        context = app.app_context()  # the fast-path memo is kept per database (queue.services)
+        context.push()
         try:
             cursor = raw.cursor()
             barrier.wait()
-            while time.perf_counter() < box["at"] and claims + empty < len(share):
-                params = parameters(share[claims + empty])
+            while time.perf_counter() < box["at"] and counts["claims"] + counts["empty"] < len(share):
+                moment = console.clock.utcnow()
+                at_moment = queue.ClaimPlan(now=moment, campaigns=plan.campaigns, open_keys=plan.open_keys)
+                agent_id, expires_at = share[counts["claims"] + counts["empty"]], moment + timedelta(minutes=15)
                 if dialect == "sqlite":
                     writer_lock.acquire()  # as the app queues its SQLite writers (console/queue/sqlite_writers.py)
                     cursor.execute("BEGIN IMMEDIATE")
-                cursor.execute(compiled.string, params)
-                row = cursor.fetchone()
-                cursor.fetchall()
+                row = None
+                if queue.fast_path_worth_trying(at_moment):
+                    cursor.execute(statements[0].string, driver_parameters(
+                        statements[0], queue.claim_parameters(at_moment, agent_id, expires_at)))
+                    row = cursor.fetchone()
+                    cursor.fetchall()
+                    counts["fast"] += row is not None
+                    if row is None:
+                        queue.note_fast_path_missed(at_moment)
+                if row is None:
+                    cursor.execute(statements[1].string, driver_parameters(
+                        statements[1], queue.thorough_parameters(at_moment, agent_id, expires_at, dialect)))
+                    row = cursor.fetchone()
+                    cursor.fetchall()
+                    counts["thorough"] += row is not None
                 if dialect == "sqlite":
                     cursor.execute("COMMIT")
                     writer_lock.release()
                 else:
                     raw.commit()
-                if row is None:
-                    empty += 1
-                else:
-                    claims += 1
+                counts["claims" if row is not None else "empty"] += 1
         finally:
             raw.close()
+            context.pop()
         with lock:
-            report["claims"] += claims
-            report["empty"] += empty
+            for name, count in counts.items():
+                report[name] += count
 
     box = _run_threads(worker, [bare_ids[n::threads] for n in range(threads)], gate, seconds)
     with app.app_context():
@@ -572,7 +585,9 @@ def bench_database(url: str, args, log) -> dict:
     reports = run_in_processes(url, bare_phase, built["bare_ids"], AGENTS, args.processes, **timing)
     wall = max(report["wall"] for report in reports)
     bare = {"bare_claims": sum(report["claims"] for report in reports),
-            "bare_empty": sum(report["empty"] for report in reports)}
+            "bare_empty": sum(report["empty"] for report in reports),
+            "bare_fast_path": sum(report["fast"] for report in reports),
+            "bare_per_window_path": sum(report["thorough"] for report in reports)}
     bare["bare_claims_per_s"] = round(bare["bare_claims"] / wall, 1)
 
     figures = {"database": name, "leads": args.leads, "agents": AGENTS, "processes": args.processes,

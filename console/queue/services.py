@@ -405,7 +405,17 @@ def claim_parameters(plan: ClaimPlan, agent_id: int, expires_at: datetime) -> di
     return parameters
 
 
-def _thorough_statement(dialect: str):
+def thorough_parameters(plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str,
+                        per_key: int = CANDIDATES_PER_KEY) -> dict:
+    parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now, "agent_id": agent_id,
+                  "expires_at": expires_at}
+    if dialect == "postgresql":
+        parameters["per_key"] = per_key
+    return parameters
+
+
+def thorough_statement(dialect: str):
+    """The per-window claim (what the claim runs when the fast path finds nothing)."""
     key = ("thorough", dialect)
     statement = _statements.get(key)
     if statement is None:
@@ -474,19 +484,34 @@ def _claim_own_callback(plan: ClaimPlan, agent_id: int, expires_at: datetime, di
     ).first()
 
 
+# The minute in which the fast path last found nothing, per database. Leads whose window is
+# closed (a zone not open yet, a number with no known zone) stay at the head of their band
+# while the leads around them are claimed; once HEAD_SCAN of them lead it, the fast path
+# finds nothing until a window opens, which only happens on a whole minute. Until then each
+# claim goes straight to the per-window path, which is exact on its own.
+_fast_path_missed: dict[str, datetime] = {}
+
+
+def fast_path_worth_trying(plan: ClaimPlan) -> bool:
+    return _fast_path_missed.get(_engine_key()) != rules.minute_of(plan.now)
+
+
+def note_fast_path_missed(plan: ClaimPlan) -> None:
+    _fast_path_missed[_engine_key()] = rules.minute_of(plan.now)
+
+
 def _claim_from_queue(plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str):
     if not plan.open_campaigns:
         return None
-    row = db.session.execute(claim_statement(plan, dialect), claim_parameters(plan, agent_id, expires_at)).first()
-    if row is not None:
-        return row
+    if fast_path_worth_trying(plan):
+        row = db.session.execute(claim_statement(plan, dialect), claim_parameters(plan, agent_id, expires_at)).first()
+        if row is not None:
+            return row
+        note_fast_path_missed(plan)
     per_key = CANDIDATES_PER_KEY
     for _attempt in range(4):
-        parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now, "agent_id": agent_id,
-                      "expires_at": expires_at}
-        if dialect == "postgresql":
-            parameters["per_key"] = per_key
-        row = db.session.execute(_thorough_statement(dialect), parameters).first()
+        row = db.session.execute(thorough_statement(dialect),
+                                 thorough_parameters(plan, agent_id, expires_at, dialect, per_key)).first()
         if row is not None:
             return row
         # Nothing claimed: an empty queue, a head whose number was just put on a list, or

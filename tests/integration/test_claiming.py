@@ -488,3 +488,27 @@ def test_a_campaign_paused_in_this_process_stops_claims_at_once(users, make_user
     campaign.active = False
     db.session.commit()
     assert services.claim_next_lead(make_user()) is None
+
+
+def test_a_head_of_leads_that_cannot_be_called_does_not_hide_the_next_dialable_lead(users, make_user, campaign,
+                                                                                    make_lead):
+    """More leads with no known zone than the fast path reads lead the queue: the claim still finds the dialable
+    one, and for the rest of the minute goes straight to the per-window path."""
+    from console.leads.models import Account
+
+    account = Account(name="Nowhere Inc", industry="Software", employees=20)
+    db.session.add_all([Lead(campaign=campaign, account=account, first_name="Pat", last_name=f"Unknown{n}",
+                             phone=f"+1212555{n:04d}", time_zones="", state=None, inbound=True)
+                        for n in range(services.HEAD_SCAN + 10)])
+    db.session.commit()
+    dialable = [make_lead(campaign).id, make_lead(campaign).id]
+    moment = utcnow()
+    services._fast_path_missed.clear()  # whatever an earlier test in this minute left
+    assert services.fast_path_worth_trying(services.claim_plan(moment))
+    first = services.claim_next_lead(users["teleprospector"], now=moment)
+    assert first is not None and first.lead_id in dialable
+    assert not services.fast_path_worth_trying(services.claim_plan(moment))
+    second = services.claim_next_lead(make_user(), now=moment)
+    assert second is not None and {first.lead_id, second.lead_id} == set(dialable)
+    next_minute = moment + timedelta(minutes=1)
+    assert services.fast_path_worth_trying(services.claim_plan(next_minute))
