@@ -489,6 +489,9 @@ def _claim_own_callback(plan: ClaimPlan, agent_id: int, expires_at: datetime, di
 # while the leads around them are claimed; once HEAD_SCAN of them lead it, the fast path
 # finds nothing until a window opens, which only happens on a whole minute. Until then each
 # claim goes straight to the per-window path, which is exact on its own.
+# SQLite only: there a miss means the head holds nothing claimable (one writer at a time). On
+# PostgreSQL a miss can be momentary (other agents locking the same heads), and its per-window
+# path costs several times the fast one, so the fast path is tried on every claim.
 _fast_path_missed: dict[str, datetime] = {}
 
 
@@ -497,7 +500,8 @@ def fast_path_worth_trying(plan: ClaimPlan) -> bool:
 
 
 def note_fast_path_missed(plan: ClaimPlan) -> None:
-    _fast_path_missed[_engine_key()] = rules.minute_of(plan.now)
+    if db.engine.dialect.name == "sqlite":
+        _fast_path_missed[_engine_key()] = rules.minute_of(plan.now)
 
 
 def _claim_from_queue(plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str):

@@ -493,7 +493,7 @@ def test_a_campaign_paused_in_this_process_stops_claims_at_once(users, make_user
 def test_a_head_of_leads_that_cannot_be_called_does_not_hide_the_next_dialable_lead(users, make_user, campaign,
                                                                                     make_lead):
     """More leads with no known zone than the fast path reads lead the queue: the claim still finds the dialable
-    one, and for the rest of the minute goes straight to the per-window path."""
+    one (on SQLite going straight to the per-window path for the rest of the minute)."""
     from console.leads.models import Account
 
     account = Account(name="Nowhere Inc", industry="Software", employees=20)
@@ -507,7 +507,8 @@ def test_a_head_of_leads_that_cannot_be_called_does_not_hide_the_next_dialable_l
     assert services.fast_path_worth_trying(services.claim_plan(moment))
     first = services.claim_next_lead(users["teleprospector"], now=moment)
     assert first is not None and first.lead_id in dialable
-    assert not services.fast_path_worth_trying(services.claim_plan(moment))
+    # SQLite remembers the miss for the minute; PostgreSQL tries the fast path again (a miss may be momentary).
+    assert services.fast_path_worth_trying(services.claim_plan(moment)) == (db.engine.dialect.name != "sqlite")
     second = services.claim_next_lead(make_user(), now=moment)
     assert second is not None and {first.lead_id, second.lead_id} == set(dialable)
     next_minute = moment + timedelta(minutes=1)
