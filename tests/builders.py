@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import itertools
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from console.auth import services as auth_services
 from console.auth.models import Role
+from console.clock import utcnow
 from console.campaigns.models import Campaign
 from console.extensions import db
 from console.guides import services as guide_services
@@ -16,6 +18,20 @@ from console.leads.rules import zones_for_phone
 
 TEST_PASSWORD = "correct-horse-battery"
 _sequence = itertools.count(1)
+
+
+def next_weekday_at(hour_utc: int, weekday: int = 2) -> datetime:
+    """Naive UTC at hour_utc:00 on the coming ISO weekday (after today)."""
+    day = utcnow().date() + timedelta(days=1)
+    while day.isoweekday() != weekday:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour_utc)
+
+
+def at_local(hour: int, minute: int, zone: str, weekday: int = 2) -> datetime:
+    """Naive UTC for hour:minute local time in `zone` on the coming ISO weekday."""
+    local = next_weekday_at(0, weekday).replace(hour=hour, minute=minute, tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 @pytest.fixture

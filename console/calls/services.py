@@ -246,7 +246,7 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
                        referral: Referral | None = None):
     """Close the call with a disposition and move the lead on; returns the hand-off for *Qualified*.
 
-    Every call ends here, so on SQLite it queues for the process's writer turn like a
+    Every call ends here, so on SQLite it queues for the writer turn like a
     claim does (console/queue/sqlite_writers.py) and ends its transaction inside it.
     Like the claim, the common case is a few SQL statements without loading ORM
     objects; only a referral, a hand-off or an opt-out loads the lead.
@@ -257,7 +257,7 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
             return _record_disposition(call_id, agent, agent_id, agent_email, code, notes=notes,
                                        callback_at=callback_at, callback_anyone=callback_anyone, referral=referral)
         except Exception:
-            db.session.rollback()  # release SQLite's write lock before the next writer's turn
+            db.session.rollback()  # release the call row (PostgreSQL) or the write lock (SQLite) at once
             raise
 
 
@@ -282,7 +282,7 @@ def _begin_disposition(call_id: int):
     """Start the disposition's transaction and read its facts (on PostgreSQL, locking the call's row:
     a disposition sent twice, from two tabs or a double Ctrl+Enter, is applied once)."""
     if db.engine.dialect.name == "sqlite":
-        connection = sqlite_writers.begin_immediate(db.session)
+        connection = db.session.connection()  # BEGIN IMMEDIATE, in the writer turn record_disposition holds
         statement = _DISPOSITION_FACTS
     else:
         db.session.expire_all()  # READ COMMITTED reads afresh; loaded objects must too

@@ -562,8 +562,6 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
                 db.session.commit()
                 return db.session.get(Call, state.held_call_id)
             with sqlite_writers.writer_turn(db.session):
-                if dialect == "sqlite":
-                    sqlite_writers.begin_immediate(db.session)
                 claimed = _claim(plan, state, agent_id, agent_email, moment + lease, dialect)
             if claimed is not _TRY_AGAIN:
                 break

@@ -100,6 +100,9 @@ def writer_turn(session):
     The session's read transaction ends first: a reader waiting in line would hold
     an old snapshot, and while any reader does, SQLite cannot checkpoint the WAL
     back to the start; under a steady stream of writers the WAL would only grow.
+    Inside the turn the session's write transaction has begun (BEGIN IMMEDIATE); the
+    block commits it. A block that raises is rolled back before the turn passes on,
+    so the next writer never finds SQLite's write lock still held.
     """
     engine = session.get_bind()
     if engine.dialect.name != "sqlite":
@@ -109,7 +112,11 @@ def writer_turn(session):
     lock = lock_for_engine(engine)
     acquired = lock.acquire()
     try:
+        begin_immediate(session)
         yield
+    except BaseException:
+        session.rollback()
+        raise
     finally:
         if acquired:
             lock.release()

@@ -1,7 +1,6 @@
 """Claiming the next lead against a real database: one lead, one agent, only dialable leads, fixed order."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -187,29 +186,12 @@ def test_campaign_hours_are_read_in_the_leads_local_time(users, make_campaign, m
 # ---------------------------------------------------------------- calling rules at claim time
 
 import multiprocessing  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
 
 import pytest  # noqa: E402
 
 from console.auth.models import User  # noqa: E402
 from console.queue import rules  # noqa: E402
-
-
-def next_weekday_at(hour_utc: int, weekday: int = 2) -> datetime:
-    """A moment in the coming days (ISO weekday, hour UTC): claims made 'then' hold leases valid now."""
-    day = utcnow().date() + timedelta(days=1)
-    while day.isoweekday() != weekday:
-        day += timedelta(days=1)
-    return datetime(day.year, day.month, day.day, hour_utc)
-
-
-def at_local(hour: int, minute: int, zone: str, weekday: int = 2) -> datetime:
-    """Naive UTC for hour:minute local time in `zone` on the coming ISO weekday."""
-    day = utcnow().date() + timedelta(days=1)
-    while day.isoweekday() != weekday:
-        day += timedelta(days=1)
-    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
-    return local.astimezone(UTC).replace(tzinfo=None)
+from tests.builders import at_local, next_weekday_at  # noqa: E402
 
 
 def test_cannot_claim_a_lead_outside_its_calling_window(users, campaign, make_lead):

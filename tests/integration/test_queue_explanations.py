@@ -1,19 +1,11 @@
 """Why leads are or are not dialable: one lead, a campaign's breakdown, and the empty queue, in words and numbers."""
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 from console.clock import utcnow
 from console.extensions import db
 from console.leads.models import DoNotCallEntry, QueueState
 from console.queue import services
-
-
-def at_local(hour: int, minute: int, zone: str, weekday: int = 2) -> datetime:
-    day = utcnow().date() + timedelta(days=1)
-    while day.isoweekday() != weekday:
-        day += timedelta(days=1)
-    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
-    return local.astimezone(UTC).replace(tzinfo=None)
+from tests.builders import at_local
 
 
 def test_a_lead_before_its_window_explains_the_local_time_and_when_it_opens(users, make_campaign, make_lead):

@@ -83,3 +83,31 @@ def test_another_database_is_another_turn(tmp_path):
     thread.join(10)
     first.release()
     assert box.get_nowait() is True
+
+
+def test_a_writer_that_fails_leaves_the_database_unlocked_for_the_next(tmp_path):
+    """The turn begins IMMEDIATE (the write lock is taken at once) and rolls back a block that raises."""
+    import sqlite3
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    import console  # noqa: F401  (its engine events: WAL, explicit BEGIN)
+
+    database = tmp_path / "turns.db"
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (body TEXT)"))
+    other = sqlite3.connect(database, timeout=0, isolation_level=None)
+    with Session(engine) as session:
+        with pytest.raises(RuntimeError):
+            with sqlite_writers.writer_turn(session):
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")  # the turn holds SQLite's write lock before writing
+                session.execute(text("INSERT INTO notes VALUES ('lost')"))
+                raise RuntimeError("the writer fails")
+        other.execute("BEGIN IMMEDIATE")  # free as the turn passes on, while this session is still open
+        assert other.execute("SELECT count(*) FROM notes").fetchone() == (0,)
+        other.execute("COMMIT")
+    engine.dispose()
