@@ -105,9 +105,9 @@ def _register_template_helpers(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from console.auth.models import User
+    from console.auth.services import signed_in_user
 
-    return db.session.get(User, int(user_id))
+    return signed_in_user(int(user_id))
 
 
 @event.listens_for(Engine, "connect")

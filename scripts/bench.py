@@ -347,7 +347,7 @@ def _run_threads(target, arguments, gate, seconds: float) -> dict:
 
 def agents_phase(app, agent_ids: list[int], _threads: int, gate, *, seconds: float, talk_ms: float) -> dict:
     """This process's agents claim, talk for a while (0 to 2 × talk_ms), and disposition, through the service layer."""
-    from console.auth.models import User
+    from console.auth.services import signed_in_user
     from console.calls.models import Call
     from console.calls import services as calls
     from console.calls.services import CallError
@@ -363,7 +363,7 @@ def agents_phase(app, agent_ids: list[int], _threads: int, gate, *, seconds: flo
         rng = random.Random(agent_id)
         latencies, disposition_latencies, holds, empty, refused = [], [], [], 0, 0
         with app.app_context():
-            agent = db.session.get(User, agent_id)
+            agent = signed_in_user(agent_id)
             # Warm up: the caches of window keys and open windows fill on the first claim (not timed).
             call = queue.claim_next_lead(agent)
             if call is not None:
@@ -371,8 +371,9 @@ def agents_phase(app, agent_ids: list[int], _threads: int, gate, *, seconds: flo
             db.session.remove()
             barrier.wait()
             while time.perf_counter() < box["at"]:
-                # Each claim and each disposition is its own request: a fresh session, the agent loaded.
-                agent = db.session.get(User, agent_id)
+                # Each claim and each disposition is its own request: a fresh session, the agent loaded
+                # by Flask-Login's user loader.
+                agent = signed_in_user(agent_id)
                 began = time.perf_counter()
                 call = queue.claim_next_lead(agent)
                 claimed_at = time.perf_counter()
@@ -387,7 +388,7 @@ def agents_phase(app, agent_ids: list[int], _threads: int, gate, *, seconds: flo
                 if talk_ms:
                     time.sleep(rng.uniform(0, 2 * talk_ms) / 1000)
                 code = rng.choices(codes, weights)[0]
-                agent = db.session.get(User, agent_id)
+                agent = signed_in_user(agent_id)
                 began = time.perf_counter()
                 # The agent held the lead from its claim until now (see docs/queue.md, "Benchmark").
                 holds.append((lead_id, claimed_at, began))
@@ -413,7 +414,7 @@ def agents_phase(app, agent_ids: list[int], _threads: int, gate, *, seconds: flo
 
 def capacity_phase(app, capacity_ids: list[int], threads: int, gate, *, seconds: float, **_options) -> dict:
     """Threads claim through claim_next_lead as fast as they can; each claim is a fresh agent's first."""
-    from console.auth.models import User
+    from console.auth.services import signed_in_user
     from console.extensions import db
     from console.queue import services as queue
 
@@ -427,7 +428,7 @@ def capacity_phase(app, capacity_ids: list[int], threads: int, gate, *, seconds:
             for agent_id in share:
                 if time.perf_counter() >= box["at"]:
                     break
-                agent = db.session.get(User, agent_id)  # a request: a fresh session and the signed-in agent
+                agent = signed_in_user(agent_id)  # a request: a fresh session and the signed-in agent
                 began = time.perf_counter()
                 call = queue.claim_next_lead(agent)
                 latencies.append(time.perf_counter() - began)

@@ -25,7 +25,7 @@ def record(action: str, subject=None, *, actor=None, actor_email: str | None = N
     return event
 
 
-_INSERT = insert(AuditEvent.__table__)
+INSERT = insert(AuditEvent.__table__)
 
 
 def write(action: str, subject_type: str, subject_id: int, *, actor_id: int, actor_email: str,
@@ -35,9 +35,16 @@ def write(action: str, subject_type: str, subject_id: int, *, actor_id: int, act
     For the hot paths that write with SQL rather than the ORM (claim, disposition):
     they know the subject's id and the actor's, and need not load either.
     """
+    db.session.connection().execute(INSERT, prepared(action, subject_type, subject_id, actor_id=actor_id,
+                                                     actor_email=actor_email, at=at, **detail))
+
+
+def prepared(action: str, subject_type: str, subject_id: int | None, *, actor_id: int, actor_email: str,
+             at: datetime | None = None, **detail) -> dict:
+    """The row `write` inserts, for a caller that inserts it itself (with INSERT) on its own connection."""
     row = _row(action, subject_type, subject_id, actor_id, actor_email, detail)
     row["at"] = at or utcnow()
-    db.session.connection().execute(_INSERT, row)
+    return row
 
 
 def _row(action: str, subject_type: str | None, subject_id: int | None, actor_id: int | None,

@@ -9,10 +9,10 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, text
 
 from console.audit import services as audit
-from console.audit.models import AuditEvent
+from console.audit.models import FAILED_SIGN_IN, AuditEvent
 from console.auth.models import Role, User
 from console.clock import utcnow
 from console.extensions import db
@@ -67,12 +67,20 @@ def create_user(email: str, full_name: str, role: str, password: str, actor: Use
     return user
 
 
+# Every request loads its signed-in user: one statement built once (session.get builds its query on each call).
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
+def signed_in_user(user_id: int) -> User | None:
+    """The user a request's session cookie names (Flask-Login's user loader); inactive users are refused there."""
+    return db.session.scalars(_USER_BY_ID, {"user_id": user_id}).one_or_none()
+
+
 def _recent_failures(column, value) -> int:
     since = utcnow() - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
     return db.session.scalar(
-        select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == "auth.login_failed", column == value, AuditEvent.at >= since
-        )
+        # The predicate as written in the partial indexes (audit.models.FAILED_SIGN_IN), so that both databases use them.
+        select(func.count(AuditEvent.id)).where(text(FAILED_SIGN_IN), column == value, AuditEvent.at >= since)
     )
 
 

@@ -278,16 +278,27 @@ _published_guides = Snapshot(1.0, CallGuide)
 
 
 def published_version_for(campaign_name: str, campaign_guide_id: int | None, buying_role: str | None) -> int | None:
-    """The published version a call uses, chosen from the lead's campaign and buying role (see rules.choose_guide).
+    """The published version a call uses, chosen from the lead's campaign and buying role (see rules.choose_guide)."""
+    return choose_published_version(published_guides(), campaign_name, campaign_guide_id, buying_role)
 
-    Published guides are few and change rarely: each process keeps them for a second
-    (console/snapshots.py). The claim calls this with what its own statement returned.
+
+def published_guides(connection=None) -> list:
+    """Every published guide's scope and version: few, and changed rarely.
+
+    Each process keeps them for a second (console/snapshots.py), read on `connection`
+    when given. The claim reads them before its write transaction.
     """
-    rows = _published_guides.get(str(db.engine.url), lambda: db.session.connection().execute(_PUBLISHED_GUIDES).all())
-    chosen = rules.choose_guide([rules.GuideScope(row.id, row.persona, row.campaign_name) for row in rows],
+    return _published_guides.get(str(db.engine.url),
+                                  lambda: (connection or db.session.connection()).execute(_PUBLISHED_GUIDES).all())
+
+
+def choose_published_version(guides: list, campaign_name: str, campaign_guide_id: int | None,
+                             buying_role: str | None) -> int | None:
+    """The version among `guides` (published_guides()) a call to this lead uses."""
+    chosen = rules.choose_guide([rules.GuideScope(row.id, row.persona, row.campaign_name) for row in guides],
                                 campaign_name=campaign_name, campaign_guide_id=campaign_guide_id,
                                 buying_role=buying_role)
-    return next((row.published_version_id for row in rows if row.id == chosen), None)
+    return next((row.published_version_id for row in guides if row.id == chosen), None)
 
 
 def guide_version_for(lead) -> GuideVersion | None:

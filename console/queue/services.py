@@ -28,7 +28,7 @@ from console.calls.models import Call, CallStatus
 from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
-from console.guides.services import published_version_for
+from console.guides.services import choose_published_version, published_guides
 from console.leads.models import DoNotCallEntry, Lead, QueueState, flag_do_not_call
 from console.leads.rules import stored_zones
 from console.queue import rules
@@ -113,6 +113,7 @@ class ClaimPlan:
 _cache_lock = threading.Lock()
 _window_keys_cache: dict[tuple, tuple[float, int, tuple[str, ...]]] = {}
 _open_keys_memo: dict[tuple, tuple[str, ...]] = {}
+_key_open_memo: dict[tuple, bool] = {}
 _plan_rows_memo: dict[tuple, CampaignPlan] = {}
 _last_maintenance: dict[str, datetime] = {}
 
@@ -130,7 +131,7 @@ def _engine_key() -> str:
     return str(db.engine.url)
 
 
-def window_keys(campaign_id: int) -> tuple[str, ...]:
+def window_keys(campaign_id: int, connection=None) -> tuple[str, ...]:
     """The distinct window keys of a campaign's leads (a loose index scan: one probe per key), cached briefly."""
     cache_key = (_engine_key(), campaign_id)
     generation = window_keys_generation()
@@ -138,7 +139,7 @@ def window_keys(campaign_id: int) -> tuple[str, ...]:
         cached = _window_keys_cache.get(cache_key)
     if cached and cached[0] > monotonic_clock.monotonic() and cached[1] == generation:
         return cached[2]
-    keys = tuple(db.session.scalars(WINDOW_KEYS_SQL, {"campaign_id": campaign_id}))
+    keys = tuple((connection or db.session.connection()).scalars(WINDOW_KEYS_SQL, {"campaign_id": campaign_id}))
     with _cache_lock:
         _window_keys_cache[cache_key] = (monotonic_clock.monotonic() + WINDOW_KEYS_TTL_SECONDS, generation, keys)
     return keys
@@ -149,12 +150,25 @@ def _open_keys(campaign: CampaignPlan, keys: tuple[str, ...], now: datetime) -> 
     memo_key = (campaign.id, campaign.rules.hours, keys, rules.minute_of(now))
     answer = _open_keys_memo.get(memo_key)
     if answer is None:
-        answer = tuple(key for key in keys if rules.calling_window(
-            *rules.split_window_key(key), now, campaign.rules.hours).open)
-        if len(_open_keys_memo) > 10_000:
-            _open_keys_memo.clear()
-        _open_keys_memo[memo_key] = answer
+        answer = tuple(key for key in keys if _key_open(campaign, key, now))
+        _remember(_open_keys_memo, memo_key, answer)
     return answer
+
+
+def _key_open(campaign: CampaignPlan, key: str, now: datetime) -> bool:
+    """Is the calling window of this window key open now, under the campaign's hours (memo per minute)?"""
+    memo_key = (key, campaign.rules.hours, rules.minute_of(now))
+    answer = _key_open_memo.get(memo_key)
+    if answer is None:
+        answer = rules.calling_window(*rules.split_window_key(key), now, campaign.rules.hours).open
+        _remember(_key_open_memo, memo_key, answer)
+    return answer
+
+
+def _remember(memo: dict, key, value) -> None:
+    if len(memo) > 10_000:
+        memo.clear()
+    memo[key] = value
 
 
 ACTIVE_CAMPAIGNS = select(
@@ -183,22 +197,23 @@ def _campaign_plan(row) -> CampaignPlan:
     return plan
 
 
-def claim_plan(now: datetime) -> ClaimPlan:
-    """The running campaigns and their window keys that are open this minute."""
-    rows = _active_campaigns.get(_engine_key(), lambda: db.session.connection().execute(ACTIVE_CAMPAIGNS).all())
+def claim_plan(now: datetime, connection=None) -> ClaimPlan:
+    """The running campaigns and their window keys that are open this minute (read on `connection` when given)."""
+    rows = _active_campaigns.get(
+        _engine_key(), lambda: (connection or db.session.connection()).execute(ACTIVE_CAMPAIGNS).all())
     plan = ClaimPlan(now=now, campaigns={})
     for row in rows:
         campaign = _campaign_plan(row)
         if rules.campaign_running(campaign.rules, now.date()) is not None:
             continue
         plan.campaigns[campaign.id] = campaign
-        plan.open_keys[campaign.id] = _open_keys(campaign, window_keys(campaign.id), now)
+        plan.open_keys[campaign.id] = _open_keys(campaign, window_keys(campaign.id, connection), now)
     return plan
 
 
 # ---------------------------------------------------------------- keeping the bands right
 
-def _maintain_bands(plan: ClaimPlan, dialect: str) -> None:
+def _maintain_bands(connection, plan: ClaimPlan, dialect: str) -> None:
     """Release lapsed claims and promote leads whose retry/callback time has come (at most once a second).
 
     Runs inside the claim's transaction. Both touch only the rows that changed
@@ -211,13 +226,13 @@ def _maintain_bands(plan: ClaimPlan, dialect: str) -> None:
     _last_maintenance[engine_key] = plan.now
     skip_locked = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
     now = _time_param("now")
-    db.session.execute(text(
+    connection.execute(text(
         f"UPDATE leads SET queue_rank = queue_rank - {rules.HELD_LOW} WHERE id IN ("
         f"SELECT id FROM leads WHERE queue_rank >= {rules.HELD_LOW} AND claim_expires_at < :now"
         f" LIMIT 5000{skip_locked})"
     ).bindparams(now), {"now": plan.now})
     for campaign in plan.campaigns.values():
-        db.session.execute(text(
+        connection.execute(text(
             f"UPDATE leads SET queue_rank = queue_rank - {rules.WAITING_LOW} WHERE id IN ("
             f"SELECT id FROM leads WHERE campaign_id = :campaign_id"
             f" AND queue_rank >= {rules.WAITING_LOW} AND queue_rank < {rules.WAITING_HIGH}"
@@ -459,26 +474,28 @@ AGENT_STATE = {
 }
 
 
-def _agent_state(agent_id: int, now: datetime, dialect: str):
+def _agent_state(connection, agent_id: int, now: datetime, dialect: str):
     """The agent's state: the claim's first statement.
 
-    SQLite reads it in the request's read transaction, before queueing for the one
-    writer: an agent reloading the page gets their call back without a writer turn.
+    SQLite reads it in a read transaction, before queueing for the one writer: an
+    agent reloading the page gets their call back without a writer turn.
     PostgreSQL reads it in the claim's transaction, taking the agent's claim lock.
     """
-    return db.session.connection().execute(AGENT_STATE[dialect], {"agent_id": agent_id, "now": now}).one()
+    return connection.execute(AGENT_STATE[dialect], {"agent_id": agent_id, "now": now}).one()
 
 
-def _claim_own_callback(plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str):
-    rows = db.session.execute(text(OWN_CALLBACKS).bindparams(_time_param("now")),
-                              {"agent_id": agent_id, "now": plan.now}).all()
+OWN_CALLBACKS_STATEMENT = text(OWN_CALLBACKS).bindparams(_time_param("now"))
+
+
+def _claim_own_callback(connection, plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str):
+    rows = connection.execute(OWN_CALLBACKS_STATEMENT, {"agent_id": agent_id, "now": plan.now}).all()
     mine = [row for row in rows if plan.is_open(row.campaign_id, row.window_key)
             and row.attempts < plan.campaigns[row.campaign_id].rules.max_attempts]
     if not mine:
         return None
     best = min(mine, key=lambda row: rules.queue_position(row.queue_rank, plan.campaigns[row.campaign_id].priority,
                                                           row.id))
-    return db.session.execute(
+    return connection.execute(
         CLAIM_BY_ID[dialect],
         {"lead_id": best.id, "agent_id": agent_id, "now": plan.now, "expires_at": expires_at},
     ).first()
@@ -504,40 +521,40 @@ def note_fast_path_missed(plan: ClaimPlan) -> None:
         _fast_path_missed[_engine_key()] = rules.minute_of(plan.now)
 
 
-def _claim_from_queue(plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str):
+def _claim_from_queue(connection, draft: ClaimDraft):
+    plan, dialect = draft.plan, draft.dialect
     if not plan.open_campaigns:
         return None
-    if fast_path_worth_trying(plan):
-        row = db.session.execute(claim_statement(plan, dialect), claim_parameters(plan, agent_id, expires_at)).first()
+    if draft.fast_parameters is not None:
+        row = connection.execute(claim_statement(plan, dialect), draft.fast_parameters).first()
         if row is not None:
             return row
         note_fast_path_missed(plan)
     per_key = CANDIDATES_PER_KEY
     for _attempt in range(4):
-        row = db.session.execute(thorough_statement(dialect),
-                                 thorough_parameters(plan, agent_id, expires_at, dialect, per_key)).first()
+        row = connection.execute(thorough_statement(dialect), thorough_parameters(
+            plan, draft.agent_id, draft.expires_at, dialect, per_key)).first()
         if row is not None:
             return row
         # Nothing claimed: an empty queue, a head whose number was just put on a list, or
         # (PostgreSQL) every candidate locked by agents claiming at this very moment.
-        candidate = _peek_candidate(plan, dialect)
+        candidate = _peek_candidate(connection, plan, dialect)
         if candidate is None:
             return None
-        if db.session.scalar(select(DoNotCallEntry.id).join(Lead, Lead.phone == DoNotCallEntry.phone).where(
+        if connection.scalar(select(DoNotCallEntry.id).join(Lead, Lead.phone == DoNotCallEntry.phone).where(
                 Lead.id == candidate, (DoNotCallEntry.campaign_id.is_(None)) |
                 (DoNotCallEntry.campaign_id == Lead.campaign_id)).limit(1)) is not None:
-            phone = db.session.scalar(select(Lead.phone).where(Lead.id == candidate))
-            flag_do_not_call(db.session.connection(), phone)
+            flag_do_not_call(connection, connection.scalar(select(Lead.phone).where(Lead.id == candidate)))
         per_key *= 8
     return None
 
 
-def _peek_candidate(plan: ClaimPlan, dialect: str) -> int | None:
+def _peek_candidate(connection, plan: ClaimPlan, dialect: str) -> int | None:
     statement = text(SQLITE_CANDIDATE if dialect == "sqlite" else POSTGRES_CANDIDATE).bindparams(_time_param("now"))
     parameters = {"keys": plan.keys_parameter(dialect), "now": plan.now}
     if dialect == "postgresql":
         parameters["per_key"] = 1
-    return db.session.scalar(statement, parameters)
+    return connection.scalar(statement, parameters)
 
 
 def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
@@ -547,63 +564,93 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
     claim is one UPDATE whose WHERE re-checks that the lead is free and that the
     agent holds nothing, so two agents (or two tabs) can never both win (SKIP LOCKED
     on PostgreSQL, BEGIN IMMEDIATE on SQLite). Every agent presses Next lead dozens
-    of times an hour, so the whole claim is a handful of SQL statements in one
-    transaction, without loading ORM objects.
+    of times an hour, so the whole claim is a handful of SQL statements on one
+    connection, without loading ORM objects, and everything that does not depend on
+    the lead is worked out before the write transaction (on SQLite, before the
+    writer turn: docs/queue.md, "Claiming").
+
+    The session's transaction ends first (what it loaded is read afresh afterwards).
     """
-    agent_id, agent_email = agent.id, agent.email  # read before the claim's commit expires `agent`
+    agent_id, agent_email = agent.id, agent.email  # read before the commit expires `agent`
     dialect = db.engine.dialect.name
     lease = timedelta(minutes=current_app.config["CLAIM_LEASE_MINUTES"])
-    try:
+    db.session.commit()
+    with db.engine.connect() as connection:
         for _attempt in range(3):
             moment = now or utcnow()
-            plan = claim_plan(moment)  # before the write transaction: mostly from this process's memory
-            state = _agent_state(agent_id, moment, dialect)
+            plan = claim_plan(moment, connection)  # mostly from this process's memory
+            state = _agent_state(connection, agent_id, moment, dialect)
             if state.held_call_id is not None:
-                db.session.commit()
+                connection.commit()
                 return db.session.get(Call, state.held_call_id)
-            with sqlite_writers.writer_turn(db.session):
-                claimed = _claim(plan, state, agent_id, agent_email, moment + lease, dialect)
+            draft = _draft(connection, plan, state, agent_id, agent_email, moment + lease, dialect)
+            with sqlite_writers.connection_writer_turn(connection):
+                claimed = _claim(connection, draft)
             if claimed is not _TRY_AGAIN:
                 break
         else:
             return None
-    except Exception:
-        db.session.rollback()
-        raise
     if isinstance(claimed, int):
         return db.session.get(Call, claimed)  # another tab of this agent claimed meanwhile
     return _as_loaded(claimed) if claimed is not None else None
 
 
+@dataclass(frozen=True)
+class ClaimDraft:
+    """A claim as far as it can be worked out before its write transaction."""
+
+    plan: ClaimPlan
+    dialect: str
+    agent_id: int
+    expires_at: datetime
+    has_callbacks: bool
+    fast_parameters: dict | None  # None: go straight to the per-window path (fast_path_worth_trying)
+    guides: list  # guides.services.published_guides()
+    call: dict  # the new call's columns, but for the lead, its campaign and the guide version
+    audit: dict  # the audit row, but for the lead and the call
+
+
+def _draft(connection, plan: ClaimPlan, state, agent_id: int, agent_email: str, expires_at: datetime,
+           dialect: str) -> ClaimDraft:
+    now = plan.now
+    return ClaimDraft(
+        plan=plan, dialect=dialect, agent_id=agent_id, expires_at=expires_at, has_callbacks=bool(state.has_callbacks),
+        fast_parameters=claim_parameters(plan, agent_id, expires_at) if fast_path_worth_trying(plan) else None,
+        guides=published_guides(connection),
+        call={"agent_id": agent_id, "status": CallStatus.OPEN, "notes": "", "started_at": now,
+              "seconds_since_previous_call": call_rules.seconds_between_calls(state.previous_end, now)},
+        audit=audit.prepared("lead.claimed", "Lead", None, actor_id=agent_id, actor_email=agent_email, at=now),
+    )
+
+
 _TRY_AGAIN = object()
 
 
-def _claim(plan: ClaimPlan, state, agent_id: int, agent_email: str, expires_at: datetime, dialect: str):
+def _claim(connection, draft: ClaimDraft):
     """The claim's write transaction: the new call's columns, the id of a call the agent holds already, or None.
 
     Returns _TRY_AGAIN when the lead it claimed turned out not to be callable (its stored
     window key was stale): that claim is undone and the lead's key mended.
     """
-    moment = plan.now
-    _maintain_bands(plan, dialect)
-    row = ((_claim_own_callback(plan, agent_id, expires_at, dialect) if state.has_callbacks else None)
-           or _claim_from_queue(plan, agent_id, expires_at, dialect))
+    plan, moment = draft.plan, draft.plan.now
+    _maintain_bands(connection, plan, draft.dialect)
+    row = ((_claim_own_callback(connection, plan, draft.agent_id, draft.expires_at, draft.dialect)
+            if draft.has_callbacks else None) or _claim_from_queue(connection, draft))
     if row is None:
         # Nothing to claim, or another tab of this agent claimed since its state was read.
-        held = db.session.scalar(HELD_CALL, {"agent_id": agent_id, "now": moment})
-        db.session.commit()
+        held = connection.scalar(HELD_CALL, {"agent_id": draft.agent_id, "now": moment})
+        connection.commit()
         return held
     campaign = plan.campaigns[row.campaign_id]
-    zones = stored_zones(row.time_zones)
-    if row.window_key != rules.window_key(zones, row.state) or not rules.calling_window(
-            zones, row.state, moment, campaign.rules.hours).open:
+    key = rules.window_key(stored_zones(row.time_zones), row.state)
+    if row.window_key != key or not _key_open(campaign, key, moment):
         # The stored key disagrees with the lead's own zone or state (changed behind the
         # ORM's back): never trust it. Undo the claim, mend the key, and try again.
-        db.session.rollback()
+        connection.rollback()
         _mend_lead(row.id)
         return _TRY_AGAIN
-    call = _open_call(row, campaign, agent_id, agent_email, moment, state.previous_end)
-    db.session.commit()
+    call = _open_call(connection, draft, row, campaign)
+    connection.commit()
     return call
 
 
@@ -626,21 +673,18 @@ ABANDON_OPEN_CALLS = text(
 INSERT_CALL = insert(Call.__table__).returning(Call.__table__.c.id)
 
 
-def _open_call(row, campaign: CampaignPlan, agent_id: int, agent_email: str, now: datetime,
-               previous_end: datetime | None) -> dict:
+def _open_call(connection, draft: ClaimDraft, row, campaign: CampaignPlan) -> dict:
     """Open the call on the lead just claimed; returns the new row's columns."""
-    connection = db.session.connection()
     if row.has_open_call:  # a previous holder's lease lapsed and left it open: close it honestly
-        connection.execute(ABANDON_OPEN_CALLS, {"lead_id": row.id, "now": now})
+        connection.execute(ABANDON_OPEN_CALLS, {"lead_id": row.id, "now": draft.plan.now})
     columns = {
-        "lead_id": row.id, "campaign_id": campaign.id, "agent_id": agent_id, "status": CallStatus.OPEN,
+        **draft.call, "lead_id": row.id, "campaign_id": campaign.id,
         # The guide area chooses the version (a persona variant for the lead's buying role, or the campaign's guide).
-        "guide_version_id": published_version_for(campaign.name, campaign.call_guide_id, row.buying_role),
-        "notes": "", "started_at": now, "seconds_since_previous_call": call_rules.seconds_between_calls(previous_end, now),
+        "guide_version_id": choose_published_version(draft.guides, campaign.name, campaign.call_guide_id,
+                                                     row.buying_role),
     }
     columns["id"] = connection.execute(INSERT_CALL, columns).scalar_one()
-    audit.write("lead.claimed", "Lead", row.id, actor_id=agent_id, actor_email=agent_email, at=now,
-                call_id=columns["id"])
+    connection.execute(audit.INSERT, {**draft.audit, "subject_id": row.id, "detail": {"call_id": columns["id"]}})
     return {**columns, "disposition": None, "next_action": None, "callback_at": None, "referral_lead_id": None,
             "ended_at": None}
 
@@ -659,8 +703,7 @@ def count_dialable(agent, now: datetime | None = None, limit: int | None = None)
     now = now or utcnow()
     plan = claim_plan(now)
     dialect = db.session.get_bind().dialect.name
-    own = db.session.execute(text(OWN_CALLBACKS).bindparams(_time_param("now")),
-                             {"agent_id": agent.id, "now": now}).all()
+    own = db.session.execute(OWN_CALLBACKS_STATEMENT, {"agent_id": agent.id, "now": now}).all()
     mine = sum(1 for row in own if plan.is_open(row.campaign_id, row.window_key)
                and row.attempts < plan.campaigns[row.campaign_id].rules.max_attempts)
     if not plan.open_campaigns:

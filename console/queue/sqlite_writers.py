@@ -109,13 +109,44 @@ def writer_turn(session):
         yield
         return
     session.commit()
+    with _turn(engine, begin=lambda: begin_immediate(session), rollback=session.rollback):
+        yield
+
+
+@contextmanager
+def connection_writer_turn(connection):
+    """The same turn for a Core connection the caller holds across transactions (the claim's).
+
+    Its read transaction ends, the turn is taken, and the write transaction begins
+    (BEGIN IMMEDIATE) on the same connection: nothing inside the turn waits for the
+    pool or the ORM. The block commits; one that raises is rolled back inside the turn.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    if connection.in_transaction():
+        connection.commit()
+
+    def begin():
+        connection.execution_options(sqlite_begin="IMMEDIATE")  # read by console._begin
+        try:
+            connection.begin()
+        finally:
+            connection.execution_options(sqlite_begin="DEFERRED")
+
+    with _turn(connection.engine, begin=begin, rollback=connection.rollback):
+        yield
+
+
+@contextmanager
+def _turn(engine, *, begin, rollback):
     lock = lock_for_engine(engine)
     acquired = lock.acquire()
     try:
-        begin_immediate(session)
+        begin()
         yield
     except BaseException:
-        session.rollback()
+        rollback()
         raise
     finally:
         if acquired:
