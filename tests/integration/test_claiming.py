@@ -23,6 +23,19 @@ def test_an_agent_gets_one_lead_and_an_open_call_on_it(users, campaign, make_lea
     assert lead.claim_expires_at > utcnow()
 
 
+def test_a_claim_is_in_the_audit_log_with_who_which_lead_and_which_call(app, users, campaign, make_lead):
+    from console.audit.models import AuditEvent
+
+    lead = make_lead(campaign)
+    agent = users["teleprospector"]
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        call = services.claim_next_lead(agent)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "lead.claimed")).one()
+    assert (event.subject_type, event.subject_id, event.detail) == ("Lead", lead.id, {"call_id": call.id})
+    assert (event.actor_id, event.actor_email, event.ip_address) == (agent.id, agent.email, "203.0.113.9")
+    assert event.at == call.started_at
+
+
 def test_asking_again_returns_the_lead_the_agent_already_holds(users, campaign, make_lead):
     make_lead(campaign)
     make_lead(campaign)

@@ -111,3 +111,78 @@ def test_a_writer_that_fails_leaves_the_database_unlocked_for_the_next(tmp_path)
         assert other.execute("SELECT count(*) FROM notes").fetchone() == (0,)
         other.execute("COMMIT")
     engine.dispose()
+
+
+def test_a_connections_turn_ends_its_read_first_writes_immediately_and_rolls_back_a_failure(tmp_path):
+    """The claim's turn, on the Core connection it holds across its read and its write."""
+    import sqlite3
+
+    import pytest
+    from sqlalchemy import text
+
+    import console  # noqa: F401  (its engine events: WAL, explicit BEGIN)
+
+    database = tmp_path / "turns.db"
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (body TEXT)"))
+    other = sqlite3.connect(database, timeout=0, isolation_level=None)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM notes")) == 0  # a read transaction (BEGIN DEFERRED)
+        with sqlite_writers.connection_writer_turn(connection):
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")  # the turn holds SQLite's write lock before writing
+            connection.execute(text("INSERT INTO notes VALUES ('kept')"))
+            connection.commit()
+        other.execute("BEGIN IMMEDIATE")  # free again once the block has committed
+        other.execute("INSERT INTO notes VALUES ('from another writer')")
+        other.execute("COMMIT")
+        # The next transaction on this connection reads afresh, and begins DEFERRED again.
+        assert connection.scalar(text("SELECT count(*) FROM notes")) == 2
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        connection.rollback()
+
+        with pytest.raises(RuntimeError):
+            with sqlite_writers.connection_writer_turn(connection):
+                connection.execute(text("INSERT INTO notes VALUES ('lost')"))
+                raise RuntimeError("the writer fails")
+        other.execute("BEGIN IMMEDIATE")  # rolled back inside the turn: nothing holds the write lock
+        assert other.execute("SELECT count(*) FROM notes").fetchone() == (2,)
+        other.execute("COMMIT")
+    engine.dispose()
+
+
+def test_a_connection_waiting_for_the_turn_holds_no_snapshot(tmp_path):
+    """A claim queueing for the writer turn has ended its read: what the writer before it wrote, it sees."""
+    from sqlalchemy import text
+
+    import console  # noqa: F401
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (body TEXT)"))
+    lock = sqlite_writers.lock_for_engine(engine)
+    seen = queue.Queue()
+
+    def waiting_writer():
+        with engine.connect() as connection:
+            connection.scalar(text("SELECT count(*) FROM notes"))  # its read, before queueing
+            started.set()
+            with sqlite_writers.connection_writer_turn(connection):
+                seen.put(connection.scalar(text("SELECT count(*) FROM notes")))
+                connection.commit()
+
+    started = threading.Event()
+    assert lock.acquire()
+    thread = threading.Thread(target=waiting_writer)
+    thread.start()
+    try:
+        assert started.wait(10)
+        with engine.begin() as connection:  # the writer holding the turn writes meanwhile
+            connection.execute(text("INSERT INTO notes VALUES ('first')"))
+    finally:
+        lock.release()
+    thread.join(10)
+    assert seen.get_nowait() == 1
+    engine.dispose()
