@@ -1,12 +1,25 @@
 """The SQLite writer turn: one writer at a time across the threads and the processes of a server."""
 import multiprocessing
 import queue
+import sqlite3
 import threading
 import time
 
-from sqlalchemy import create_engine
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
+import console  # noqa: F401  (its engine events: WAL, explicit BEGIN)
 from console.queue import sqlite_writers
+
+
+def _notes_database(tmp_path):
+    """An engine on a database with one table, and another writer on it that never waits for a lock."""
+    database = tmp_path / "turns.db"
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (body TEXT)"))
+    return engine, sqlite3.connect(database, timeout=0, isolation_level=None)
 
 
 def _take_the_turn(url: str, started, taken) -> None:
@@ -87,19 +100,7 @@ def test_another_database_is_another_turn(tmp_path):
 
 def test_a_writer_that_fails_leaves_the_database_unlocked_for_the_next(tmp_path):
     """The turn begins IMMEDIATE (the write lock is taken at once) and rolls back a block that raises."""
-    import sqlite3
-
-    import pytest
-    from sqlalchemy import text
-    from sqlalchemy.orm import Session
-
-    import console  # noqa: F401  (its engine events: WAL, explicit BEGIN)
-
-    database = tmp_path / "turns.db"
-    engine = create_engine(f"sqlite:///{database}")
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE notes (body TEXT)"))
-    other = sqlite3.connect(database, timeout=0, isolation_level=None)
+    engine, other = _notes_database(tmp_path)
     with Session(engine) as session:
         with pytest.raises(RuntimeError):
             with sqlite_writers.writer_turn(session):
@@ -115,18 +116,7 @@ def test_a_writer_that_fails_leaves_the_database_unlocked_for_the_next(tmp_path)
 
 def test_a_connections_turn_ends_its_read_first_writes_immediately_and_rolls_back_a_failure(tmp_path):
     """The claim's turn, on the Core connection it holds across its read and its write."""
-    import sqlite3
-
-    import pytest
-    from sqlalchemy import text
-
-    import console  # noqa: F401  (its engine events: WAL, explicit BEGIN)
-
-    database = tmp_path / "turns.db"
-    engine = create_engine(f"sqlite:///{database}")
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE notes (body TEXT)"))
-    other = sqlite3.connect(database, timeout=0, isolation_level=None)
+    engine, other = _notes_database(tmp_path)
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM notes")) == 0  # a read transaction (BEGIN DEFERRED)
         with sqlite_writers.connection_writer_turn(connection):
@@ -155,13 +145,7 @@ def test_a_connections_turn_ends_its_read_first_writes_immediately_and_rolls_bac
 
 def test_a_connection_waiting_for_the_turn_holds_no_snapshot(tmp_path):
     """A claim queueing for the writer turn has ended its read: what the writer before it wrote, it sees."""
-    from sqlalchemy import text
-
-    import console  # noqa: F401
-
-    engine = create_engine(f"sqlite:///{tmp_path / 'turns.db'}")
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE notes (body TEXT)"))
+    engine, _other = _notes_database(tmp_path)
     lock = sqlite_writers.lock_for_engine(engine)
     seen = queue.Queue()
 
