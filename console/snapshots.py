@@ -1,10 +1,10 @@
-"""Small, rarely changed tables read on every claim, kept by each process for a moment.
+"""Small, rarely changed facts read on every claim, kept by each process for a moment.
 
-A claim needs the running campaigns and the published call guides. Both change a
-few times a day and are read hundreds of times a second, so each process keeps
-what it read for at most `ttl` seconds, and drops it at once when this process
-writes one of the tables (ORM flush events). Another process's change is seen
-within `ttl`. Only use this for facts that are checked again where it matters:
+A claim needs the running campaigns, the published call guides and each campaign's
+window keys. They change a few times a day and are read hundreds of times a second,
+so each process keeps what it read for at most `ttl` seconds, and drops it at once
+when this process writes one of the tables (ORM flush events) or says it changed
+(`clear()`). Another process's change is seen within `ttl`. Only use this for facts that are checked again where it matters:
 the dial guard re-reads the campaign before any call is placed.
 """
 from __future__ import annotations

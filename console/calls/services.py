@@ -58,9 +58,7 @@ def _begin_write(call: Call) -> None:
     concurrent commit cannot invalidate what was read (WAL refuses such a write
     with "database is locked"); it also serialises writers of the same call.
     """
-    db.session.commit()  # end the request's read transaction; loaded rows are re-read when used
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    sqlite_writers.begin_immediate(db.session)
 
 
 def _own_open_call(call: Call, agent) -> None:
@@ -252,13 +250,9 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
     objects; only a referral, a hand-off or an opt-out loads the lead.
     """
     call_id, agent_id, agent_email = call.id, agent.id, agent.email  # read before a commit expires them
-    with sqlite_writers.writer_turn(db.session):
-        try:
-            return _record_disposition(call_id, agent, agent_id, agent_email, code, notes=notes,
-                                       callback_at=callback_at, callback_anyone=callback_anyone, referral=referral)
-        except Exception:
-            db.session.rollback()  # release the call row (PostgreSQL) or the write lock (SQLite) at once
-            raise
+    with sqlite_writers.writer_turn(db.session):  # a failure is rolled back at once, releasing the call row
+        return _record_disposition(call_id, agent, agent_id, agent_email, code, notes=notes,
+                                   callback_at=callback_at, callback_anyone=callback_anyone, referral=referral)
 
 
 _calls, _leads = Call.__table__, Lead.__table__

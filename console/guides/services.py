@@ -15,6 +15,7 @@ from console.clock import utcnow
 from console.extensions import db
 from console.guides import rules
 from console.guides.models import CallGuide, CallObjection, GuideVersion
+from console.queue import sqlite_writers
 from console.snapshots import Snapshot
 
 GUIDES_DIR = Path(__file__).resolve().parents[2] / "call_guides"
@@ -80,8 +81,7 @@ def versions_of(guide: CallGuide) -> list[GuideVersion]:
 def _lock(guide: CallGuide) -> None:
     """Serialise writers of one guide: the row lock on PostgreSQL, an IMMEDIATE transaction on SQLite."""
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.commit()
-        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        sqlite_writers.begin_immediate(db.session)
         db.session.refresh(guide)
     else:
         db.session.execute(select(CallGuide.id).where(CallGuide.id == guide.id).with_for_update())

@@ -13,8 +13,6 @@ Python re-checks the calling window of the lead it got, before the claim commits
 from __future__ import annotations
 
 import json
-import threading
-import time as monotonic_clock
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -33,7 +31,7 @@ from console.leads.models import DoNotCallEntry, Lead, QueueState, flag_do_not_c
 from console.leads.rules import stored_zones
 from console.queue import rules
 from console.queue import sqlite_writers  # queues this process's SQLite writers
-from console.queue.models import window_keys_generation
+from console.queue.models import window_key_lists
 from console.snapshots import Snapshot
 
 
@@ -49,9 +47,6 @@ class NotDialable(CallError):
     """The lead may not be called now; the message says why."""
 
 
-# How long a process trusts its list of a campaign's window keys. A lead created or
-# re-zoned in this process refreshes it at once; one from another process within this time.
-WINDOW_KEYS_TTL_SECONDS = 30.0
 # PostgreSQL: candidates taken per window key before SKIP LOCKED picks one (see _claim_statement).
 CANDIDATES_PER_KEY = 4
 MAINTENANCE_EVERY = timedelta(seconds=1)
@@ -110,8 +105,6 @@ class ClaimPlan:
         return json.dumps(rows)
 
 
-_cache_lock = threading.Lock()
-_window_keys_cache: dict[tuple, tuple[float, int, tuple[str, ...]]] = {}
 _open_keys_memo: dict[tuple, tuple[str, ...]] = {}
 _key_open_memo: dict[tuple, bool] = {}
 _plan_rows_memo: dict[tuple, CampaignPlan] = {}
@@ -132,17 +125,13 @@ def _engine_key() -> str:
 
 
 def window_keys(campaign_id: int, connection=None) -> tuple[str, ...]:
-    """The distinct window keys of a campaign's leads (a loose index scan: one probe per key), cached briefly."""
-    cache_key = (_engine_key(), campaign_id)
-    generation = window_keys_generation()
-    with _cache_lock:
-        cached = _window_keys_cache.get(cache_key)
-    if cached and cached[0] > monotonic_clock.monotonic() and cached[1] == generation:
-        return cached[2]
-    keys = tuple((connection or db.session.connection()).scalars(WINDOW_KEYS_SQL, {"campaign_id": campaign_id}))
-    with _cache_lock:
-        _window_keys_cache[cache_key] = (monotonic_clock.monotonic() + WINDOW_KEYS_TTL_SECONDS, generation, keys)
-    return keys
+    """The distinct window keys of a campaign's leads (a loose index scan: one probe per key), cached briefly.
+
+    The list is kept per process (queue.models.window_key_lists) and dropped at once
+    when this process gives a lead a key it may not know.
+    """
+    return window_key_lists.get((_engine_key(), campaign_id), lambda: tuple(
+        (connection or db.session.connection()).scalars(WINDOW_KEYS_SQL, {"campaign_id": campaign_id})))
 
 
 def _open_keys(campaign: CampaignPlan, keys: tuple[str, ...], now: datetime) -> tuple[str, ...]:
@@ -191,9 +180,7 @@ def _campaign_plan(row) -> CampaignPlan:
                             calling_days=row.calling_days, holidays=row.holidays, max_attempts=row.max_attempts,
                             min_retry_minutes=row.min_retry_minutes)
         plan = CampaignPlan(row.id, row.priority or 0, campaign.calling_rules(), row.name, row.call_guide_id)
-        if len(_plan_rows_memo) > 1000:
-            _plan_rows_memo.clear()
-        _plan_rows_memo[memo_key] = plan
+        _remember(_plan_rows_memo, memo_key, plan)
     return plan
 
 
@@ -377,12 +364,12 @@ POSTGRES_CLAIM = (
     f" AND {_AGENT_HOLDS_NOTHING['postgresql']} RETURNING {_POSTGRES_RETURNING}"
 )
 
-OWN_CALLBACKS = (
+OWN_CALLBACKS = text(
     "SELECT id, campaign_id, window_key, queue_rank, attempts FROM leads"
     f" WHERE callback_owner_id = :agent_id AND queue_rank >= 0 AND queue_rank < {rules.OWN_CALLBACK_HIGH}"
     " AND NOT do_not_call AND queue_state = 'callback' AND (next_call_at IS NULL OR next_call_at <= :now)"
     " AND (claimed_by_id IS NULL OR claim_expires_at < :now) ORDER BY queue_rank, id LIMIT 100"
-)
+).bindparams(_time_param("now"))
 _CLAIM_BY_ID = (
     f"UPDATE leads SET {_CLAIM_SET} WHERE id = :lead_id"
     " AND (claimed_by_id IS NULL OR claim_expires_at < :now)"
@@ -484,11 +471,8 @@ def _agent_state(connection, agent_id: int, now: datetime, dialect: str):
     return connection.execute(AGENT_STATE[dialect], {"agent_id": agent_id, "now": now}).one()
 
 
-OWN_CALLBACKS_STATEMENT = text(OWN_CALLBACKS).bindparams(_time_param("now"))
-
-
 def _claim_own_callback(connection, plan: ClaimPlan, agent_id: int, expires_at: datetime, dialect: str):
-    rows = connection.execute(OWN_CALLBACKS_STATEMENT, {"agent_id": agent_id, "now": plan.now}).all()
+    rows = connection.execute(OWN_CALLBACKS, {"agent_id": agent_id, "now": plan.now}).all()
     mine = [row for row in rows if plan.is_open(row.campaign_id, row.window_key)
             and row.attempts < plan.campaigns[row.campaign_id].rules.max_attempts]
     if not mine:
@@ -703,7 +687,7 @@ def count_dialable(agent, now: datetime | None = None, limit: int | None = None)
     now = now or utcnow()
     plan = claim_plan(now)
     dialect = db.session.get_bind().dialect.name
-    own = db.session.execute(OWN_CALLBACKS_STATEMENT, {"agent_id": agent.id, "now": now}).all()
+    own = db.session.execute(OWN_CALLBACKS, {"agent_id": agent.id, "now": now}).all()
     mine = sum(1 for row in own if plan.is_open(row.campaign_id, row.window_key)
                and row.attempts < plan.campaigns[row.campaign_id].rules.max_attempts)
     if not plan.open_campaigns:

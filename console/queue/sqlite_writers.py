@@ -23,8 +23,6 @@ import os
 import threading
 from contextlib import contextmanager
 
-from sqlalchemy.orm import scoped_session
-
 try:
     import fcntl
 except ImportError:  # not POSIX: threads still queue, processes meet in SQLite's busy handler
@@ -95,20 +93,25 @@ def lock_for_engine(engine) -> WriterLock:
 
 @contextmanager
 def writer_turn(session):
-    """Hold this database's SQLite writer turn for a whole block (no-op on other databases).
+    """Hold this database's SQLite writer turn for a whole block (other databases: no turn).
 
     The session's read transaction ends first: a reader waiting in line would hold
     an old snapshot, and while any reader does, SQLite cannot checkpoint the WAL
     back to the start; under a steady stream of writers the WAL would only grow.
     Inside the turn the session's write transaction has begun (BEGIN IMMEDIATE); the
-    block commits it. A block that raises is rolled back before the turn passes on,
-    so the next writer never finds SQLite's write lock still held.
+    block commits it. A block that raises is rolled back at once, on every database:
+    the next SQLite writer never finds the write lock still held, and PostgreSQL's
+    row locks are not kept while the caller reports the failure.
     """
     engine = session.get_bind()
     if engine.dialect.name != "sqlite":
-        yield
+        try:
+            yield
+        except BaseException:
+            session.rollback()
+            raise
         return
-    session.commit()
+    session.commit()  # before queueing: a writer waiting in line holds no snapshot
     with _turn(engine, begin=lambda: begin_immediate(session), rollback=session.rollback):
         yield
 
@@ -154,12 +157,11 @@ def _turn(engine, *, begin, rollback):
 
 
 def begin_immediate(session):
-    """Start the session's write transaction with BEGIN IMMEDIATE (SQLite), ending any read transaction first.
+    """Start the session's write transaction, ending its read transaction first (loaded rows are read afresh).
 
-    A transaction already begun DEFERRED could not take the write lock up front:
-    it would read, then find another process had written since, and fail.
+    On SQLite it begins IMMEDIATE, taking the write lock before anything is read: a
+    transaction begun DEFERRED would read, then find another writer had committed
+    since, and fail ("database is locked"). Elsewhere it is an ordinary transaction.
     """
-    session = session() if isinstance(session, scoped_session) else session
-    if session.in_transaction():
-        session.commit()
-    return session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session.commit()
+    return session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})  # read by console._begin
