@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Boolean, DateTime, Integer, bindparam, column, insert, select, text
+from sqlalchemy import Boolean, DateTime, Integer, bindparam, column, func, insert, select, text
 from sqlalchemy.orm import make_transient_to_detached
 
 from console.audit import services as audit
+from console.audit.models import AuditEvent
 from console.calls import rules as call_rules
 from console.calls.models import Call, CallStatus
 from console.campaigns.models import Campaign
@@ -553,30 +554,52 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
     the lead is worked out before the write transaction (on SQLite, before the
     writer turn: docs/queue.md, "Claiming").
 
-    The session's transaction ends first (what it loaded is read afresh afterwards).
+    It reads and, on PostgreSQL, writes in the request's transaction, and commits it
+    (what the session loaded is read afresh afterwards). On SQLite the claims that
+    queue for the writer at the same moment are written together, in one transaction.
     """
-    agent_id, agent_email = agent.id, agent.email  # read before the commit expires `agent`
+    agent_id, agent_email = agent.id, agent.email
     dialect = db.engine.dialect.name
     lease = timedelta(minutes=current_app.config["CLAIM_LEASE_MINUTES"])
-    db.session.commit()
-    with db.engine.connect() as connection:
-        for _attempt in range(3):
-            moment = now or utcnow()
-            plan = claim_plan(moment, connection)  # mostly from this process's memory
-            state = _agent_state(connection, agent_id, moment, dialect)
-            if state.held_call_id is not None:
-                connection.commit()
-                return db.session.get(Call, state.held_call_id)
-            draft = _draft(connection, plan, state, agent_id, agent_email, moment + lease, dialect)
-            with sqlite_writers.connection_writer_turn(connection):
-                claimed = _claim(connection, draft)
-            if claimed is not _TRY_AGAIN:
-                break
+    for _attempt in range(3):
+        # The request's own transaction (the user loader's read) reads the agent's state.
+        connection = db.session.connection()
+        moment = now or utcnow()
+        plan = claim_plan(moment, connection)  # mostly from this process's memory
+        state = _agent_state(connection, agent_id, moment, dialect)
+        if state.held_call_id is not None:
+            return db.session.get(Call, state.held_call_id)
+        draft = _draft(connection, plan, state, agent_id, agent_email, moment + lease, dialect)
+        try:
+            claimed = _write_claim(connection, draft)
+        except StaleWindowKey as stale:
+            _mend_lead(stale.lead_id)  # and try again
         else:
-            return None
+            break
+    else:
+        return None
     if isinstance(claimed, int):
         return db.session.get(Call, claimed)  # another tab of this agent claimed meanwhile
     return _as_loaded(claimed) if claimed is not None else None
+
+
+def _write_claim(connection, draft: ClaimDraft):
+    """The claim's writes (_claim_all), committed with the request's transaction ended.
+
+    SQLite: the read transaction ends, and the claim joins this process's writer line,
+    served with the claims queued beside it in one transaction (sqlite_writers.in_line).
+    PostgreSQL: in the request's transaction, which took the agent's claim lock.
+    """
+    if draft.dialect == "sqlite":
+        db.session.commit()  # a claim waiting in line holds no snapshot
+        return sqlite_writers.in_line(db.engine, draft, _claim_all)
+    try:
+        claimed, = _claim_all(connection, [draft])
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return claimed
 
 
 @dataclass(frozen=True)
@@ -607,35 +630,45 @@ def _draft(connection, plan: ClaimPlan, state, agent_id: int, agent_email: str, 
     )
 
 
-_TRY_AGAIN = object()
+class StaleWindowKey(Exception):
+    """The lead claimed was not callable after all: its stored window key disagreed with its zone or state."""
+
+    def __init__(self, lead_id: int):
+        super().__init__(lead_id)
+        self.lead_id = lead_id
 
 
-def _claim(connection, draft: ClaimDraft):
-    """The claim's write transaction: the new call's columns, the id of a call the agent holds already, or None.
+def _claim_all(connection, drafts: list[ClaimDraft]) -> list:
+    """The claims' writes, one per draft: the new call's columns, the id of a call the agent holds already, or None.
 
-    Returns _TRY_AGAIN when the lead it claimed turned out not to be callable (its stored
-    window key was stale): that claim is undone and the lead's key mended.
+    Runs inside a write transaction it neither commits nor rolls back: on SQLite one
+    shared by the claims queued together (sqlite_writers.in_line), on PostgreSQL the
+    request's own. Each lead is claimed in turn (each claim sees the ones before it),
+    then the calls and their audit rows are inserted together. Raises StaleWindowKey
+    when a lead it claimed turned out not to be callable; the transaction is rolled
+    back and the caller mends the lead's key and tries again.
     """
+    claims = [_claim_lead(connection, draft) for draft in drafts]
+    opening = [(draft, row) for draft, row in zip(drafts, claims) if row is not None and not isinstance(row, int)]
+    opened = iter(_open_calls(connection, opening) if opening else ())
+    return [next(opened) if row is not None and not isinstance(row, int) else row for row in claims]
+
+
+def _claim_lead(connection, draft: ClaimDraft):
+    """Claim one lead for the draft's agent: the claimed row, or (nothing claimed) the call the agent holds, or None."""
     plan, moment = draft.plan, draft.plan.now
     _maintain_bands(connection, plan, draft.dialect)
     row = ((_claim_own_callback(connection, plan, draft.agent_id, draft.expires_at, draft.dialect)
             if draft.has_callbacks else None) or _claim_from_queue(connection, draft))
     if row is None:
         # Nothing to claim, or another tab of this agent claimed since its state was read.
-        held = connection.scalar(HELD_CALL, {"agent_id": draft.agent_id, "now": moment})
-        connection.commit()
-        return held
-    campaign = plan.campaigns[row.campaign_id]
+        return connection.scalar(HELD_CALL, {"agent_id": draft.agent_id, "now": moment})
     key = rules.window_key(stored_zones(row.time_zones), row.state)
-    if row.window_key != key or not _key_open(campaign, key, moment):
+    if row.window_key != key or not _key_open(plan.campaigns[row.campaign_id], key, moment):
         # The stored key disagrees with the lead's own zone or state (changed behind the
-        # ORM's back): never trust it. Undo the claim, mend the key, and try again.
-        connection.rollback()
-        _mend_lead(row.id)
-        return _TRY_AGAIN
-    call = _open_call(connection, draft, row, campaign)
-    connection.commit()
-    return call
+        # ORM's back): never trust it.
+        raise StaleWindowKey(row.id)
+    return row
 
 
 def _as_loaded(columns: dict) -> Call:
@@ -654,23 +687,59 @@ ABANDON_OPEN_CALLS = text(
     f"UPDATE calls SET status = '{CallStatus.ABANDONED}', ended_at = :now"
     f" WHERE lead_id = :lead_id AND status = '{CallStatus.OPEN}'"
 ).bindparams(bindparam("now", type_=DateTime()))
-INSERT_CALL = insert(Call.__table__).returning(Call.__table__.c.id)
+_OPENED = ("lead_id", "campaign_id", "agent_id", "guide_version_id", "status", "notes", "started_at",
+           "seconds_since_previous_call")
+_LOGGED = ("at", "action", "actor_id", "actor_email", "subject_type", "ip_address")
 
 
-def _open_call(connection, draft: ClaimDraft, row, campaign: CampaignPlan) -> dict:
-    """Open the call on the lead just claimed; returns the new row's columns."""
-    if row.has_open_call:  # a previous holder's lease lapsed and left it open: close it honestly
-        connection.execute(ABANDON_OPEN_CALLS, {"lead_id": row.id, "now": draft.plan.now})
-    columns = {
-        **draft.call, "lead_id": row.id, "campaign_id": campaign.id,
-        # The guide area chooses the version (a persona variant for the lead's buying role, or the campaign's guide).
-        "guide_version_id": choose_published_version(draft.guides, campaign.name, campaign.call_guide_id,
-                                                     row.buying_role),
-    }
-    columns["id"] = connection.execute(INSERT_CALL, columns).scalar_one()
-    connection.execute(audit.INSERT, {**draft.audit, "subject_id": row.id, "detail": {"call_id": columns["id"]}})
-    return {**columns, "disposition": None, "next_action": None, "callback_at": None, "referral_lead_id": None,
-            "ended_at": None}
+def _call_and_audit_statement():
+    """PostgreSQL: insert the call and its audit row in one statement (a data-modifying CTE), returning the call's id."""
+    calls, events = Call.__table__, AuditEvent.__table__
+    new_call = (insert(calls).values({name: bindparam(name, type_=calls.c[name].type) for name in _OPENED})
+                .returning(calls.c.id, calls.c.lead_id).cte("new_call"))
+    logged = insert(events).from_select(
+        [*_LOGGED, "subject_id", "detail"],
+        select(*[bindparam(name, type_=events.c[name].type) for name in _LOGGED], new_call.c.lead_id,
+               func.json_build_object("call_id", new_call.c.id)),
+    ).cte("logged")
+    return select(new_call.c.id).add_cte(logged)
+
+
+INSERT_CALL_AND_AUDIT = _call_and_audit_statement()
+# SQLite: one INSERT of several rows (SQLAlchemy's "insertmanyvalues"), returning which id each lead's call got.
+INSERT_CALLS = insert(Call.__table__).returning(Call.__table__.c.lead_id, Call.__table__.c.id)
+
+
+def _open_calls(connection, claimed: list[tuple[ClaimDraft, object]]) -> list[dict]:
+    """Open a call on each lead just claimed (draft, claimed row), with its audit row; returns each call's columns.
+
+    PostgreSQL claims one lead a transaction: one statement for the call and its audit row.
+    SQLite may claim several: one statement for all the calls, one for all the audit rows.
+    """
+    calls = []
+    for draft, row in claimed:
+        if row.has_open_call:  # a previous holder's lease lapsed and left it open: close it honestly
+            connection.execute(ABANDON_OPEN_CALLS, {"lead_id": row.id, "now": draft.plan.now})
+        campaign = draft.plan.campaigns[row.campaign_id]
+        calls.append({
+            **draft.call, "lead_id": row.id, "campaign_id": campaign.id,
+            # The guide area chooses the version (a persona variant for the lead's buying role, or the campaign's guide).
+            "guide_version_id": choose_published_version(draft.guides, campaign.name, campaign.call_guide_id,
+                                                         row.buying_role),
+        })
+    if claimed[0][0].dialect == "postgresql":
+        (draft, _row), = claimed
+        calls[0]["id"] = connection.execute(INSERT_CALL_AND_AUDIT, {**draft.audit, **calls[0]}).scalar_one()
+    else:
+        # Each lead is claimed once in a transaction, so the lead's id tells which call is which.
+        ids = dict(connection.execute(INSERT_CALLS, calls).all())
+        for columns in calls:
+            columns["id"] = ids[columns["lead_id"]]
+        connection.execute(audit.INSERT, [
+            {**draft.audit, "subject_id": columns["lead_id"], "detail": {"call_id": columns["id"]}}
+            for (draft, _row), columns in zip(claimed, calls)])
+    return [{**columns, "disposition": None, "next_action": None, "callback_at": None, "referral_lead_id": None,
+             "ended_at": None} for columns in calls]
 
 
 def _mend_lead(lead_id: int) -> None:

@@ -16,11 +16,17 @@ around their whole transaction; any other hot writer may do the same (begin
 IMMEDIATE inside the turn, commit before leaving it). Writers that do not take a
 turn still meet in SQLite's busy handler, as before. On other databases the
 turn is a no-op.
+
+The claim goes further: `in_line(engine, item, work)` is group commit. The claims
+of one process that queue at the same moment are written by the first of them in
+one turn and one transaction, so each commit's fixed cost (the lock, the pages
+written to the WAL) is shared (WriterLine).
 """
 from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from contextlib import contextmanager
 
 try:
@@ -77,6 +83,7 @@ def _forget_locks_in_child() -> None:
     global _locks_guard
     _locks_guard = threading.Lock()
     _locks.clear()
+    _lines.clear()
 
 
 os.register_at_fork(after_in_child=_forget_locks_in_child)
@@ -116,20 +123,7 @@ def writer_turn(session):
         yield
 
 
-@contextmanager
-def connection_writer_turn(connection):
-    """The same turn for a Core connection the caller holds across transactions (the claim's).
-
-    Its read transaction ends, the turn is taken, and the write transaction begins
-    (BEGIN IMMEDIATE) on the same connection: nothing inside the turn waits for the
-    pool or the ORM. The block commits; one that raises is rolled back inside the turn.
-    """
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    if connection.in_transaction():
-        connection.commit()
-
+def _connection_turn(connection):
     def begin():
         connection.execution_options(sqlite_begin="IMMEDIATE")  # read by console._begin
         try:
@@ -137,8 +131,7 @@ def connection_writer_turn(connection):
         finally:
             connection.execution_options(sqlite_begin="DEFERRED")
 
-    with _turn(connection.engine, begin=begin, rollback=connection.rollback):
-        yield
+    return _turn(connection.engine, begin=begin, rollback=connection.rollback)
 
 
 @contextmanager
@@ -165,3 +158,112 @@ def begin_immediate(session):
     """
     session.commit()
     return session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})  # read by console._begin
+
+
+# ---------------------------------------------------------------- group commit
+
+# Most requests one write transaction serves together (the claim's: docs/queue.md, "Group commit").
+BATCH_LIMIT = 32
+
+
+class _Request:
+    """One thread's item waiting in a line; `wake` is released when it is served, or when it leads."""
+
+    __slots__ = ("item", "result", "error", "served", "wake")
+
+    def __init__(self, item):
+        self.item, self.result, self.error, self.served = item, None, None, False
+        self.wake = threading.Lock()
+        self.wake.acquire()
+
+    def outcome(self):
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class WriterLine:
+    """Threads of one process waiting to write, served together: one writer turn, one transaction, one commit.
+
+    The thread at the head of the line leads: it takes every request waiting (up to
+    BATCH_LIMIT), runs `work(connection, item)` for each on its own connection inside
+    one writer turn, commits once, hands each thread its result, and wakes the next
+    head. SQLite's cost per transaction (taking the write lock, writing the changed
+    pages to the WAL, once each however many rows changed them) is paid once a batch.
+
+    A failing item must not cost the others their work: when any item raises, the
+    batch is rolled back and each item runs again alone, in its own transaction, so an
+    exception reaches only the thread whose item raised it.
+    """
+
+    def __init__(self):
+        self._mutex = threading.Lock()
+        self._queue: deque[_Request] = deque()
+
+    def serve(self, engine, item, work):
+        request = _Request(item)
+        with self._mutex:
+            self._queue.append(request)
+            leading = len(self._queue) == 1
+        if not leading:
+            request.wake.acquire()  # served by a leader, or at the head of the line
+            if request.served:
+                return request.outcome()
+        with self._mutex:
+            batch = [self._queue[n] for n in range(min(len(self._queue), BATCH_LIMIT))]
+        try:
+            with engine.connect() as connection:
+                _serve_batch(connection, batch, work)
+        finally:
+            with self._mutex:
+                for _request in batch:
+                    self._queue.popleft()
+                head = self._queue[0] if self._queue else None
+            for served in batch:
+                if not served.served:  # the leader itself failed beyond its items (never left waiting)
+                    served.served, served.error = True, RuntimeError("the writer serving this request failed")
+                if served is not request:
+                    served.wake.release()
+            if head is not None:
+                head.wake.release()  # not served: it leads the next batch
+        return request.outcome()
+
+
+def _serve_batch(connection, batch: list[_Request], work) -> None:
+    if len(batch) > 1:
+        try:
+            with _connection_turn(connection):
+                results = work(connection, [request.item for request in batch])
+                connection.commit()
+        except Exception:  # noqa: BLE001  (rolled back: each item runs again alone, below)
+            pass
+        else:
+            for request, result in zip(batch, results, strict=True):
+                request.result, request.served = result, True
+            return
+    for request in batch:
+        try:
+            with _connection_turn(connection):
+                request.result, = work(connection, [request.item])
+                connection.commit()
+        except Exception as error:  # noqa: BLE001  (raised again in the thread that asked)
+            request.error = error
+        request.served = True
+
+
+_lines: dict[str, WriterLine] = {}
+
+
+def in_line(engine, item, work):
+    """`work(connection, items)` in a SQLite write transaction it may share with other threads' items.
+
+    `work` returns one result for each item, in order; it must neither commit nor roll
+    back. An exception it raises for one item rolls back that item only, and is raised here. The caller ends its own read transaction first: a
+    request waiting in line should hold no snapshot.
+    """
+    key = str(engine.url)
+    line = _lines.get(key)
+    if line is None:
+        with _locks_guard:
+            line = _lines.setdefault(key, WriterLine())
+    return line.serve(engine, item, work)

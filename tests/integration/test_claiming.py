@@ -36,6 +36,56 @@ def test_a_claim_is_in_the_audit_log_with_who_which_lead_and_which_call(app, use
     assert event.at == call.started_at
 
 
+def test_claims_written_together_each_get_their_own_lead_call_and_audit_row(app, make_user, campaign, make_lead,
+                                                                         monkeypatch):
+    """Eight agents claim while the first claim's write is held: on SQLite the other seven queue and are
+    written together, in one transaction (sqlite_writers.in_line); on PostgreSQL they claim side by side."""
+    import threading
+    import time as clock
+
+    from console.audit.models import AuditEvent
+    from console.auth.models import User
+    from console.queue import sqlite_writers
+
+    for _ in range(10):
+        make_lead(campaign)
+    agent_ids = [make_user().id for _ in range(8)]
+    claim_all, batches, first = services._claim_all, [], threading.Event()
+
+    def held_claim_all(connection, drafts):
+        if not first.is_set():
+            first.set()
+            line = sqlite_writers._lines.get(str(connection.engine.url))
+            deadline = clock.monotonic() + 10
+            while line is not None and len(line._queue) < len(agent_ids) and clock.monotonic() < deadline:
+                clock.sleep(0.005)
+        batches.append(len(drafts))
+        return claim_all(connection, drafts)
+
+    monkeypatch.setattr(services, "_claim_all", held_claim_all)
+
+    def claim(agent_id):
+        with app.app_context():
+            call = services.claim_next_lead(db.session.get(User, agent_id))
+            result = (agent_id, call.id, call.lead_id)
+            db.session.remove()
+            return result
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(claim, agent_ids))
+    assert len({lead_id for _agent, _call, lead_id in results}) == 8
+    if db.engine.dialect.name == "sqlite":
+        assert batches == [1, 7]
+    db.session.rollback()
+    for agent_id, call_id, lead_id in results:
+        call = db.session.get(Call, call_id)
+        assert (call.agent_id, call.lead_id, call.status) == (agent_id, lead_id, CallStatus.OPEN)
+        assert db.session.get(Lead, lead_id).claimed_by_id == agent_id
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "lead.claimed",
+                                                            AuditEvent.subject_id == lead_id)).one()
+        assert (event.actor_id, event.detail) == (agent_id, {"call_id": call_id})
+
+
 def test_asking_again_returns_the_lead_the_agent_already_holds(users, campaign, make_lead):
     make_lead(campaign)
     make_lead(campaign)

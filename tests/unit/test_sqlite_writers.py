@@ -19,7 +19,7 @@ def _notes_database(tmp_path):
     engine = create_engine(f"sqlite:///{database}")
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE notes (body TEXT)"))
-    return engine, sqlite3.connect(database, timeout=0, isolation_level=None)
+    return engine, sqlite3.connect(database, timeout=0, isolation_level=None, check_same_thread=False)
 
 
 def _take_the_turn(url: str, started, taken) -> None:
@@ -114,55 +114,114 @@ def test_a_writer_that_fails_leaves_the_database_unlocked_for_the_next(tmp_path)
     engine.dispose()
 
 
-def test_a_connections_turn_ends_its_read_first_writes_immediately_and_rolls_back_a_failure(tmp_path):
-    """The claim's turn, on the Core connection it holds across its read and its write."""
-    engine, other = _notes_database(tmp_path)
-    with engine.connect() as connection:
-        assert connection.scalar(text("SELECT count(*) FROM notes")) == 0  # a read transaction (BEGIN DEFERRED)
-        with sqlite_writers.connection_writer_turn(connection):
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")  # the turn holds SQLite's write lock before writing
-            connection.execute(text("INSERT INTO notes VALUES ('kept')"))
-            connection.commit()
-        other.execute("BEGIN IMMEDIATE")  # free again once the block has committed
-        other.execute("INSERT INTO notes VALUES ('from another writer')")
-        other.execute("COMMIT")
-        # The next transaction on this connection reads afresh, and begins DEFERRED again.
-        assert connection.scalar(text("SELECT count(*) FROM notes")) == 2
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("ROLLBACK")
-        connection.rollback()
+def _in_line_threads(engine, work, count: int, leading: threading.Event) -> tuple[list, list]:
+    """`count` threads each put one item (its number) in line; returns (results by thread, errors by thread).
 
-        with pytest.raises(RuntimeError):
-            with sqlite_writers.connection_writer_turn(connection):
-                connection.execute(text("INSERT INTO notes VALUES ('lost')"))
-                raise RuntimeError("the writer fails")
-        other.execute("BEGIN IMMEDIATE")  # rolled back inside the turn: nothing holds the write lock
-        assert other.execute("SELECT count(*) FROM notes").fetchone() == (2,)
-        other.execute("COMMIT")
+    Thread 0 starts first and leads (its batch is item 0 alone); the others start once it is serving (`leading`).
+    """
+    results, errors = [None] * count, [None] * count
+
+    def ask(number):
+        try:
+            results[number] = sqlite_writers.in_line(engine, number, work)
+        except Exception as error:  # noqa: BLE001  (the test looks at it)
+            errors[number] = error
+
+    threads = [threading.Thread(target=ask, args=(number,)) for number in range(count)]
+    threads[0].start()
+    assert leading.wait(10)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results, errors
+
+
+def _hold_the_first_batch(work, count: int):
+    """`work`, but the first batch waits until the other requests are all in line (so they are served together).
+
+    Returns (that work, the event set when the first batch is being served, the batches served).
+    """
+    first = threading.Event()
+    batches = []
+
+    def held(connection, items):
+        if not first.is_set():
+            first.set()
+            deadline = time.monotonic() + 10
+            line = sqlite_writers._lines[str(connection.engine.url)]
+            while len(line._queue) < count and time.monotonic() < deadline:
+                time.sleep(0.005)
+        batches.append(list(items))
+        return work(connection, items)
+
+    return held, first, batches
+
+
+def test_requests_in_line_are_served_together_in_one_transaction(tmp_path):
+    engine, other = _notes_database(tmp_path)
+
+    def write(connection, items):
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")  # the line holds SQLite's write lock before writing
+        for item in items:
+            connection.execute(text("INSERT INTO notes VALUES (:body)"), {"body": f"note {item}"})
+        return [f"done {item}" for item in items]
+
+    work, leading, batches = _hold_the_first_batch(write, 8)
+    results, errors = _in_line_threads(engine, work, 8, leading)
+    assert errors == [None] * 8
+    assert results == [f"done {number}" for number in range(8)]  # each thread gets its own item's result
+    # The requests that queued behind the first were served together, in the order they queued.
+    assert [sorted(batch) for batch in batches] == [[0], [1, 2, 3, 4, 5, 6, 7]]
+    assert sorted(item for batch in batches for item in batch) == list(range(8))
+    other.execute("BEGIN IMMEDIATE")  # free once the line is empty
+    assert other.execute("SELECT count(*) FROM notes").fetchone() == (8,)
+    other.execute("COMMIT")
     engine.dispose()
 
 
-def test_a_connection_waiting_for_the_turn_holds_no_snapshot(tmp_path):
-    """A claim queueing for the writer turn has ended its read: what the writer before it wrote, it sees."""
+def test_an_item_that_fails_costs_only_its_own_request(tmp_path):
+    """The batch is rolled back and each item runs again alone: the others' writes are kept, the error goes to its thread."""
+    engine, other = _notes_database(tmp_path)
+
+    def write(connection, items):
+        for item in items:
+            connection.execute(text("INSERT INTO notes VALUES (:body)"), {"body": f"note {item}"})
+            if item == 3:
+                raise ValueError("item 3 cannot be written")
+        return list(items)
+
+    work, leading, batches = _hold_the_first_batch(write, 6)
+    results, errors = _in_line_threads(engine, work, 6, leading)
+    assert [str(error) if error else None for error in errors] == [None, None, None, "item 3 cannot be written", None,
+                                                                   None]
+    assert results == [0, 1, 2, None, 4, 5]
+    # The shared batch failed, and each of its items ran again alone, in the batch's order.
+    assert [sorted(batch) for batch in batches[:2]] == [[0], [1, 2, 3, 4, 5]]
+    assert batches[2:] == [[item] for item in batches[1]]
+    rows = sorted(row[0] for row in other.execute("SELECT body FROM notes").fetchall())
+    assert rows == ["note 0", "note 1", "note 2", "note 4", "note 5"]
+    other.execute("BEGIN IMMEDIATE")  # nothing left locked
+    other.execute("COMMIT")
+    engine.dispose()
+
+
+def test_a_request_waiting_in_line_is_served_after_the_writer_before_it(tmp_path):
+    """While another writer holds the turn, the line waits; what that writer wrote, the line's transaction sees."""
     engine, _other = _notes_database(tmp_path)
     lock = sqlite_writers.lock_for_engine(engine)
     seen = queue.Queue()
 
-    def waiting_writer():
-        with engine.connect() as connection:
-            connection.scalar(text("SELECT count(*) FROM notes"))  # its read, before queueing
-            started.set()
-            with sqlite_writers.connection_writer_turn(connection):
-                seen.put(connection.scalar(text("SELECT count(*) FROM notes")))
-                connection.commit()
+    def count_notes(connection, items):
+        return [connection.scalar(text("SELECT count(*) FROM notes")) for _item in items]
 
-    started = threading.Event()
     assert lock.acquire()
-    thread = threading.Thread(target=waiting_writer)
+    thread = threading.Thread(target=lambda: seen.put(sqlite_writers.in_line(engine, "count", count_notes)))
     thread.start()
     try:
-        assert started.wait(10)
+        time.sleep(0.2)
+        assert seen.empty()  # waiting for the turn
         with engine.begin() as connection:  # the writer holding the turn writes meanwhile
             connection.execute(text("INSERT INTO notes VALUES ('first')"))
     finally:
