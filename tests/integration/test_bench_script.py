@@ -50,3 +50,23 @@ def test_a_small_bench_run_reports_every_figure_and_no_double_claims(worker_id):
     assert figures["double_claims"] == 0
     assert figures["claims"] > 0 and figures["app_claims"] > 0 and figures["bare_claims"] > 0
     assert figures["p95_ms"] > 0 and figures["ratio"] > 0
+
+
+def test_the_builds_pages_are_written_back_before_anything_is_timed(tmp_path):
+    """SQLite: the write-ahead log the build filled is checkpointed into the database file and emptied."""
+    from sqlalchemy import create_engine, text
+
+    import console  # noqa: F401  (its engine events: WAL)
+
+    database = tmp_path / "built.db"
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE leads (name TEXT)"))
+        connection.execute(text("INSERT INTO leads VALUES (:name)"), [{"name": f"lead {n}" * 20} for n in range(2000)])
+    wal = Path(f"{database}-wal")
+    assert wal.stat().st_size > 0
+    assert _bench_module().write_back(engine) is True
+    assert wal.stat().st_size == 0
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM leads")) == 2000
+    engine.dispose()
