@@ -568,6 +568,7 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
         plan = claim_plan(moment, connection)  # mostly from this process's memory
         state = _agent_state(connection, agent_id, moment, dialect)
         if state.held_call_id is not None:
+            db.session.commit()  # PostgreSQL: releases the agent's claim lock at once
             return db.session.get(Call, state.held_call_id)
         draft = _draft(connection, plan, state, agent_id, agent_email, moment + lease, dialect)
         try:
@@ -649,9 +650,13 @@ def _claim_all(connection, drafts: list[ClaimDraft]) -> list:
     back and the caller mends the lead's key and tries again.
     """
     claims = [_claim_lead(connection, draft) for draft in drafts]
-    opening = [(draft, row) for draft, row in zip(drafts, claims) if row is not None and not isinstance(row, int)]
+    opening = [(draft, row) for draft, row in zip(drafts, claims) if _is_claimed(row)]
     opened = iter(_open_calls(connection, opening) if opening else ())
-    return [next(opened) if row is not None and not isinstance(row, int) else row for row in claims]
+    return [next(opened) if _is_claimed(row) else row for row in claims]
+
+
+def _is_claimed(row) -> bool:
+    return row is not None and not isinstance(row, int)  # an int is the id of a call the agent held already
 
 
 def _claim_lead(connection, draft: ClaimDraft):
