@@ -211,17 +211,23 @@ class WriterLine:
                 return request.outcome()
         with self._mutex:
             batch = [self._queue[n] for n in range(min(len(self._queue), BATCH_LIMIT))]
+        failure = None
         try:
             with engine.connect() as connection:
                 _serve_batch(connection, batch, work)
+        except BaseException as error:  # beyond any one item (no connection, say): raised here, reported to all
+            failure = error
+            raise
         finally:
             with self._mutex:
                 for _request in batch:
                     self._queue.popleft()
                 head = self._queue[0] if self._queue else None
             for served in batch:
-                if not served.served:  # the leader itself failed beyond its items (never left waiting)
-                    served.served, served.error = True, RuntimeError("the writer serving this request failed")
+                if not served.served:  # never left waiting
+                    served.served = True
+                    served.error = RuntimeError(f"the writer serving this request failed: {failure!r}")
+                    served.error.__cause__ = failure
                 if served is not request:
                     served.wake.release()
             if head is not None:

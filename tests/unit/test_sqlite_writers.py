@@ -229,3 +229,31 @@ def test_a_request_waiting_in_line_is_served_after_the_writer_before_it(tmp_path
     thread.join(10)
     assert seen.get_nowait() == 1
     engine.dispose()
+
+
+def test_a_leader_that_cannot_write_at_all_fails_every_request_it_held_and_the_line_goes_on(tmp_path, monkeypatch):
+    """No connection for the batch: each waiting request gets an error saying why, none waits forever."""
+    engine, _other = _notes_database(tmp_path)
+
+    def write(connection, items):
+        connection.execute(text("INSERT INTO notes VALUES ('kept')"))
+        return list(items)
+
+    work, leading, batches = _hold_the_first_batch(write, 4)
+    real_connect, calls = engine.connect, []
+
+    def connect_once_then_fail():
+        calls.append(1)
+        if len(calls) == 2:  # the second batch's leader
+            raise OSError("disk gone")
+        return real_connect()
+
+    monkeypatch.setattr(engine, "connect", connect_once_then_fail)
+    results, errors = _in_line_threads(engine, work, 4, leading)
+    assert results[0] == 0 and errors[0] is None
+    # The leader of the second batch gets the error itself; the two it held, an error caused by it.
+    assert sorted(type(error).__name__ for error in errors[1:]) == ["OSError", "RuntimeError", "RuntimeError"]
+    assert all("disk gone" in str(error) for error in errors[1:])
+    assert results[1:] == [None, None, None]
+    assert sqlite_writers.in_line(engine, 9, write) == 9  # the line serves the next request as usual
+    engine.dispose()
