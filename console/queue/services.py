@@ -698,7 +698,7 @@ _LOGGED = ("at", "action", "actor_id", "actor_email", "subject_type", "ip_addres
 
 
 def _call_and_audit_statement():
-    """PostgreSQL: insert the call and its audit row in one statement (a data-modifying CTE), returning the call's id."""
+    """PostgreSQL: the call and its audit row in one statement (a data-modifying CTE), returning the call's id."""
     calls, events = Call.__table__, AuditEvent.__table__
     new_call = (insert(calls).values({name: bindparam(name, type_=calls.c[name].type) for name in _OPENED})
                 .returning(calls.c.id, calls.c.lead_id).cte("new_call"))
@@ -728,7 +728,7 @@ def _open_calls(connection, claimed: list[tuple[ClaimDraft, object]]) -> list[di
         campaign = draft.plan.campaigns[row.campaign_id]
         calls.append({
             **draft.call, "lead_id": row.id, "campaign_id": campaign.id,
-            # The guide area chooses the version (a persona variant for the lead's buying role, or the campaign's guide).
+            # The guide area chooses the version (a persona variant for the buying role, or the campaign's guide).
             "guide_version_id": choose_published_version(draft.guides, campaign.name, campaign.call_guide_id,
                                                          row.buying_role),
         })

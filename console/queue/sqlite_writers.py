@@ -186,7 +186,7 @@ class WriterLine:
     """Threads of one process waiting to write, served together: one writer turn, one transaction, one commit.
 
     The thread at the head of the line leads: it takes every request waiting (up to
-    BATCH_LIMIT), runs `work(connection, item)` for each on its own connection inside
+    BATCH_LIMIT), runs `work(connection, items)` for them on its own connection inside
     one writer turn, commits once, hands each thread its result, and wakes the next
     head. SQLite's cost per transaction (taking the write lock, writing the changed
     pages to the WAL, once each however many rows changed them) is paid once a batch.
@@ -264,8 +264,9 @@ def in_line(engine, item, work):
     """`work(connection, items)` in a SQLite write transaction it may share with other threads' items.
 
     `work` returns one result for each item, in order; it must neither commit nor roll
-    back. An exception it raises for one item rolls back that item only, and is raised here. The caller ends its own read transaction first: a
-    request waiting in line should hold no snapshot.
+    back. An exception it raises for one item rolls back that item only, and is raised
+    here. The caller ends its own read transaction first: a request waiting in line
+    should hold no snapshot.
     """
     key = str(engine.url)
     line = _lines.get(key)

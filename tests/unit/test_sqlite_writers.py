@@ -182,7 +182,8 @@ def test_requests_in_line_are_served_together_in_one_transaction(tmp_path):
 
 
 def test_an_item_that_fails_costs_only_its_own_request(tmp_path):
-    """The batch is rolled back and each item runs again alone: the others' writes are kept, the error goes to its thread."""
+    """The batch is rolled back and each item runs again alone: the others' writes are kept, the error goes to its own
+    thread."""
     engine, other = _notes_database(tmp_path)
 
     def write(connection, items):
