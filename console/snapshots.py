@@ -4,8 +4,9 @@ A claim needs the running campaigns, the published call guides and each campaign
 window keys. They change a few times a day and are read hundreds of times a second,
 so each process keeps what it read for at most `ttl` seconds, and drops it at once
 when this process writes one of the tables (ORM flush events) or says it changed
-(`clear()`). Another process's change is seen within `ttl`. Only use this for facts that are checked again where it matters:
-the dial guard re-reads the campaign before any call is placed.
+(`clear()`). Another process's change is seen within `ttl`. Only use this for
+facts that are checked again where it matters: the dial guard re-reads the
+campaign before any call is placed.
 """
 from __future__ import annotations
 

@@ -51,16 +51,6 @@ class ReferralInvalid(CallError):
         super().__init__("Check the referred contact: " + " ".join(field_errors.values()))
 
 
-def _begin_write(call: Call) -> None:
-    """Start the transaction a service writes in; the call and lead are read afresh inside it.
-
-    On SQLite, BEGIN IMMEDIATE takes the write lock before anything is read, so a
-    concurrent commit cannot invalidate what was read (WAL refuses such a write
-    with "database is locked"); it also serialises writers of the same call.
-    """
-    sqlite_writers.begin_immediate(db.session)
-
-
 def _own_open_call(call: Call, agent) -> None:
     _refuse_unless_own_open_call(agent.id, call.agent_id, call.status, call.lead.claimed_by_id,
                                  call.lead.claim_expires_at)
@@ -110,7 +100,7 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
     `expected_version` is the lead version the agent's page was drawn with: a save
     made against an older page is refused with StaleSave instead of overwriting.
     """
-    _begin_write(call)
+    sqlite_writers.begin_immediate(db.session)  # the call and lead are read afresh inside it
     _own_open_call(call, agent)
     criterion = scoring.DEFAULT_MODEL.criterion(criterion_key)
     if criterion is None:
@@ -137,7 +127,7 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
 
 
 def save_notes(call: Call, agent, notes: str) -> None:
-    _begin_write(call)
+    sqlite_writers.begin_immediate(db.session)  # the call and lead are read afresh inside it
     _own_open_call(call, agent)
     if notes != call.notes:
         call.notes = notes

@@ -549,8 +549,8 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
     claim is one UPDATE whose WHERE re-checks that the lead is free and that the
     agent holds nothing, so two agents (or two tabs) can never both win (SKIP LOCKED
     on PostgreSQL, BEGIN IMMEDIATE on SQLite). Every agent presses Next lead dozens
-    of times an hour, so the whole claim is a handful of SQL statements on one
-    connection, without loading ORM objects, and everything that does not depend on
+    of times an hour, so the whole claim is a handful of Core SQL statements,
+    without loading ORM objects, and everything that does not depend on
     the lead is worked out before the write transaction (on SQLite, before the
     writer turn: docs/queue.md, "Claiming").
 
@@ -585,7 +585,7 @@ def claim_next_lead(agent, now: datetime | None = None) -> Call | None:
 
 
 def _write_claim(connection, draft: ClaimDraft):
-    """The claim's writes (_claim_all), committed with the request's transaction ended.
+    """The claim's writes (_claim_all), committed; the request's transaction has ended when it returns.
 
     SQLite: the read transaction ends, and the claim joins this process's writer line,
     served with the claims queued beside it in one transaction (sqlite_writers.in_line).

@@ -123,17 +123,6 @@ def writer_turn(session):
         yield
 
 
-def _connection_turn(connection):
-    def begin():
-        connection.execution_options(sqlite_begin="IMMEDIATE")  # read by console._begin
-        try:
-            connection.begin()
-        finally:
-            connection.execution_options(sqlite_begin="DEFERRED")
-
-    return _turn(connection.engine, begin=begin, rollback=connection.rollback)
-
-
 @contextmanager
 def _turn(engine, *, begin, rollback):
     lock = lock_for_engine(engine)
@@ -214,6 +203,7 @@ class WriterLine:
         failure = None
         try:
             with engine.connect() as connection:
+                connection.execution_options(sqlite_begin="IMMEDIATE")  # every transaction on it writes
                 _serve_batch(connection, batch, work)
         except BaseException as error:  # beyond any one item (no connection, say): raised here, reported to all
             failure = error
@@ -236,9 +226,12 @@ class WriterLine:
 
 
 def _serve_batch(connection, batch: list[_Request], work) -> None:
+    def turn():
+        return _turn(connection.engine, begin=connection.begin, rollback=connection.rollback)
+
     if len(batch) > 1:
         try:
-            with _connection_turn(connection):
+            with turn():
                 results = work(connection, [request.item for request in batch])
                 connection.commit()
         except Exception:  # noqa: BLE001  (rolled back: each item runs again alone, below)
@@ -249,7 +242,7 @@ def _serve_batch(connection, batch: list[_Request], work) -> None:
             return
     for request in batch:
         try:
-            with _connection_turn(connection):
+            with turn():
                 request.result, = work(connection, [request.item])
                 connection.commit()
         except Exception as error:  # noqa: BLE001  (raised again in the thread that asked)
