@@ -10,18 +10,22 @@ DATABASE_URL points to one:
    for 0 to 2 × --talk-ms, and disposition through
    console.calls.services.record_disposition, for --seconds (claims per second
    and claim latency);
-2. app (capacity): 16 threads claim through claim_next_lead only, as fast as
-   they can, each claim a fresh agent's;
-3. bare: 16 workers run the bare claim statement (the exact SQL the claim uses,
-   through the raw driver, one transaction each).
+2. app and bare, in short interleaved rounds (app, bare, bare, app, …) on the same
+   clock and the same database state: in the app's rounds 16 threads claim
+   through claim_next_lead only, as fast as they can, each claim a fresh
+   agent's; in the bare rounds 16 threads run the claim's SQL alone (the exact
+   statements and parameters the claim uses, through the raw driver, one
+   transaction each). Each side reports how many of its claims the fast path
+   and the per-window path made.
 
 Each run serves its 16 agents (or workers) the way the console is served: as
 threads of --processes processes (default 2, the gunicorn workers ./scripts/start
 runs), forked once the database is built.
 
 It prints claims per second, p50/p95/p99 claim latency, leads handed to two
-agents at once (must be 0), the bare statement's throughput and the ratio
-app/bare; the last line is one JSON object with every figure.
+agents at once (must be 0), the app's and the bare statement's throughput, the
+ratio app/bare and each side's share of fast-path claims; the last line is one
+JSON object with every figure.
 
 The console's clock is shifted to the next weekday at 17:00 UTC (midday in the
 continental US) so that the result does not depend on the hour the bench runs.
@@ -301,13 +305,17 @@ def make_app(url: str):
                        "SQLALCHEMY_ENGINE_OPTIONS": options})
 
 
-def run_in_processes(url: str, phase, ids: list[int], threads: int, processes: int, **options) -> list[dict]:
+def run_in_processes(url: str, phase, ids, threads: int, processes: int, **options) -> list[dict]:
     """Run `phase` in `processes` forked processes, `threads` threads in all; returns each process's report."""
     context = multiprocessing.get_context("fork")
     gate = context.Barrier(processes)
     reports = context.Queue()
+    def share(n: int):
+        return {side: listed[n::processes] for side, listed in ids.items()} if isinstance(ids, dict) \
+            else ids[n::processes]
+
     children = [context.Process(target=_phase_in_child, args=(
-        url, phase, ids[n::processes], len(range(threads)[n::processes]), gate, reports, options))
+        url, phase, share(n), len(range(threads)[n::processes]), gate, reports, options))
         for n in range(processes)]
     for child in children:
         child.start()
@@ -441,113 +449,195 @@ def agents_phase(app, agent_ids: list[int], _threads: int, gate, *, seconds: flo
     return {**report, "wall": box["wall"]}
 
 
-def capacity_phase(app, capacity_ids: list[int], threads: int, gate, *, seconds: float, **_options) -> dict:
-    """Threads claim through claim_next_lead as fast as they can; each claim is a fresh agent's first."""
+def interleaved_phase(app, ids: dict, threads: int, gate, *, seconds: float, rounds: int, **_options) -> dict:
+    """The app and the bare statement in short interleaved rounds, on the same clock and the same database state.
+
+    `rounds` rounds of each side, seconds / rounds long, in the order app, bare, bare, app, app, bare…
+    so that neither side always goes first. Every thread of every process runs the same side at the same
+    time: each round opens on a gate that all of them pass together. App: threads claim through
+    claim_next_lead, each claim a fresh agent's first (no dispositions between). Bare: threads run the
+    claim's SQL alone (the exact text and parameters) through the raw driver, one transaction each; on
+    SQLite queued on the same writer turn as the app. Both sides take the fast path, or the per-window
+    path when the fast one finds nothing, the same way (they share this process's memo of a miss), and
+    each reports how many claims each path made.
+    """
     from console.auth.services import signed_in_user
     from console.extensions import db
-    from console.queue import services as queue
 
-    report = {"latencies": [], "leads": [], "empty": 0}
+    side_of = _Sides(app)
+    report = {side: {"claims": 0, "empty": 0, "fast": 0, "per_window": 0, "wall": 0.0, "latencies": [], "leads": []}
+              for side in ("app", "bare")}
     lock = threading.Lock()
+    order = [side for n in range(rounds) for side in (("app", "bare") if n % 2 == 0 else ("bare", "app"))]
+    round_seconds = seconds / rounds
 
-    def worker(share: list[int], barrier, box):
-        latencies, leads, empty = [], [], 0
-        with app.app_context():
-            barrier.wait()
-            for agent_id in share:
-                if time.perf_counter() >= box["at"]:
-                    break
-                agent = signed_in_user(agent_id)  # a request: a fresh session and the signed-in agent
-                began = time.perf_counter()
-                call = queue.claim_next_lead(agent)
-                latencies.append(time.perf_counter() - began)
-                if call is None:
-                    empty += 1
-                else:
-                    leads.append(call.lead_id)
-                db.session.remove()
-        with lock:
-            report["latencies"].extend(latencies)
-            report["leads"].extend(leads)
-            report["empty"] += empty
-
-    box = _run_threads(worker, [capacity_ids[n::threads] for n in range(threads)], gate, seconds)
-    return {**report, "wall": box["wall"]}
-
-
-def bare_phase(app, bare_ids: list[int], threads: int, gate, *, seconds: float, **_options) -> dict:
-    """Threads run the claim's SQL alone, through the raw driver, one transaction each.
-
-    The same statements the claim runs, in the same order: the fast path, and the
-    per-window path when the fast one finds nothing (for the rest of that minute the
-    claim goes straight to it; see queue.services.fast_path_worth_trying).
-    """
-    from console.extensions import db
-    from console.queue import services as queue
-    from console.queue import sqlite_writers
-
-    with app.app_context():
-        dialect = db.engine.dialect.name
-        plan = queue.claim_plan(console.clock.utcnow())
-        statements = [queue.claim_statement(plan, dialect).compile(dialect=db.engine.dialect),
-                      queue.thorough_statement(dialect).compile(dialect=db.engine.dialect)]
-        engine = db.engine
-        writer_lock = sqlite_writers.lock_for_engine(engine)
-    report = {"claims": 0, "empty": 0, "fast": 0, "thorough": 0}
-    lock = threading.Lock()
-
-    def driver_parameters(compiled, values: dict):
-        processors = compiled._bind_processors
-        values = {name: processors[name](value) if name in processors else value for name, value in values.items()}
-        return tuple(values[name] for name in compiled.positiontup) if compiled.positiontup else values
-
-    def worker(share: list[int], barrier, box):
-        counts = dict.fromkeys(("claims", "empty", "fast", "thorough"), 0)
-        raw = engine.raw_connection()
-        context = app.app_context()  # the fast-path memo is kept per database (queue.services)
+    def worker(n: int, barrier, box):
+        shares = {side: iter(ids[side][n::threads]) for side in ("app", "bare")}
+        raw = side_of.engine.raw_connection()
+        context = app.app_context()
         context.push()
+        counts = {side: {"claims": 0, "empty": 0, "fast": 0, "per_window": 0, "latencies": [], "leads": []}
+                  for side in ("app", "bare")}
         try:
             cursor = raw.cursor()
-            barrier.wait()
-            while time.perf_counter() < box["at"] and counts["claims"] + counts["empty"] < len(share):
-                moment = console.clock.utcnow()
-                at_moment = queue.ClaimPlan(now=moment, campaigns=plan.campaigns, open_keys=plan.open_keys)
-                agent_id, expires_at = share[counts["claims"] + counts["empty"]], moment + timedelta(minutes=15)
-                if dialect == "sqlite":
-                    writer_lock.acquire()  # as the app queues its SQLite writers (console/queue/sqlite_writers.py)
-                    cursor.execute("BEGIN IMMEDIATE")
-                row = None
-                if queue.fast_path_worth_trying(at_moment):
-                    cursor.execute(statements[0].string, driver_parameters(
-                        statements[0], queue.claim_parameters(at_moment, agent_id, expires_at)))
-                    row = cursor.fetchone()
-                    cursor.fetchall()
-                    counts["fast"] += row is not None
-                    if row is None:
-                        queue.note_fast_path_missed(at_moment)
-                if row is None:
-                    cursor.execute(statements[1].string, driver_parameters(
-                        statements[1], queue.thorough_parameters(at_moment, agent_id, expires_at, dialect)))
-                    row = cursor.fetchone()
-                    cursor.fetchall()
-                    counts["thorough"] += row is not None
-                if dialect == "sqlite":
-                    cursor.execute("COMMIT")
-                    writer_lock.release()
-                else:
-                    raw.commit()
-                counts["claims" if row is not None else "empty"] += 1
+            for side in order:
+                barrier.wait()  # every thread of every process starts the round together
+                stop = box["round_started"] + round_seconds
+                mine = counts[side]
+                for agent_id in shares[side]:
+                    if time.perf_counter() >= stop:
+                        break
+                    if side == "app":
+                        agent = signed_in_user(agent_id)  # a request: a fresh session and the signed-in agent
+                        began = time.perf_counter()
+                        call = side_of.claim(agent)
+                        mine["latencies"].append(time.perf_counter() - began)
+                        path = side_of.app_path()
+                        if call is None:
+                            mine["empty"] += 1
+                        else:
+                            mine["claims"] += 1
+                            mine["leads"].append(call.lead_id)
+                            mine[path] += 1
+                        db.session.remove()
+                    else:
+                        path = side_of.bare_claim(cursor, raw, agent_id)
+                        if path is None:
+                            mine["empty"] += 1
+                        else:
+                            mine["claims"] += 1
+                            mine[path] += 1
+                barrier.wait()  # the round ends for everyone before the next begins
         finally:
             raw.close()
             context.pop()
         with lock:
-            for name, count in counts.items():
-                report[name] += count
+            for side, side_counts in counts.items():
+                for name, value in side_counts.items():
+                    report[side][name] += value
 
-    box = _run_threads(worker, [bare_ids[n::threads] for n in range(threads)], gate, seconds)
+    box = _run_rounds(worker, range(threads), gate, order)
+    for side, wall in box["side_walls"].items():
+        report[side]["wall"] = wall
     with app.app_context():
         db.engine.dispose()
-    return {**report, "wall": box["wall"]}
+    return report
+
+
+class _Sides:
+    """How each side claims: the app through the service layer, bare through the raw driver (today's code)."""
+
+    def __init__(self, app):
+        from console.extensions import db
+        from console.queue import services as queue
+        from console.queue import sqlite_writers
+
+        self.queue = queue
+        self._paths = threading.local()
+        with app.app_context():
+            self.engine = db.engine
+            self.dialect = db.engine.dialect.name
+            self.plan = queue.claim_plan(console.clock.utcnow())
+            self.statements = [queue.claim_statement(self.plan, self.dialect).compile(dialect=db.engine.dialect),
+                               queue.thorough_statement(self.dialect).compile(dialect=db.engine.dialect)]
+            self.writer_lock = sqlite_writers.lock_for_engine(db.engine)
+        # The app's path: the claim tries the fast path when it is worth trying, and notes a miss.
+        worth, missed, sides = queue.fast_path_worth_trying, queue.note_fast_path_missed, self
+
+        def counted_worth(plan):
+            answer = worth(plan)
+            sides._paths.tried = answer
+            return answer
+
+        def counted_miss(plan):
+            sides._paths.missed = True
+            return missed(plan)
+
+        queue.fast_path_worth_trying, queue.note_fast_path_missed = counted_worth, counted_miss
+
+    def claim(self, agent):
+        self._paths.tried, self._paths.missed = False, False
+        return self.queue.claim_next_lead(agent)
+
+    def app_path(self) -> str:
+        return "fast" if self._paths.tried and not self._paths.missed else "per_window"
+
+    def bare_claim(self, cursor, raw, agent_id: int) -> str | None:
+        queue, dialect = self.queue, self.dialect
+        moment = console.clock.utcnow()
+        at_moment = queue.ClaimPlan(now=moment, campaigns=self.plan.campaigns, open_keys=self.plan.open_keys)
+        expires_at = moment + timedelta(minutes=15)
+        if dialect == "sqlite":
+            self.writer_lock.acquire()  # as the app queues its SQLite writers
+            cursor.execute("BEGIN IMMEDIATE")
+        row, path = None, None
+        if queue.fast_path_worth_trying(at_moment):
+            cursor.execute(self.statements[0].string, _driver_parameters(
+                self.statements[0], queue.claim_parameters(at_moment, agent_id, expires_at)))
+            row = cursor.fetchone()
+            cursor.fetchall()
+            path = "fast" if row is not None else None
+            if row is None:
+                queue.note_fast_path_missed(at_moment)
+        if row is None:
+            cursor.execute(self.statements[1].string, _driver_parameters(
+                self.statements[1], queue.thorough_parameters(at_moment, agent_id, expires_at, dialect)))
+            row = cursor.fetchone()
+            cursor.fetchall()
+            path = "per_window" if row is not None else None
+        if dialect == "sqlite":
+            cursor.execute("COMMIT")
+            self.writer_lock.release()
+        else:
+            raw.commit()
+        return path
+
+
+def _driver_parameters(compiled, values: dict):
+    processors = compiled._bind_processors
+    values = {name: processors[name](value) if name in processors else value for name, value in values.items()}
+    return tuple(values[name] for name in compiled.positiontup) if compiled.positiontup else values
+
+
+def _run_rounds(target, arguments, gate, order: list[str]) -> dict:
+    """Run target(argument, barrier, box) in one thread per argument, round by round across every process.
+
+    The barrier's action opens each round (and closes it) for every thread of every process at once;
+    box["side_walls"] adds up how long each side's rounds took.
+    """
+    errors = []
+    box = {"side_walls": dict.fromkeys(order, 0.0), "phase": 0}
+
+    def at_barrier():
+        gate.wait()  # the other processes' threads are at the same barrier too
+        now = time.perf_counter()
+        if box["phase"] % 2 == 0:
+            box["round_started"] = now
+        else:
+            box["side_walls"][order[box["phase"] // 2]] += now - box["round_started"]
+        box["phase"] += 1
+
+    barrier = threading.Barrier(len(arguments), action=at_barrier)
+
+    def guarded(argument):
+        try:
+            target(argument, barrier, box)
+        except Exception as error:  # noqa: BLE001  (reported, and the bench fails)
+            if not isinstance(error, threading.BrokenBarrierError):
+                import traceback
+
+                traceback.print_exc()
+            errors.append(f"{type(error).__name__}: {error}")
+            barrier.abort()
+
+    workers = [threading.Thread(target=guarded, args=(argument,)) for argument in arguments]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if errors:
+        raise RuntimeError("; ".join(sorted(set(errors))[:3]))
+    return box
 
 
 def overlapping_holds(holds: list[tuple[int, float, float]]) -> int:
@@ -602,23 +692,26 @@ def bench_database(url: str, args, log) -> dict:
     reports = run_in_processes(url, agents_phase, built["agent_ids"], AGENTS, args.processes, **timing)
     agents = _agents_figures(app, reports, args.talk_ms)
 
-    log(f"{name}: capacity: {AGENTS} threads ({layout}) claim through the service layer for {args.seconds:.0f} s…")
-    reports = run_in_processes(url, capacity_phase, built["capacity_ids"], AGENTS, args.processes, **timing)
-    latencies = sorted(value for report in reports for value in report["latencies"])
-    leads = [lead_id for report in reports for lead_id in report["leads"]]
-    wall = max(report["wall"] for report in reports)
-    capacity = {"app_claims": len(leads), "app_claims_per_s": round(len(leads) / wall, 1),
+    log(f"{name}: app and bare claim statement in {args.rounds} interleaved rounds each, {AGENTS} threads"
+        f" ({layout}), {args.seconds:.0f} s per side…")
+    ids = {"app": built["capacity_ids"], "bare": built["bare_ids"]}
+    reports = run_in_processes(url, interleaved_phase, ids, AGENTS, args.processes, rounds=args.rounds, **timing)
+    sides = {side: {name: sum(report[side][name] for report in reports) for name in ("claims", "empty", "fast",
+                                                                                     "per_window")}
+             for side in ("app", "bare")}
+    walls = {side: max(report[side]["wall"] for report in reports) for side in ("app", "bare")}
+    latencies = sorted(value for report in reports for value in report["app"]["latencies"])
+    leads = [lead_id for report in reports for lead_id in report["app"]["leads"]]
+    capacity = {"app_claims": sides["app"]["claims"], "app_claims_per_s": round(sides["app"]["claims"] / walls["app"], 1),
                 "app_p50_ms": _ms(latencies, 50), "app_p95_ms": _ms(latencies, 95), "app_p99_ms": _ms(latencies, 99),
-                "app_empty": sum(report["empty"] for report in reports)}
-
-    log(f"{name}: bare claim statement, {AGENTS} workers ({layout}) for {args.seconds:.0f} s…")
-    reports = run_in_processes(url, bare_phase, built["bare_ids"], AGENTS, args.processes, **timing)
-    wall = max(report["wall"] for report in reports)
-    bare = {"bare_claims": sum(report["claims"] for report in reports),
-            "bare_empty": sum(report["empty"] for report in reports),
-            "bare_fast_path": sum(report["fast"] for report in reports),
-            "bare_per_window_path": sum(report["thorough"] for report in reports)}
-    bare["bare_claims_per_s"] = round(bare["bare_claims"] / wall, 1)
+                "app_empty": sides["app"]["empty"], "app_fast_path": sides["app"]["fast"],
+                "app_per_window_path": sides["app"]["per_window"]}
+    bare = {"bare_claims": sides["bare"]["claims"], "bare_empty": sides["bare"]["empty"],
+            "bare_fast_path": sides["bare"]["fast"], "bare_per_window_path": sides["bare"]["per_window"],
+            "bare_claims_per_s": round(sides["bare"]["claims"] / walls["bare"], 1)}
+    for side, figures_of in (("app", capacity), ("bare", bare)):
+        made = sides[side]["fast"] + sides[side]["per_window"]
+        figures_of[f"{side}_fast_path_share"] = round(sides[side]["fast"] / made, 3) if made else None
 
     figures = {"database": name, "leads": args.leads, "agents": AGENTS, "processes": args.processes,
                **agents, **capacity, **bare}
@@ -682,6 +775,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="run on one database only")
     parser.add_argument("--processes", type=int, default=2, choices=range(1, AGENTS + 1), metavar=f"1..{AGENTS}",
                         help="processes serving the agents, as gunicorn's workers do (./scripts/start runs 2)")
+    parser.add_argument("--rounds", type=int, default=8,
+                        help="interleaved rounds of the app and the bare statement (each side gets --seconds in all)")
     parser.add_argument("--fresh-agents", type=int, default=60_000,
                         help="agents for the capacity and bare runs, each claiming once (more than either can use)")
     args = parser.parse_args(argv)
@@ -704,8 +799,10 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = {"p95_ms_below": TARGET_P95_MS, "ratio_at_least": TARGET_RATIO, "double_claims": 0}
     results["definitions"] = {
         "claims_per_s, p50/p95/p99_ms": "16 agents: claim, talk 0..2*talk_ms, disposition (service layer)",
-        "app_claims_per_s": "16 threads claiming through claim_next_lead only, each claim a fresh agent's",
-        "bare_claims_per_s": "16 workers running the claim's SQL statement alone through the raw driver",
+        "app_claims_per_s": "16 threads claiming through claim_next_lead only, each claim a fresh agent's;"
+                            " in rounds interleaved with the bare ones",
+        "bare_claims_per_s": "16 threads running the claim's SQL statements alone through the raw driver",
+        "app/bare_fast_path_share": "of each side's claims, the share the fast path made (the rest: per-window)",
         "processes": "the 16 agents or workers run as threads of this many processes, as gunicorn serves them",
         "ratio": "app_claims_per_s / bare_claims_per_s",
     }
