@@ -1,17 +1,16 @@
 """The teleprospecting console: create_app() builds the Flask application."""
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from flask import Flask, jsonify, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from console import config, security
+from console.database import engine as database_engine
 from console.extensions import csrf, db, htmx, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -23,8 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(Path(app.instance_path)))
     if test_config:
         app.config.update(test_config)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    database_engine.configure(app)
     if app.config.get("TRUSTED_PROXIES"):
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -108,25 +106,3 @@ def _load_user(user_id: str):
     from console.auth.services import signed_in_user
 
     return signed_in_user(int(user_id))
-
-
-@event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, _record) -> None:
-    """Foreign keys on, WAL for concurrent readers, and explicit BEGINs (see _begin)."""
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _begin(connection) -> None:
-    """SQLite transactions start DEFERRED unless the caller asked for IMMEDIATE (a claim does)."""
-    if connection.dialect.name != "sqlite":
-        return
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")

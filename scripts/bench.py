@@ -530,7 +530,7 @@ class _Sides:
     def __init__(self, app):
         from console.extensions import db
         from console.queue import services as queue
-        from console.queue import sqlite_writers
+        from console.database import writers
 
         self.queue = queue
         self._paths = threading.local()
@@ -540,7 +540,7 @@ class _Sides:
             self.plan = queue.claim_plan(console.clock.utcnow())
             self.statements = [queue.claim_statement(self.plan, self.dialect).compile(dialect=db.engine.dialect),
                                queue.thorough_statement(self.dialect).compile(dialect=db.engine.dialect)]
-            self.writer_lock = sqlite_writers.lock_for_engine(db.engine)
+            self.writer_lock = writers.lock_for_engine(db.engine)
         # The app's path: the claim tries the fast path when it is worth trying, and notes a miss.
         worth, missed, sides = queue.fast_path_worth_trying, queue.note_fast_path_missed, self
 

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from console import create_app
 from console.config import normalise_database_url
-from console import snapshots
+from console.database import snapshots
 from console.extensions import db
 from console.guides.models import CallGuide
 
@@ -123,7 +123,7 @@ def _clean_database(request):
             connection.execute(CallGuide.__table__.update().values(published_version_id=None))
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
-    snapshots.clear_all()  # the rows they hold were just deleted behind the ORM's back
+    snapshots.forget_all()  # the rows they hold were just deleted behind the ORM's back
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from console.leads.models import DoNotCallEntry, Lead, QueueState, lead_queue_fi
 from console.leads.rules import InvalidPhoneNumber, normalise_phone, stored_zones, zones_for_phone
 from console.queue import rules as queue_rules
 from console.queue import services as queue
-from console.queue import sqlite_writers
+from console.database import writers
 from console.queue.services import CallError, NotYourCall  # noqa: F401  (shared domain errors, re-exported)
 from console.scoring import rules as scoring
 
@@ -100,7 +100,7 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
     `expected_version` is the lead version the agent's page was drawn with: a save
     made against an older page is refused with StaleSave instead of overwriting.
     """
-    sqlite_writers.begin_immediate(db.session)  # the call and lead are read afresh inside it
+    writers.begin_immediate(db.session)  # the call and lead are read afresh inside it
     _own_open_call(call, agent)
     criterion = scoring.DEFAULT_MODEL.criterion(criterion_key)
     if criterion is None:
@@ -127,7 +127,7 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
 
 
 def save_notes(call: Call, agent, notes: str) -> None:
-    sqlite_writers.begin_immediate(db.session)  # the call and lead are read afresh inside it
+    writers.begin_immediate(db.session)  # the call and lead are read afresh inside it
     _own_open_call(call, agent)
     if notes != call.notes:
         call.notes = notes
@@ -235,12 +235,12 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
     """Close the call with a disposition and move the lead on; returns the hand-off for *Qualified*.
 
     Every call ends here, so on SQLite it queues for the writer turn like a
-    claim does (console/queue/sqlite_writers.py) and ends its transaction inside it.
+    claim does (console/database/writers.py) and ends its transaction inside it.
     Like the claim, the common case is a few SQL statements without loading ORM
     objects; only a referral, a hand-off or an opt-out loads the lead.
     """
     call_id, agent_id, agent_email = call.id, agent.id, agent.email  # read before a commit expires them
-    with sqlite_writers.writer_turn(db.session):  # a failure is rolled back at once, releasing the call row
+    with writers.writer_turn(db.session):  # a failure is rolled back at once, releasing the call row
         return _record_disposition(call_id, agent, agent_id, agent_email, code, notes=notes,
                                    callback_at=callback_at, callback_anyone=callback_anyone, referral=referral)
 

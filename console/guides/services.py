@@ -15,8 +15,8 @@ from console.clock import utcnow
 from console.extensions import db
 from console.guides import rules
 from console.guides.models import CallGuide, CallObjection, GuideVersion
-from console.queue import sqlite_writers
-from console.snapshots import Snapshot
+from console.database import writers
+from console.database.snapshots import Snapshot
 
 GUIDES_DIR = Path(__file__).resolve().parents[2] / "call_guides"
 
@@ -81,7 +81,7 @@ def versions_of(guide: CallGuide) -> list[GuideVersion]:
 def _lock(guide: CallGuide) -> None:
     """Serialise writers of one guide: the row lock on PostgreSQL, an IMMEDIATE transaction on SQLite."""
     if db.session.get_bind().dialect.name == "sqlite":
-        sqlite_writers.begin_immediate(db.session)
+        writers.begin_immediate(db.session)
         db.session.refresh(guide)
     else:
         db.session.execute(select(CallGuide.id).where(CallGuide.id == guide.id).with_for_update())
@@ -285,7 +285,7 @@ def published_version_for(campaign_name: str, campaign_guide_id: int | None, buy
 def published_guides(connection=None) -> list:
     """Every published guide's scope and version: few, and changed rarely.
 
-    Each process keeps them for a second (console/snapshots.py), read on `connection`
+    Each process keeps them for a second (console/database/snapshots.py), read on `connection`
     when given. The claim reads them before its write transaction.
     """
     return _published_guides.get(str(db.engine.url),

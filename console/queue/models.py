@@ -1,7 +1,7 @@
 """Queue records: no tables (the queue state lives on leads), only this process's list of window keys."""
 from __future__ import annotations
 
-from console.snapshots import Snapshot
+from console.database.snapshots import Snapshot
 
 # How long a process trusts its list of a campaign's window keys. A lead created or
 # re-zoned in this process drops the lists at once; one from another process is seen within this time.

@@ -31,9 +31,9 @@ from console.guides.services import choose_published_version, published_guides
 from console.leads.models import DoNotCallEntry, Lead, QueueState, flag_do_not_call
 from console.leads.rules import stored_zones
 from console.queue import rules
-from console.queue import sqlite_writers  # queues this process's SQLite writers
+from console.database import writers
 from console.queue.models import window_key_lists
-from console.snapshots import Snapshot
+from console.database.snapshots import Snapshot
 
 
 class CallError(Exception):
@@ -168,7 +168,7 @@ ACTIVE_CAMPAIGNS = select(
 ).where(Campaign.active.is_(True))
 
 
-# Read on every claim, changed a few times a day: see console/snapshots.py.
+# Read on every claim, changed a few times a day: see console/database/snapshots.py.
 _active_campaigns = Snapshot(1.0, Campaign)
 
 
@@ -588,12 +588,12 @@ def _write_claim(connection, draft: ClaimDraft):
     """The claim's writes (_claim_all), committed; the request's transaction has ended when it returns.
 
     SQLite: the read transaction ends, and the claim joins this process's writer line,
-    served with the claims queued beside it in one transaction (sqlite_writers.in_line).
+    served with the claims queued beside it in one transaction (writers.in_line).
     PostgreSQL: in the request's transaction, which took the agent's claim lock.
     """
     if draft.dialect == "sqlite":
         db.session.commit()  # a claim waiting in line holds no snapshot
-        return sqlite_writers.in_line(db.engine, draft, _claim_all)
+        return writers.in_line(db.engine, draft, _claim_all)
     try:
         claimed, = _claim_all(connection, [draft])
     except BaseException:
@@ -643,7 +643,7 @@ def _claim_all(connection, drafts: list[ClaimDraft]) -> list:
     """The claims' writes, one per draft: the new call's columns, the id of a call the agent holds already, or None.
 
     Runs inside a write transaction it neither commits nor rolls back: on SQLite one
-    shared by the claims queued together (sqlite_writers.in_line), on PostgreSQL the
+    shared by the claims queued together (writers.in_line), on PostgreSQL the
     request's own. Each lead is claimed in turn (each claim sees the ones before it),
     then the calls and their audit rows are inserted together. Raises StaleWindowKey
     when a lead it claimed turned out not to be callable; the transaction is rolled

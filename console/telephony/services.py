@@ -36,7 +36,7 @@ from console.extensions import db
 from console.handoffs.models import Handoff
 from console.leads.models import Lead
 from console.leads.rules import InvalidPhoneNumber, normalise_phone
-from console.queue import sqlite_writers
+from console.database import writers
 from console.queue.services import CallError, NotDialable, NotYourCall, assert_dialable, dialability_problems
 from console.telephony import rules, twiml
 from console.telephony.models import AgentTelephony, CallingMode, CampaignTelephony, PhoneCall, Recording
@@ -555,7 +555,7 @@ def issue_access_token(agent) -> str:
 
 def _begin_write() -> None:
     """Callbacks for one call can arrive together: serialise their read-modify-write per call."""
-    sqlite_writers.begin_immediate(db.session)
+    writers.begin_immediate(db.session)
 
 
 def _load_for_update(condition) -> PhoneCall | None:

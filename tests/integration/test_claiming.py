@@ -39,13 +39,13 @@ def test_a_claim_is_in_the_audit_log_with_who_which_lead_and_which_call(app, use
 def test_claims_written_together_each_get_their_own_lead_call_and_audit_row(app, make_user, campaign, make_lead,
                                                                          monkeypatch):
     """Eight agents claim while the first claim's write is held: on SQLite the other seven queue and are
-    written together, in one transaction (sqlite_writers.in_line); on PostgreSQL they claim side by side."""
+    written together, in one transaction (writers.in_line); on PostgreSQL they claim side by side."""
     import threading
     import time as clock
 
     from console.audit.models import AuditEvent
     from console.auth.models import User
-    from console.queue import sqlite_writers
+    from console.database import writers
 
     for _ in range(10):
         make_lead(campaign)
@@ -55,7 +55,7 @@ def test_claims_written_together_each_get_their_own_lead_call_and_audit_row(app,
     def held_claim_all(connection, drafts):
         if not first.is_set():
             first.set()
-            line = sqlite_writers._lines.get(str(connection.engine.url))
+            line = writers._lines.get(str(connection.engine.url))
             deadline = clock.monotonic() + 10
             while line is not None and len(line._queue) < len(agent_ids) and clock.monotonic() < deadline:
                 clock.sleep(0.005)

@@ -1,7 +1,7 @@
-"""The per-process snapshots of small tables the claim reads (console/snapshots.py)."""
+"""The per-process snapshots of small tables the claim reads (console/database/snapshots.py)."""
 import threading
 
-from console.snapshots import Snapshot, clear_all
+from console.database.snapshots import Snapshot, forget_all
 
 
 def counting_loader(values):
@@ -41,7 +41,7 @@ def test_a_change_drops_every_value_at_once():
     snapshot.get("db", lambda: "old")
     snapshot.clear()
     assert snapshot.get("db", lambda: "new") == "new"
-    clear_all()
+    forget_all()
     assert snapshot.get("db", lambda: "newer") == "newer"
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 import console  # noqa: F401  (its engine events: WAL, explicit BEGIN)
-from console.queue import sqlite_writers
+from console.database import writers
 
 
 def _notes_database(tmp_path):
@@ -24,7 +24,7 @@ def _notes_database(tmp_path):
 
 def _take_the_turn(url: str, started, taken) -> None:
     """In another process: wait for the turn, and say when it came."""
-    lock = sqlite_writers.lock_for_engine(create_engine(url))
+    lock = writers.lock_for_engine(create_engine(url))
     started.set()
     lock.acquire()
     taken.put(time.monotonic())
@@ -33,7 +33,7 @@ def _take_the_turn(url: str, started, taken) -> None:
 
 def test_a_second_process_waits_until_the_turn_is_released(tmp_path):
     url = f"sqlite:///{tmp_path / 'turns.db'}"
-    lock = sqlite_writers.lock_for_engine(create_engine(url))
+    lock = writers.lock_for_engine(create_engine(url))
     context = multiprocessing.get_context("spawn")
     started, taken = context.Event(), context.Queue()
     assert lock.acquire()
@@ -55,7 +55,7 @@ def test_a_second_process_waits_until_the_turn_is_released(tmp_path):
 
 
 def test_threads_of_one_process_take_turns(tmp_path):
-    lock = sqlite_writers.lock_for_engine(create_engine(f"sqlite:///{tmp_path / 'turns.db'}"))
+    lock = writers.lock_for_engine(create_engine(f"sqlite:///{tmp_path / 'turns.db'}"))
     inside, overlaps = [0], []
     guard = threading.Lock()
 
@@ -80,15 +80,15 @@ def test_threads_of_one_process_take_turns(tmp_path):
 
 def test_an_in_memory_database_needs_no_lock_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    lock = sqlite_writers.lock_for_engine(create_engine("sqlite://"))
+    lock = writers.lock_for_engine(create_engine("sqlite://"))
     assert lock.acquire()
     lock.release()
     assert list(tmp_path.iterdir()) == []
 
 
 def test_another_database_is_another_turn(tmp_path):
-    first = sqlite_writers.lock_for_engine(create_engine(f"sqlite:///{tmp_path / 'one.db'}"))
-    second = sqlite_writers.lock_for_engine(create_engine(f"sqlite:///{tmp_path / 'two.db'}"))
+    first = writers.lock_for_engine(create_engine(f"sqlite:///{tmp_path / 'one.db'}"))
+    second = writers.lock_for_engine(create_engine(f"sqlite:///{tmp_path / 'two.db'}"))
     assert first.acquire()
     box = queue.Queue()
     thread = threading.Thread(target=lambda: box.put(second.acquire(timeout=5) and (second.release() or True)))
@@ -103,7 +103,7 @@ def test_a_writer_that_fails_leaves_the_database_unlocked_for_the_next(tmp_path)
     engine, other = _notes_database(tmp_path)
     with Session(engine) as session:
         with pytest.raises(RuntimeError):
-            with sqlite_writers.writer_turn(session):
+            with writers.writer_turn(session):
                 with pytest.raises(sqlite3.OperationalError, match="locked"):
                     other.execute("BEGIN IMMEDIATE")  # the turn holds SQLite's write lock before writing
                 session.execute(text("INSERT INTO notes VALUES ('lost')"))
@@ -123,7 +123,7 @@ def _in_line_threads(engine, work, count: int, leading: threading.Event) -> tupl
 
     def ask(number):
         try:
-            results[number] = sqlite_writers.in_line(engine, number, work)
+            results[number] = writers.in_line(engine, number, work)
         except Exception as error:  # noqa: BLE001  (the test looks at it)
             errors[number] = error
 
@@ -149,7 +149,7 @@ def _hold_the_first_batch(work, count: int):
         if not first.is_set():
             first.set()
             deadline = time.monotonic() + 10
-            line = sqlite_writers._lines[str(connection.engine.url)]
+            line = writers._lines[str(connection.engine.url)]
             while len(line._queue) < count and time.monotonic() < deadline:
                 time.sleep(0.005)
         batches.append(list(items))
@@ -211,14 +211,14 @@ def test_an_item_that_fails_costs_only_its_own_request(tmp_path):
 def test_a_request_waiting_in_line_is_served_after_the_writer_before_it(tmp_path):
     """While another writer holds the turn, the line waits; what that writer wrote, the line's transaction sees."""
     engine, _other = _notes_database(tmp_path)
-    lock = sqlite_writers.lock_for_engine(engine)
+    lock = writers.lock_for_engine(engine)
     seen = queue.Queue()
 
     def count_notes(connection, items):
         return [connection.scalar(text("SELECT count(*) FROM notes")) for _item in items]
 
     assert lock.acquire()
-    thread = threading.Thread(target=lambda: seen.put(sqlite_writers.in_line(engine, "count", count_notes)))
+    thread = threading.Thread(target=lambda: seen.put(writers.in_line(engine, "count", count_notes)))
     thread.start()
     try:
         time.sleep(0.2)
@@ -256,5 +256,5 @@ def test_a_leader_that_cannot_write_at_all_fails_every_request_it_held_and_the_l
     assert sorted(type(error).__name__ for error in errors[1:]) == ["OSError", "RuntimeError", "RuntimeError"]
     assert all("disk gone" in str(error) for error in errors[1:])
     assert results[1:] == [None, None, None]
-    assert sqlite_writers.in_line(engine, 9, write) == 9  # the line serves the next request as usual
+    assert writers.in_line(engine, 9, write) == 9  # the line serves the next request as usual
     engine.dispose()

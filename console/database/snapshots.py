@@ -1,5 +1,6 @@
-"""Small, rarely changed facts read on every claim, kept by each process for a moment.
+"""What a process remembers between requests: snapshots of rarely changed rows, and memos of pure answers.
 
+Snapshots. 
 A claim needs the running campaigns, the published call guides and each campaign's
 window keys. They change a few times a day and are read hundreds of times a second,
 so each process keeps what it read for at most `ttl` seconds, and drops it at once
@@ -7,6 +8,14 @@ when this process writes one of the tables (ORM flush events) or says it changed
 (`clear()`). Another process's change is seen within `ttl`. Only use this for
 facts that are checked again where it matters: the dial guard re-reads the
 campaign before any call is placed.
+
+Memos. A `Memo` keeps answers of pure functions that are costly and asked again
+and again (is this window key open this minute?); the key holds everything the
+answer depends on, so a memo is never stale, only bounded in size.
+
+Nothing here is shared between processes: on PostgreSQL several hosts share one
+database, and each keeps only what it may safely forget. `forget_all()` empties
+every snapshot and memo of this process (tests do, after emptying tables).
 """
 from __future__ import annotations
 
@@ -17,13 +26,13 @@ from collections.abc import Callable, Hashable
 from sqlalchemy import event
 
 
-_all: list[Snapshot] = []
+_all: list[Snapshot | Memo] = []
 
 
-def clear_all() -> None:
-    """Forget every snapshot (tests do, after emptying tables behind the ORM's back)."""
-    for snapshot in _all:
-        snapshot.clear()
+def forget_all() -> None:
+    """Forget every snapshot and memo of this process (tests do, after emptying tables behind the ORM's back)."""
+    for remembered in _all:
+        remembered.clear()
 
 
 class Snapshot:
@@ -59,3 +68,18 @@ class Snapshot:
 
     def clear(self) -> None:
         self._changed()
+
+
+class Memo(dict):
+    """Answers by key, forgotten all at once when there are more than `limit` (keys say what they depend on)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        super().__init__()
+        _all.append(self)
+        self.limit = limit
+
+    def remember(self, key: Hashable, value):
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value
