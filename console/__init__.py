@@ -88,9 +88,10 @@ def _register_commands(app: Flask) -> None:
     from console.auth.cli import users
     from console.demo.cli import demo
     from console.guides.cli import guides
+    from console.queue.cli import queue
     from console.telephony.cli import twilio
 
-    for group in (users, demo, guides, twilio):
+    for group in (users, demo, guides, queue, twilio):
         app.cli.add_command(group)
 
 

@@ -3,8 +3,8 @@ from console.audit.models import AuditEvent  # noqa: F401
 from console.auth.models import User  # noqa: F401
 from console.calls.models import Call, QualificationAnswer  # noqa: F401
 from console.campaigns.models import Campaign  # noqa: F401
+from console.compliance.models import DoNotCallEntry  # noqa: F401
 from console.guides.models import CallGuide, GuideVersion  # noqa: F401
 from console.handoffs.models import Handoff  # noqa: F401
-from console.leads.models import Account, DoNotCallEntry, Lead, Touch  # noqa: F401
-import console.queue.models  # noqa: F401,E402
+from console.leads.models import Account, Lead, Touch  # noqa: F401
 import console.telephony.models  # noqa: F401,E402

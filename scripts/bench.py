@@ -111,9 +111,9 @@ def build(app, leads: int, log, capacity_agents: int = 60_000) -> dict:
     from console.campaigns.models import Campaign
     from console.extensions import db
     from console.guides import services as guide_services
+    from console.compliance.rules import infer_time_zones
     from console.leads.models import Lead
-    from console.leads.rules import infer_time_zones
-    from console.queue import rules
+    from console.leads.queue_columns import LeadState, queue_columns
 
     started = time.perf_counter()
     with app.app_context():
@@ -195,14 +195,15 @@ def build(app, leads: int, log, capacity_agents: int = 60_000) -> dict:
                 counts["do_not_call"] += 1
             score = None if rng.random() < 0.3 else rng.randint(0, 100)
             created = now - timedelta(minutes=lead_id % 500_000)
-            facts = rules.LeadState(queue_state=queue_state, zones=tuple(zones), state=state, do_not_call=on_list,
-                                    attempts=attempts, last_called_at=last_called, next_call_at=next_call_at,
-                                    callback_owner_id=owner, inbound=inbound, score=score)
+            facts = LeadState(queue_state=queue_state, zones=tuple(zones), state=state, do_not_call=on_list,
+                              attempts=attempts, last_called_at=last_called, next_call_at=next_call_at,
+                              callback_owner_id=owner, inbound=inbound, score=score)
+            derived = queue_columns(facts, now)  # the one function every writer of a lead uses
             yield (lead_id, campaign_id, 1 + lead_id % accounts, "Pat", f"Lead{lead_id}", "VP Sales",
                    "decision maker", f"lead{lead_id}@bench.example", phone, state, ",".join(zones), "list",
                    inbound, "lead", queue_state, stamp(next_call_at), owner, attempts, stamp(last_called), None, None,
-                   score, None, 1, stamp(created), stamp(created), on_list, rules.window_key(zones, state),
-                   rules.queue_rank(facts, now))
+                   score, None, 1, stamp(created), stamp(created), on_list, derived["window_key"],
+                   derived["queue_rank"])
 
     account_rows = ((n, f"Company {n}", "Software", 200, stamp(now)) for n in range(1, accounts + 1))
     with app.app_context():
@@ -385,9 +386,9 @@ def _run_threads(target, arguments, gate, seconds: float) -> dict:
 def agents_phase(app, agent_ids: list[int], _threads: int, gate, *, seconds: float, talk_ms: float) -> dict:
     """This process's agents claim, talk for a while (0 to 2 × talk_ms), and disposition, through the service layer."""
     from console.auth.services import signed_in_user
-    from console.calls.models import Call
     from console.calls import services as calls
-    from console.calls.services import CallError
+    from console.calls.errors import CallError
+    from console.calls.models import Call
     from console.extensions import db
     from console.queue import services as queue
 
@@ -492,13 +493,11 @@ def interleaved_phase(app, ids: dict, threads: int, gate, *, seconds: float, rou
                         began = time.perf_counter()
                         call = side_of.claim(agent)
                         mine["latencies"].append(time.perf_counter() - began)
-                        path = side_of.app_path()
                         if call is None:
                             mine["empty"] += 1
                         else:
                             mine["claims"] += 1
                             mine["leads"].append(call.lead_id)
-                            mine[path] += 1
                         db.session.remove()
                     else:
                         path = side_of.bare_claim(cursor, raw, agent_id)
@@ -519,73 +518,63 @@ def interleaved_phase(app, ids: dict, threads: int, gate, *, seconds: float, rou
     box = _run_rounds(worker, range(threads), gate, order)
     for side, wall in box["side_walls"].items():
         report[side]["wall"] = wall
+    report["app"].update(side_of.app_paths())
     with app.app_context():
         db.engine.dispose()
     return report
 
 
 class _Sides:
-    """How each side claims: the app through the service layer, bare through the raw driver (today's code)."""
+    """How each side claims: the app through claim_next_lead, bare through the raw driver with the claim's own SQL."""
 
     def __init__(self, app):
+        from console.database import writers
         from console.extensions import db
         from console.queue import services as queue
-        from console.database import writers
 
         self.queue = queue
-        self._paths = threading.local()
         with app.app_context():
             self.engine = db.engine
             self.dialect = db.engine.dialect.name
             self.plan = queue.claim_plan(console.clock.utcnow())
-            self.statements = [queue.claim_statement(self.plan, self.dialect).compile(dialect=db.engine.dialect),
-                               queue.thorough_statement(self.dialect).compile(dialect=db.engine.dialect)]
             self.writer_lock = writers.lock_for_engine(db.engine)
-        # The app's path: the claim tries the fast path when it is worth trying, and notes a miss.
-        worth, missed, sides = queue.fast_path_worth_trying, queue.note_fast_path_missed, self
-
-        def counted_worth(plan):
-            answer = worth(plan)
-            sides._paths.tried = answer
-            return answer
-
-        def counted_miss(plan):
-            sides._paths.missed = True
-            return missed(plan)
-
-        queue.fast_path_worth_trying, queue.note_fast_path_missed = counted_worth, counted_miss
+        queue.forget_process_memory()  # the path counts start at zero (the plan is read again by the first claim)
+        self._compiled = {}
 
     def claim(self, agent):
-        self._paths.tried, self._paths.missed = False, False
         return self.queue.claim_next_lead(agent)
 
-    def app_path(self) -> str:
-        return "fast" if self._paths.tried and not self._paths.missed else "per_window"
+    def app_paths(self) -> dict:
+        """How this process's app claims found their lead (the claim counts its paths)."""
+        paths = self.queue.claims_by_path
+        return {"fast": paths["fast"], "per_window": paths["per_window"] + paths["own_callback"]}
+
+    def _run(self, cursor, statement, parameters):
+        compiled = self._compiled.get(id(statement))
+        if compiled is None:
+            compiled = self._compiled[id(statement)] = statement.compile(dialect=self.engine.dialect)
+        cursor.execute(compiled.string, _driver_parameters(compiled, parameters))
+        row = cursor.fetchone()
+        cursor.fetchall()
+        return row
 
     def bare_claim(self, cursor, raw, agent_id: int) -> str | None:
-        queue, dialect = self.queue, self.dialect
-        moment = console.clock.utcnow()
-        at_moment = queue.ClaimPlan(now=moment, campaigns=self.plan.campaigns, open_keys=self.plan.open_keys)
-        expires_at = moment + timedelta(minutes=15)
-        if dialect == "sqlite":
-            self.writer_lock.acquire()  # as the app queues its SQLite writers
+        """The claim's SQL alone, one transaction (on SQLite in the same writer turn the app queues on)."""
+        bare = self.queue.bare_claim(self.plan.at(console.clock.utcnow()), agent_id)
+        if self.dialect == "sqlite":
+            self.writer_lock.acquire()
             cursor.execute("BEGIN IMMEDIATE")
         row, path = None, None
-        if queue.fast_path_worth_trying(at_moment):
-            cursor.execute(self.statements[0].string, _driver_parameters(
-                self.statements[0], queue.claim_parameters(at_moment, agent_id, expires_at)))
-            row = cursor.fetchone()
-            cursor.fetchall()
+        fast = bare.fast
+        if fast is not None:
+            row = self._run(cursor, *fast)
             path = "fast" if row is not None else None
             if row is None:
-                queue.note_fast_path_missed(at_moment)
+                bare.fast_path_missed()
         if row is None:
-            cursor.execute(self.statements[1].string, _driver_parameters(
-                self.statements[1], queue.thorough_parameters(at_moment, agent_id, expires_at, dialect)))
-            row = cursor.fetchone()
-            cursor.fetchall()
+            row = self._run(cursor, *bare.per_window)
             path = "per_window" if row is not None else None
-        if dialect == "sqlite":
+        if self.dialect == "sqlite":
             cursor.execute("COMMIT")
             self.writer_lock.release()
         else:

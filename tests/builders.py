@@ -13,8 +13,9 @@ from console.clock import utcnow
 from console.campaigns.models import Campaign
 from console.extensions import db
 from console.guides import services as guide_services
-from console.leads.models import Account, Lead
-from console.leads.rules import zones_for_phone
+from console.leads import services as leads
+from console.leads.models import Account
+from console.compliance.rules import zones_for_phone
 
 TEST_PASSWORD = "correct-horse-battery"
 _sequence = itertools.count(1)
@@ -89,10 +90,39 @@ def make_lead(app_context):
                       title="VP Sales", buying_role="decision maker", email=f"lead{number}@example.com",
                       phone=phone, time_zones=",".join(zones_for_phone(phone)), state="NY")
         values.update(overrides)
-        lead = Lead(**values)
-        db.session.add(lead)
+        lead = leads.create_lead(**values)
         db.session.commit()
         return lead
+
+    return make
+
+
+@pytest.fixture
+def change_lead(app_context):
+    """Change a lead's facts as time or another writer would have left them, its queue columns kept right.
+
+    For arranging a test (a hold that lapsed, attempts used up); the product changes
+    leads only through console.leads.services.
+    """
+    def change(lead, **facts):
+        for name, value in facts.items():
+            setattr(lead, name, value)
+        leads.refresh_queue_columns(lead)
+        db.session.commit()
+        return lead
+
+    return change
+
+
+@pytest.fixture
+def list_number(app_context):
+    """Put a number on the do-not-call list as the console does (console.leads.services.add_to_do_not_call)."""
+    def add(phone: str, *, campaign_id: int | None = None, reason: str = "opted out"):
+        entry = leads.add_to_do_not_call(phone, campaign_id=campaign_id, reason=reason)
+        db.session.commit()
+        return entry
+
+    return add
 
     return make
 

@@ -4,7 +4,6 @@ from flask.cli import with_appcontext
 
 from console.auth import services
 from console.auth.models import Role
-from console.extensions import db
 
 
 @click.group(help="Manage console users.")
@@ -26,5 +25,4 @@ def create(email, role, full_name, password):
         user = services.create_user(email, full_name, role, password)
     except services.UserError as error:
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"Created {user.email} ({user.role}).")

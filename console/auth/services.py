@@ -15,8 +15,8 @@ from console.audit import services as audit
 from console.audit.models import FAILED_SIGN_IN, AuditEvent
 from console.auth.models import Role, User
 from console.clock import utcnow
+from console.database import writers
 from console.extensions import db
-
 
 
 @cache
@@ -57,13 +57,15 @@ def create_user(email: str, full_name: str, role: str, password: str, actor: Use
         raise UserError(f"unknown role {role!r}; choose one of {', '.join(Role.ALL)}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise UserError(f"a user with email {email} already exists")
-    user = User(email=email, full_name=full_name.strip() or email.split("@")[0], role=role,
-                password_hash=hash_password(password))
-    db.session.add(user)
-    db.session.flush()
-    audit.record("user.created", user, actor=actor, role=role)
+    password_hash = hash_password(password)  # slow on purpose: before the write transaction
+    with writers.write_transaction(db.session):
+        if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+            raise UserError(f"a user with email {email} already exists")
+        user = User(email=email, full_name=full_name.strip() or email.split("@")[0], role=role,
+                    password_hash=password_hash)
+        db.session.add(user)
+        db.session.flush()
+        audit.record("user.created", user, actor=actor, role=role)
     return user
 
 
@@ -96,8 +98,8 @@ def authenticate(email: str, password: str, ip_address: str | None) -> User | No
         _recent_failures(AuditEvent.actor_email, email) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
         or (ip_address and _recent_failures(AuditEvent.ip_address, ip_address) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
     ):
-        audit.record("auth.login_throttled", actor_email=email)
-        db.session.commit()
+        with writers.write_transaction(db.session):
+            audit.record("auth.login_throttled", actor_email=email)
         raise TooManyAttempts()
 
     user = db.session.scalar(select(User).where(User.email == email))
@@ -109,11 +111,17 @@ def authenticate(email: str, password: str, ip_address: str | None) -> User | No
         verified = False
 
     if not verified:
-        audit.record("auth.login_failed", actor_email=email)
-        db.session.commit()
+        with writers.write_transaction(db.session):
+            audit.record("auth.login_failed", actor_email=email)
         return None
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    audit.record("auth.login", user, actor=user)
-    db.session.commit()
+    rehashed = hash_password(password) if hasher.check_needs_rehash(user.password_hash) else None
+    with writers.write_transaction(db.session):
+        if rehashed:
+            user.password_hash = rehashed
+        audit.record("auth.login", user, actor=user)
     return user
+
+
+def sign_out(user: User) -> None:
+    with writers.write_transaction(db.session):
+        audit.record("auth.logout", user)

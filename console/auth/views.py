@@ -2,10 +2,8 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from console.audit import services as audit
 from console.auth import services
 from console.auth.forms import LoginForm
-from console.extensions import db
 from console.security import login_required_for_all, public, same_site_redirect
 
 blueprint = Blueprint("auth", __name__)
@@ -39,8 +37,7 @@ def login():
 @blueprint.post("/logout")
 @login_required_for_all
 def logout():
-    audit.record("auth.logout", current_user._get_current_object())
-    db.session.commit()
+    services.sign_out(current_user._get_current_object())
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"), code=303)

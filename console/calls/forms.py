@@ -1,9 +1,10 @@
-"""Forms of the call screen and the agent's own settings."""
+"""Forms of the call screen, the agent's own settings, and a campaign's dispositions."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormField, HiddenField, IntegerField,
+                     RadioField, SelectChoice, SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from console.calls.rules import DISPOSITIONS
+from console.calls.rules import DISPOSITIONS, MAX_RETRY_MINUTES, NextAction
 
 
 class DispositionForm(FlaskForm):
@@ -34,3 +35,24 @@ class NotesForm(FlaskForm):
 class AutoAdvanceForm(FlaskForm):
     auto_advance = HiddenField(validators=[DataRequired()])  # "on" or "off"
     next = HiddenField()
+
+
+class MarkForm(FlaskForm):
+    outcome = HiddenField(validators=[DataRequired()])
+
+
+class DispositionRowForm(Form):
+    """One editable disposition; a sub-form, so the page's one CSRF token covers every row."""
+
+    code = HiddenField(validators=[DataRequired()])
+    next_action = SelectField("Next action", choices=[SelectChoice(action, NextAction.LABELS[action])
+                                                        for action in NextAction.EDITABLE])
+    retry_minutes = IntegerField("Retry after (minutes)", validators=[Optional(), NumberRange(1, MAX_RETRY_MINUTES)])
+
+    def validate_retry_minutes(self, field):
+        if self.next_action.data == NextAction.RETRY_IN and field.data is None and not field.errors:
+            raise ValidationError("Say after how many minutes to retry.")
+
+
+class DispositionSettingsForm(FlaskForm):
+    rows = FieldList(FormField(DispositionRowForm))

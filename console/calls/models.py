@@ -6,14 +6,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from console.auth.models import Role
+from console.calls.rules import CallStatus, work_refusal
 from console.clock import utcnow
 from console.extensions import db
-
-
-class CallStatus:
-    OPEN = "open"  # the agent holds the lead and is on (or about to be on) the call
-    COMPLETED = "completed"  # dispositioned
-    ABANDONED = "abandoned"  # the claim lapsed without a disposition
 
 
 class Call(db.Model):
@@ -48,6 +44,24 @@ class Call(db.Model):
     referral_lead = relationship("Lead", foreign_keys=[referral_lead_id])
     agent = relationship("User")
     guide_version = relationship("GuideVersion")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CallStatus.OPEN
+
+    def visible_to(self, user) -> bool:
+        """The agent who made the call sees it, and admins."""
+        return user.id == self.agent_id or user.role == Role.ADMIN
+
+    def work_refusal(self, agent, now: datetime | None = None) -> str | None:
+        """Why this agent may not write to the call now (calls.rules.Refusal), or None."""
+        lead = self.lead
+        return work_refusal(agent.id, self.agent_id, self.status, lead.claimed_by_id, lead.claim_expires_at,
+                            now or utcnow())
+
+    def can_be_worked_by(self, agent, now: datetime | None = None) -> bool:
+        """Is it the agent's open call, on a lead they still hold?"""
+        return self.work_refusal(agent, now) is None
 
 
 class QualificationAnswer(db.Model):

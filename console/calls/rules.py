@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-import phonenumbers
+from console.campaigns.rules import MAX_RETRY_MINUTES
+from console.leads.rules import QueueState, Stage
+
+
+class CallStatus:
+    OPEN = "open"  # the agent holds the lead and is on (or about to be on) the call
+    COMPLETED = "completed"  # dispositioned
+    ABANDONED = "abandoned"  # the claim lapsed without a disposition
 
 
 class NextAction:
@@ -28,10 +35,6 @@ class NextAction:
         CALLBACK: "Call back at the time set on the call",
         HANDOFF: "Hand off to sales",
     }
-
-
-# A retry delay longer than this is a typo, not a plan (30 days).
-MAX_RETRY_MINUTES = 30 * 24 * 60
 
 
 @dataclass(frozen=True)
@@ -58,15 +61,15 @@ DISPOSITIONS: tuple[Disposition, ...] = (
     Disposition("busy", "Busy", "2", NextAction.RETRY_IN, retry_minutes=30),
     Disposition("voicemail", "Voicemail left", "3", NextAction.RETRY_IN, retry_minutes=24 * 60),
     Disposition("gatekeeper", "Gatekeeper", "4", NextAction.RETRY_IN, retry_minutes=24 * 60),
-    Disposition("bad_number", "Bad number", "5", NextAction.CLOSE, stage="disqualified"),
-    Disposition("wrong_person", "Wrong person", "6", NextAction.CLOSE, stage="disqualified", counts_as_conversation=True),
-    Disposition("not_interested", "Not interested", "7", NextAction.CLOSE, stage="disqualified", counts_as_conversation=True),
+    Disposition("bad_number", "Bad number", "5", NextAction.CLOSE, stage=Stage.DISQUALIFIED),
+    Disposition("wrong_person", "Wrong person", "6", NextAction.CLOSE, stage=Stage.DISQUALIFIED, counts_as_conversation=True),
+    Disposition("not_interested", "Not interested", "7", NextAction.CLOSE, stage=Stage.DISQUALIFIED, counts_as_conversation=True),
     Disposition("callback", "Call back at…", "8", NextAction.CALLBACK, counts_as_conversation=True,
                 editable=False, fixed_because="The agent sets the time on the call."),
-    Disposition("nurture", "Nurture", "9", NextAction.CLOSE, stage="nurture", counts_as_conversation=True),
-    Disposition("do_not_call", "Do not call", "0", NextAction.CLOSE, stage="disqualified", counts_as_conversation=True,
+    Disposition("nurture", "Nurture", "9", NextAction.CLOSE, stage=Stage.NURTURE, counts_as_conversation=True),
+    Disposition("do_not_call", "Do not call", "0", NextAction.CLOSE, stage=Stage.DISQUALIFIED, counts_as_conversation=True,
                 editable=False, fixed_because="An opt-out is never called again (compliance)."),
-    Disposition("qualified", "Qualified", "q", NextAction.HANDOFF, stage="mql", counts_as_conversation=True,
+    Disposition("qualified", "Qualified", "q", NextAction.HANDOFF, stage=Stage.MQL, counts_as_conversation=True,
                 editable=False, fixed_because="A qualified lead goes to sales."),
 )
 
@@ -128,7 +131,7 @@ def setting_errors(code: str, next_action: str, retry_minutes: int | None) -> li
 class QueuePlacement:
     """Where a lead goes after a disposition."""
 
-    queue_state: str  # a console.leads.models.QueueState value (spelt out here: rules import no models)
+    queue_state: str  # a console.leads.rules.QueueState value
     next_call_at: datetime | None
 
 
@@ -142,13 +145,13 @@ def placement_after(disposition: Disposition, *, now: datetime, callback_at: dat
     """
     action = disposition.next_action
     if action == NextAction.CALLBACK:
-        return QueuePlacement("callback", callback_at)
+        return QueuePlacement(QueueState.CALLBACK, callback_at)
     if action in (NextAction.RETRY_IN, NextAction.END_OF_QUEUE):
         if attempts >= max_attempts:
-            return QueuePlacement("closed", None)
+            return QueuePlacement(QueueState.CLOSED, None)
         minutes = disposition.retry_minutes if action == NextAction.RETRY_IN else 0
-        return QueuePlacement("retry", now + timedelta(minutes=max(minutes, min_retry_minutes)))
-    return QueuePlacement("closed", None)
+        return QueuePlacement(QueueState.RETRY, now + timedelta(minutes=max(minutes, min_retry_minutes)))
+    return QueuePlacement(QueueState.CLOSED, None)
 
 
 # A gap longer than this between two calls is a break (lunch, a meeting), not time between calls.
@@ -166,9 +169,28 @@ def seconds_between_calls(previous_disposition_at: datetime | None, claimed_at: 
     return int(gap.total_seconds())
 
 
-def region_of(e164: str, fallback: str = "US") -> str:
-    """The country a stored number belongs to: how a referral's number, typed without a prefix, is read."""
-    try:
-        return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or fallback
-    except phonenumbers.NumberParseException:
-        return fallback
+# ---------------------------------------------------------------- who may write to a call
+
+class Refusal:
+    """Why an agent may not write to a call (answers, notes, objections, disposition, dialling)."""
+
+    NOT_YOURS = "not_yours"
+    CLOSED = "closed"
+    LAPSED = "lapsed"
+    MESSAGES = {
+        NOT_YOURS: "This call belongs to another agent.",
+        CLOSED: "This call is already closed.",
+        LAPSED: "Your hold on this lead lapsed; it went back to the queue. Press Next lead.",
+    }
+
+
+def work_refusal(agent_id: int, call_agent_id: int | None, status: str | None, claimed_by_id: int | None,
+                 claim_expires_at: datetime | None, now: datetime) -> str | None:
+    """The agent may write to a call only while it is theirs, open, and their hold on the lead runs."""
+    if call_agent_id != agent_id:
+        return Refusal.NOT_YOURS
+    if status != CallStatus.OPEN:
+        return Refusal.CLOSED
+    if claimed_by_id != agent_id or (claim_expires_at and claim_expires_at < now):
+        return Refusal.LAPSED
+    return None

@@ -1,8 +1,10 @@
-"""The agent's work on a claimed lead: answers, notes, dispositions, referrals, callbacks and pace.
+"""The agent's work on a claimed call: answers, notes, objections raised, dispositions, referrals,
+callbacks and pace; and each campaign's next actions for its dispositions.
 
-This is the only code that changes a lead once it is claimed (claiming itself is
-console.queue.services). Every function commits once at the end, or raises a
-domain error and leaves the database as it was.
+Claiming a lead and opening its call is console.queue; the lead's own columns are
+written by console.leads.services, which every function here calls. Each public
+function that a view calls is one transaction (writers.write_transaction: one
+commit at its end), or raises a domain error and leaves the database as it was.
 """
 from __future__ import annotations
 
@@ -10,22 +12,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import DateTime, bindparam, func, or_, select, text, update
+from sqlalchemy.orm import selectinload
 
 from console.audit import services as audit
 from console.calls import rules
+from console.calls.errors import CallError, NotYourCall, refuse
 from console.calls.models import AgentSettings, Call, CallStatus, DispositionSetting, QualificationAnswer
 from console.campaigns.models import Campaign
 from console.clock import utcnow
-from console.extensions import db
-from console.handoffs import services as handoffs
-from console.leads.models import DoNotCallEntry, Lead, QueueState, lead_queue_fields
-from console.leads.rules import InvalidPhoneNumber, normalise_phone, stored_zones, zones_for_phone
-from console.queue import rules as queue_rules
-from console.queue import services as queue
+from console.compliance import services as do_not_call_list
 from console.database import writers
-from console.queue.services import CallError, NotYourCall  # noqa: F401  (shared domain errors, re-exported)
+from console.extensions import db
+from console.guides.models import CallObjection
+from console.handoffs import services as handoffs
+from console.leads import services as leads
+from console.leads.models import Lead
+from console.leads.queue_columns import LeadState
+from console.leads.rules import InvalidPhoneNumber, QueueState, normalise_phone, region_of
+from console.compliance.rules import stored_zones
 from console.scoring import rules as scoring
+from console.scoring.services import current_model
+
+__all__ = ["CallError", "NotYourCall"]  # the shared call errors (console/calls/errors.py), as views catch them
 
 
 class QualificationIncomplete(CallError):
@@ -51,47 +60,44 @@ class ReferralInvalid(CallError):
         super().__init__("Check the referred contact: " + " ".join(field_errors.values()))
 
 
-def _own_open_call(call: Call, agent) -> None:
-    _refuse_unless_own_open_call(agent.id, call.agent_id, call.status, call.lead.claimed_by_id,
-                                 call.lead.claim_expires_at)
+class DispositionSettingsInvalid(Exception):
+    """A campaign's dispositions cannot be saved; `field_errors` maps each disposition code to what is wrong."""
+
+    def __init__(self, field_errors: dict[str, str]):
+        self.field_errors = field_errors
+        super().__init__("; ".join(field_errors.values()))
 
 
-def _refuse_unless_own_open_call(agent_id: int, call_agent_id: int | None, status: str | None,
-                                 claimed_by_id: int | None, claim_expires_at: datetime | None) -> None:
-    """The agent may write to this call only while it is theirs, open, and their hold on the lead runs."""
-    if call_agent_id != agent_id:
-        raise NotYourCall("This call belongs to another agent.")
-    if status != CallStatus.OPEN:
-        raise CallError("This call is already closed.")
-    if claimed_by_id != agent_id or (claim_expires_at and claim_expires_at < utcnow()):
-        raise CallError("Your hold on this lead lapsed; it went back to the queue. Press Next lead.")
+def _refuse_unless_workable(call: Call, agent) -> None:
+    refuse(call.work_refusal(agent))
 
+
+# --- The call an agent holds ------------------------------------------------------------------------
+
+# The open call on the lead the agent holds, while the hold runs (the claim's first statement reads it too).
+HELD_CALL_SQL = (
+    "SELECT calls.id FROM leads JOIN calls ON calls.lead_id = leads.id"
+    " WHERE leads.claimed_by_id = :agent_id AND leads.claim_expires_at >= :now"
+    " AND calls.agent_id = :agent_id AND calls.status = 'open' ORDER BY calls.id DESC LIMIT 1"
+)
+HELD_CALL = text(HELD_CALL_SQL).bindparams(bindparam("now", type_=DateTime()))
+
+
+def current_call(agent) -> Call | None:
+    """The open call on the lead this agent holds, if the claim has not lapsed."""
+    call_id = db.session.scalar(HELD_CALL, {"agent_id": agent.id, "now": utcnow()})
+    return db.session.get(Call, call_id) if call_id is not None else None
+
+
+# --- Answers and notes ------------------------------------------------------------------------------
 
 def answers_for(lead: Lead) -> dict[str, QualificationAnswer]:
     return {answer.criterion: answer for answer in
             db.session.scalars(select(QualificationAnswer).where(QualificationAnswer.lead_id == lead.id))}
 
 
-def score_lead(lead: Lead) -> scoring.Score:
-    return scoring.score({key: answer.value for key, answer in answers_for(lead).items()})
-
-
-def _bump_version(lead: Lead, expected_version: int | None) -> None:
-    """Move the lead to its next version, refusing if it is no longer at the one the agent's page showed.
-
-    One conditional UPDATE, so two saves racing from two windows cannot both pass the check.
-    """
-    if expected_version is None:
-        lead.version += 1
-        return
-    bumped = db.session.execute(
-        update(Lead).where(Lead.id == lead.id, Lead.version == expected_version)
-        .values(version=Lead.version + 1).execution_options(synchronize_session=False)
-    ).rowcount
-    if bumped != 1:
-        raise StaleSave("Not saved: this lead changed since your page loaded (an answer was saved in another "
-                        "window, or by someone else). Reload to see the latest answers, then change it again.")
-    db.session.refresh(lead, ["version"])
+def score_lead(lead: Lead, model: scoring.ScoringModel) -> scoring.Score:
+    return scoring.score({key: answer.value for key, answer in answers_for(lead).items()}, model)
 
 
 def save_answer(call: Call, agent, criterion_key: str, value: str, expected_version: int | None = None) -> scoring.Score:
@@ -100,40 +106,77 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
     `expected_version` is the lead version the agent's page was drawn with: a save
     made against an older page is refused with StaleSave instead of overwriting.
     """
-    writers.begin_immediate(db.session)  # the call and lead are read afresh inside it
-    _own_open_call(call, agent)
-    criterion = scoring.DEFAULT_MODEL.criterion(criterion_key)
-    if criterion is None:
-        raise CallError(f"Unknown qualification field {criterion_key!r}.")
-    if value and criterion.option(value) is None:
-        raise CallError(f"{value!r} is not an answer to {criterion.label}.")
-    lead = call.lead
-    _bump_version(lead, expected_version)
-    answer = answers_for(lead).get(criterion_key)
-    if not value:
-        if answer is not None:
-            db.session.delete(answer)
-    elif answer is None:
-        db.session.add(QualificationAnswer(lead_id=lead.id, criterion=criterion_key, value=value,
-                                           call_id=call.id, answered_by_id=agent.id))
-    else:
-        answer.value, answer.call_id, answer.answered_by_id = value, call.id, agent.id
-    db.session.flush()
-    result = score_lead(lead)
-    lead.score, lead.score_band = result.points, result.band
-    audit.record("lead.answer_saved", lead, actor=agent, criterion=criterion_key, value=value, call_id=call.id)
-    db.session.commit()
+    with writers.write_transaction(db.session):  # the call and lead are read afresh inside it
+        _refuse_unless_workable(call, agent)
+        lead = call.lead
+        model = current_model(lead.campaign_id)
+        criterion = model.criterion(criterion_key)
+        if criterion is None:
+            raise CallError(f"Unknown qualification field {criterion_key!r}.")
+        if value and criterion.option(value) is None:
+            raise CallError(f"{value!r} is not an answer to {criterion.label}.")
+        try:
+            leads.next_version(lead, expected_version)
+        except leads.StaleLead:
+            raise StaleSave("Not saved: this lead changed since your page loaded (an answer was saved in another "
+                            "window, or by someone else). Reload to see the latest answers, then change it again.") \
+                from None
+        answer = answers_for(lead).get(criterion_key)
+        if not value:
+            if answer is not None:
+                db.session.delete(answer)
+        elif answer is None:
+            db.session.add(QualificationAnswer(lead_id=lead.id, criterion=criterion_key, value=value,
+                                               call_id=call.id, answered_by_id=agent.id))
+        else:
+            answer.value, answer.call_id, answer.answered_by_id = value, call.id, agent.id
+        db.session.flush()
+        result = score_lead(lead, model)
+        leads.set_score(lead, result.points, result.band)
+        audit.record("lead.answer_saved", lead, actor=agent, criterion=criterion_key, value=value, call_id=call.id)
     return result
 
 
 def save_notes(call: Call, agent, notes: str) -> None:
-    writers.begin_immediate(db.session)  # the call and lead are read afresh inside it
-    _own_open_call(call, agent)
-    if notes != call.notes:
-        call.notes = notes
-        audit.record("call.notes_saved", call, actor=agent, lead_id=call.lead_id, length=len(notes))
-    db.session.commit()
+    with writers.write_transaction(db.session):  # the call and lead are read afresh inside it
+        _refuse_unless_workable(call, agent)
+        if notes != call.notes:
+            call.notes = notes
+            audit.record("call.notes_saved", call, actor=agent, lead_id=call.lead_id, length=len(notes))
 
+
+# What the agent marks an objection as (guides.models.CallObjection.worked).
+OBJECTION_MARKS = {"raised": None, "worked": True, "failed": False}
+
+
+def mark_objection(call: Call, agent, objection_id: str, outcome: str) -> CallObjection | None:
+    """Record that an objection came up on this call, and whether the response worked ("clear" removes it)."""
+    with writers.write_transaction(db.session):
+        refusal = call.work_refusal(agent)
+        if refusal == rules.Refusal.NOT_YOURS:
+            raise NotYourCall(rules.Refusal.MESSAGES[refusal])
+        if not call.is_open:
+            raise CallError("This call is finished; objections can no longer be marked on it.")
+        version = call.guide_version
+        if version is None or objection_id not in {item["id"] for item in version.content["objections"]}:
+            raise CallError("That objection is not in this call's guide.")
+        if outcome not in OBJECTION_MARKS and outcome != "clear":
+            raise CallError(f"Unknown outcome {outcome!r}.")
+        mark = db.session.scalar(select(CallObjection).where(CallObjection.call_id == call.id,
+                                                             CallObjection.objection_id == objection_id))
+        if outcome == "clear":
+            if mark is not None:
+                db.session.delete(mark)
+            return None
+        if mark is None:
+            mark = CallObjection(call_id=call.id, guide_version_id=version.id, objection_id=objection_id, agent=agent)
+            db.session.add(mark)
+        mark.worked = OBJECTION_MARKS[outcome]
+        mark.marked_at = utcnow()
+    return mark
+
+
+# --- The lead's clock -------------------------------------------------------------------------------
 
 def lead_zone(lead: Lead) -> ZoneInfo:
     """The zone a callback time is typed in: the lead's first known zone, else UTC."""
@@ -163,6 +206,57 @@ _CAMPAIGN_SETTINGS = select(DispositionSetting.code, DispositionSetting.next_act
 
 
 @dataclass(frozen=True)
+class DispositionChoice:
+    code: str
+    next_action: str
+    retry_minutes: int | None
+
+
+def save_disposition_settings(campaign: Campaign, actor, choices: list[DispositionChoice]) -> dict[str, list]:
+    """Store the campaign's next action per disposition; a choice equal to the default removes the override.
+
+    Returns {code: [old description, new description]} for the dispositions that changed (audited).
+    """
+    errors = {}
+    for choice in choices:
+        problems = rules.setting_errors(choice.code, choice.next_action, choice.retry_minutes)
+        if problems:
+            errors[choice.code] = problems[0]
+    if errors:
+        raise DispositionSettingsInvalid(errors)
+    with writers.write_transaction(db.session):
+        existing = {setting.code: setting for setting in
+                    db.session.scalars(select(DispositionSetting).where(DispositionSetting.campaign_id == campaign.id))}
+        before = {d.code: d for d in _effective(existing)}
+        for choice in choices:
+            default = rules.BY_CODE[choice.code]
+            minutes = choice.retry_minutes if choice.next_action == rules.NextAction.RETRY_IN else 0
+            setting = existing.get(choice.code)
+            if choice.next_action == default.next_action and minutes == default.retry_minutes:
+                if setting is not None:
+                    db.session.delete(setting)
+                    del existing[choice.code]
+                continue
+            if setting is None:
+                setting = existing[choice.code] = DispositionSetting(campaign_id=campaign.id, code=choice.code)
+            setting.next_action, setting.retry_minutes, setting.updated_by_id = choice.next_action, minutes, actor.id
+            db.session.add(setting)
+        after = {d.code: d for d in _effective(existing)}
+        changed = {code: [before[code].next_action_label, after[code].next_action_label]
+                   for code in after if before[code] != after[code]}
+        if changed:
+            audit.record("campaign.dispositions_changed", campaign, actor=actor, changes=changed)
+    return changed
+
+
+def _effective(settings: dict[str, DispositionSetting]):
+    return rules.for_campaign({code: rules.SettingOverride(setting.next_action, setting.retry_minutes)
+                               for code, setting in settings.items()})
+
+
+# --- Recording a disposition ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
 class Referral:
     """The contact a wrong person pointed us to, as the agent typed it."""
 
@@ -188,27 +282,20 @@ def _add_referral(lead: Lead, call: Call, agent, referral: Referral) -> Lead:
         errors["referral_phone"] = "Give a phone number to reach them on."
     else:
         try:
-            phone = normalise_phone(referral.phone, rules.region_of(lead.phone))
+            phone = normalise_phone(referral.phone, region_of(lead.phone))
         except InvalidPhoneNumber:
             errors["referral_phone"] = f"{referral.phone.strip()} is not a valid phone number."
     if phone and not errors:
         existing = db.session.scalar(select(Lead).where(Lead.campaign_id == lead.campaign_id, Lead.phone == phone))
         if existing is not None:
             errors["referral_phone"] = f"{existing.full_name} already has this number in this campaign."
-        elif db.session.scalar(select(DoNotCallEntry.id).where(
-                DoNotCallEntry.phone == phone,
-                or_(DoNotCallEntry.campaign_id.is_(None), DoNotCallEntry.campaign_id == lead.campaign_id)).limit(1)):
+        elif do_not_call_list.is_listed(phone, lead.campaign_id):
             errors["referral_phone"] = "This number is on the do-not-call list."
     if errors:
         raise ReferralInvalid(errors)
-    contact = Lead(
-        campaign_id=lead.campaign_id, account_id=lead.account_id,
-        first_name=referral.first_name.strip(), last_name=referral.last_name.strip(),
-        title=referral.title.strip() or None, phone=phone, time_zones=",".join(zones_for_phone(phone)),
-        source="referral",
-    )
-    db.session.add(contact)
-    db.session.flush()
+    contact = leads.create_lead(
+        campaign_id=lead.campaign_id, account=lead.account, first_name=referral.first_name.strip(),
+        last_name=referral.last_name.strip(), title=referral.title.strip() or None, phone=phone, source="referral")
     call.referral_lead_id = contact.id
     audit.record("lead.referral_added", contact, actor=agent, referred_by_lead_id=lead.id, call_id=call.id,
                  phone=phone)
@@ -217,16 +304,9 @@ def _add_referral(lead: Lead, call: Call, agent, referral: Referral) -> Lead:
 
 def _add_to_do_not_call(lead: Lead, call: Call, agent) -> None:
     """The opt-out takes effect at once: on the global list (once per number), then suppressed in every queue."""
-    already = db.session.scalar(select(DoNotCallEntry.id).where(
-        DoNotCallEntry.phone == lead.phone, DoNotCallEntry.campaign_id.is_(None)).limit(1))
-    if already is None:
-        db.session.add(DoNotCallEntry(phone=lead.phone, reason="Opted out on a call", added_by_id=agent.id,
-                                      call_id=call.id))
-        db.session.flush()
-    # Take the number out of every queue now, even when the entry already existed (then no ORM hook fires).
-    queue.suppress_number(lead.phone)
+    entry = leads.add_to_do_not_call(lead.phone, reason="Opted out on a call", added_by_id=agent.id, call_id=call.id)
     audit.record("lead.do_not_call", lead, actor=agent, phone=lead.phone, call_id=call.id,
-                 already_listed=already is not None)
+                 already_listed=entry is None)
 
 
 def record_disposition(call: Call, agent, code: str, *, notes: str | None = None,
@@ -234,13 +314,11 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
                        referral: Referral | None = None):
     """Close the call with a disposition and move the lead on; returns the hand-off for *Qualified*.
 
-    Every call ends here, so on SQLite it queues for the writer turn like a
-    claim does (console/database/writers.py) and ends its transaction inside it.
-    Like the claim, the common case is a few SQL statements without loading ORM
-    objects; only a referral, a hand-off or an opt-out loads the lead.
+    Every call ends here. Like the claim, the common case is a few SQL statements
+    without loading ORM objects; only a referral, a hand-off or an opt-out loads the lead.
     """
     call_id, agent_id, agent_email = call.id, agent.id, agent.email  # read before a commit expires them
-    with writers.writer_turn(db.session):  # a failure is rolled back at once, releasing the call row
+    with writers.write_transaction(db.session):  # a failure is rolled back at once, releasing the call row
         return _record_disposition(call_id, agent, agent_id, agent_email, code, notes=notes,
                                    callback_at=callback_at, callback_anyone=callback_anyone, referral=referral)
 
@@ -259,29 +337,27 @@ _DISPOSITION_FACTS = (
 _ANSWERS = select(QualificationAnswer.__table__.c.criterion, QualificationAnswer.__table__.c.value) \
     .where(QualificationAnswer.__table__.c.lead_id == bindparam("lead_id"))
 _CLOSE_CALL = update(_calls).where(_calls.c.id == bindparam("call_id"))
-_MOVE_LEAD = update(_leads).where(_leads.c.id == bindparam("lead_id")).values(version=_leads.c.version + 1)
 
 
-def _begin_disposition(call_id: int):
-    """Start the disposition's transaction and read its facts (on PostgreSQL, locking the call's row:
-    a disposition sent twice, from two tabs or a double Ctrl+Enter, is applied once)."""
-    if db.engine.dialect.name == "sqlite":
-        connection = db.session.connection()  # BEGIN IMMEDIATE, in the writer turn record_disposition holds
-        statement = _DISPOSITION_FACTS
-    else:
+def _disposition_facts(call_id: int):
+    """Read what the disposition decides on (on PostgreSQL locking the call's row: a disposition sent
+    twice, from two tabs or a double Ctrl+Enter, is applied once)."""
+    statement = _DISPOSITION_FACTS
+    if db.engine.dialect.name != "sqlite":
         db.session.expire_all()  # READ COMMITTED reads afresh; loaded objects must too
-        connection = db.session.connection()
         statement = _DISPOSITION_FACTS.with_for_update(of=_calls)
+    connection = db.session.connection()
     return connection, connection.execute(statement, {"call_id": call_id}).one_or_none()
 
 
 def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, code: str, *,
                         notes, callback_at, callback_anyone, referral):
-    connection, facts = _begin_disposition(call_id)
+    connection, facts = _disposition_facts(call_id)
     if facts is None:
-        raise NotYourCall("This call belongs to another agent.")
-    _refuse_unless_own_open_call(agent_id, facts.agent_id, facts.status, facts.claimed_by_id, facts.claim_expires_at)
+        raise NotYourCall(rules.Refusal.MESSAGES[rules.Refusal.NOT_YOURS])
     now = utcnow()
+    refuse(rules.work_refusal(agent_id, facts.agent_id, facts.status, facts.claimed_by_id, facts.claim_expires_at,
+                              now))
     disposition = next((d for d in dispositions_for(facts.campaign_id) if d.code == code), None)
     if disposition is None:
         raise CallError(f"Unknown disposition {code!r}.")
@@ -292,7 +368,9 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
             raise CallError("Call back time must be in the future.")
     else:
         callback_at = None
-    score = scoring.score(dict(connection.execute(_ANSWERS, {"lead_id": facts.lead_id}).all()))
+    model = current_model(facts.campaign_id)
+    answers = dict(connection.execute(_ANSWERS, {"lead_id": facts.lead_id}).all())
+    score = scoring.score(answers, model)
     if disposition.next_action == rules.NextAction.HANDOFF and not score.can_qualify:
         raise QualificationIncomplete(score)
 
@@ -306,18 +384,13 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
     placement = rules.placement_after(disposition, now=now, callback_at=callback_at, attempts=attempts,
                                       max_attempts=facts.max_attempts, min_retry_minutes=facts.min_retry_minutes)
     owner = agent_id if placement.queue_state == QueueState.CALLBACK and not callback_anyone else None
-    after = queue_rules.LeadState(
+    after = LeadState(
         queue_state=placement.queue_state, zones=tuple(stored_zones(facts.time_zones)),
         state=facts.state, do_not_call=bool(facts.do_not_call), attempts=attempts, last_called_at=now,
         next_call_at=placement.next_call_at, callback_owner_id=owner, inbound=bool(facts.inbound),
         score=score.points)
-    moved = {"attempts": attempts, "last_called_at": now, "claimed_by_id": None, "claim_expires_at": None,
-             "score": score.points, "score_band": score.band, "queue_state": placement.queue_state,
-             "next_call_at": placement.next_call_at, "callback_owner_id": owner, "updated_at": now,
-             **lead_queue_fields(after, now, facts.window_key)}
-    if disposition.stage:
-        moved["stage"] = disposition.stage
-    connection.execute(_MOVE_LEAD, {"lead_id": facts.lead_id, **moved})
+    leads.place_after_call(connection, facts.lead_id, after, now=now, stored_window_key=facts.window_key,
+                           score_band=score.band, stage=disposition.stage)
 
     handoff = None
     if (code == "wrong_person" and referral is not None and referral.given) or code == "do_not_call" \
@@ -326,19 +399,19 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
         if code == "wrong_person":
             _add_referral(lead, call, agent, referral)
         if disposition.next_action == rules.NextAction.HANDOFF:
-            handoff = handoffs.create_handoff(lead, call, agent, score, answers_for(lead))
+            handoff = handoffs.create_handoff(lead, call, agent, score, scoring.explain_answers(answers, model),
+                                              answers_for(lead))
         if code == "do_not_call":
             _add_to_do_not_call(lead, call, agent)
     audit.write("call.dispositioned", "Call", call_id, actor_id=agent_id, actor_email=agent_email, at=now,
                 lead_id=facts.lead_id, disposition=code, next_action=disposition.next_action)
-    db.session.commit()
     return handoff
 
 
 # --- The agent's pace: wrap-up, seconds between calls, auto-advance ----------------------------------
 
-def _previous_disposition_at(connection, agent_id: int) -> datetime | None:
-    return connection.scalar(select(func.max(Call.ended_at)).where(
+def _previous_disposition_at(agent_id: int) -> datetime | None:
+    return db.session.scalar(select(func.max(Call.ended_at)).where(
         Call.agent_id == agent_id, Call.status == CallStatus.COMPLETED))
 
 
@@ -348,19 +421,12 @@ def auto_advance_enabled(agent) -> bool:
 
 
 def set_auto_advance(agent, enabled: bool) -> None:
-    settings = db.session.get(AgentSettings, agent.id)
-    if settings is None:
-        settings = AgentSettings(user_id=agent.id)
-        db.session.add(settings)
-    settings.auto_advance = enabled
-    db.session.commit()
-
-
-def claim_after_disposition(agent) -> Call | None:
-    """Auto-advance: the next lead's call, or None when paused or when nothing is dialable."""
-    if not auto_advance_enabled(agent):
-        return None
-    return queue.claim_next_lead(agent)
+    with writers.write_transaction(db.session):
+        settings = db.session.get(AgentSettings, agent.id)
+        if settings is None:
+            settings = AgentSettings(user_id=agent.id)
+            db.session.add(settings)
+        settings.auto_advance = enabled
 
 
 class AgentState:
@@ -386,13 +452,13 @@ class AgentStatus:
 def agent_status(agent, now: datetime | None = None) -> AgentStatus:
     """On a call, in wrap-up (dispositioned, next lead not yet claimed) or not working, for the top bar."""
     now = now or utcnow()
-    current = queue.current_call(agent)
+    current = current_call(agent)
     due = db.session.scalar(select(func.count(Lead.id)).where(
         Lead.queue_state == QueueState.CALLBACK, Lead.callback_owner_id == agent.id, Lead.next_call_at <= now))
     auto = auto_advance_enabled(agent)
     if current is not None:
         return AgentStatus(AgentState.ON_CALL, current.started_at, current.id, auto, due)
-    last = _previous_disposition_at(db.session, agent.id)
+    last = _previous_disposition_at(agent.id)
     if last is not None and now - last <= rules.BREAK_AFTER:
         return AgentStatus(AgentState.WRAP_UP, last, None, auto, due)
     return AgentStatus(AgentState.IDLE, None, None, auto, due)
@@ -442,19 +508,21 @@ class CallbackList:
 def upcoming_callbacks(agent, now: datetime | None = None, limit: int = 100) -> CallbackList:
     """The agent's own callbacks, and the ones any agent may take, soonest first."""
     now = now or utcnow()
-    leads = db.session.scalars(
-        select(Lead).where(Lead.queue_state == QueueState.CALLBACK,
-                           or_(Lead.callback_owner_id == agent.id, Lead.callback_owner_id.is_(None)))
+    leads_due = db.session.scalars(
+        select(Lead).options(selectinload(Lead.account), selectinload(Lead.campaign))
+        .where(Lead.queue_state == QueueState.CALLBACK,
+               or_(Lead.callback_owner_id == agent.id, Lead.callback_owner_id.is_(None)))
         .order_by(Lead.next_call_at, Lead.id).limit(limit)
     ).all()
     setting_calls = {}
-    if leads:
+    if leads_due:
         for call in db.session.scalars(
-                select(Call).where(Call.lead_id.in_([lead.id for lead in leads]), Call.disposition == "callback")
+                select(Call).options(selectinload(Call.agent))
+                .where(Call.lead_id.in_([lead.id for lead in leads_due]), Call.disposition == "callback")
                 .order_by(Call.id)):
             setting_calls[call.lead_id] = call  # the latest wins
     result = CallbackList()
-    for lead in leads:
+    for lead in leads_due:
         call = setting_calls.get(lead.id)
         entry = Callback(lead=lead, due_at=lead.next_call_at, due=lead.next_call_at is not None and lead.next_call_at <= now,
                          set_by=call.agent.full_name if call else "", note=call.notes if call else "",
@@ -468,6 +536,13 @@ def upcoming_callbacks(agent, now: datetime | None = None, limit: int = 100) -> 
 def earlier_calls(call: Call) -> list[Call]:
     return list(db.session.scalars(
         select(Call).where(Call.lead_id == call.lead_id, Call.id != call.id).order_by(Call.started_at.desc())))
+
+
+def completed_calls(lead_id: int) -> list[Call]:
+    """Every finished call on a lead, newest first, with its agent and guide version (the hand-off packet)."""
+    return list(db.session.scalars(
+        select(Call).options(selectinload(Call.agent), selectinload(Call.guide_version))
+        .where(Call.lead_id == lead_id, Call.status == CallStatus.COMPLETED).order_by(Call.started_at.desc())))
 
 
 def colleagues_at_account(lead: Lead, limit: int = 10) -> list[Lead]:

@@ -1,19 +1,24 @@
-"""The call screen, the agent's callbacks and their auto-advance switch."""
+"""The call screen (answers, notes, objections, disposition), the agent's callbacks and auto-advance switch,
+and each campaign's dispositions page."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from console.auth.models import Role
 from console.calls import services
-from console.calls.forms import AnswerForm, AutoAdvanceForm, DispositionForm, NotesForm
+from console.calls.forms import (AnswerForm, AutoAdvanceForm, DispositionForm, DispositionSettingsForm, MarkForm,
+                                 NotesForm)
 from console.calls.models import Call
 from console.calls.rules import BY_CODE, NextAction, describe_minutes
+from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
-from console.guides.services import guide_for_call
+from console.guides import services as guides
 from console.handoffs.services import HandoffError
-from console.scoring.rules import DEFAULT_MODEL
+from console.queue import services as queue
+from console.scoring.services import current_model
 from console.security import allow, same_site_redirect
+from console.web import fragment_requested
 
 blueprint = Blueprint("calls", __name__)
 
@@ -23,7 +28,7 @@ def _agent_status():
     """The top bar shows a teleprospector where they stand: on a call, in wrap-up, or not working."""
     if not current_user.is_authenticated or current_user.role not in (Role.TELEPROSPECTOR, Role.ADMIN):
         return {}
-    if request.htmx and not request.htmx.boosted:
+    if fragment_requested():
         return {}  # a fragment (an answer's score, a notes status) has no top bar: spare the queries
     try:
         return {"agent_status": services.agent_status(current_user._get_current_object())}
@@ -36,9 +41,9 @@ def _agent():
     return current_user._get_current_object()
 
 
-def _load_own_call(call_id: int) -> Call:
+def _load_visible_call(call_id: int) -> Call:
     call = db.get_or_404(Call, call_id)
-    if call.agent_id != current_user.id and current_user.role != Role.ADMIN:
+    if not call.visible_to(current_user):
         abort(403)
     return call
 
@@ -46,12 +51,13 @@ def _load_own_call(call_id: int) -> Call:
 def _render_call_screen(call: Call, form: DispositionForm | None = None, error: str | None = None, status: int = 200):
     lead = call.lead
     form = form or DispositionForm(notes=call.notes)
+    model = current_model(lead.campaign_id)
     body = render_template(
         "calls/call.html",
         call=call, lead=lead, form=form, error=error,
         answers={key: answer.value for key, answer in services.answers_for(lead).items()},
-        score=services.score_lead(lead), model=DEFAULT_MODEL,
-        guide=guide_for_call(call), earlier_calls=services.earlier_calls(call),
+        score=services.score_lead(lead, model), model=model,
+        guide=guides.guide_for_call(call), earlier_calls=services.earlier_calls(call),
         colleagues=services.colleagues_at_account(lead),
         dispositions=services.dispositions_for(call.campaign_id), labels=BY_CODE,
         lead_now=services.local_time(utcnow(), lead), auto_advance=services.auto_advance_enabled(_agent()),
@@ -63,13 +69,13 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
 @blueprint.get("/calls/<int:call_id>")
 @allow(Role.TELEPROSPECTOR)
 def call_screen(call_id: int):
-    return _render_call_screen(_load_own_call(call_id))
+    return _render_call_screen(_load_visible_call(call_id))
 
 
 @blueprint.post("/calls/<int:call_id>/answers")
 @allow(Role.TELEPROSPECTOR)
 def save_answer(call_id: int):
-    call = _load_own_call(call_id)
+    call = _load_visible_call(call_id)
     form = AnswerForm()
     if not form.validate():
         abort(400)
@@ -79,10 +85,10 @@ def save_answer(call_id: int):
     except services.NotYourCall:
         abort(403)
     except services.CallError as error:
-        db.session.rollback()
         stale = isinstance(error, services.StaleSave)
-        return render_template("calls/_score.html", score=services.score_lead(call.lead), score_error=str(error),
-                               stale=stale, criterion=criterion, call=call), 409 if stale else 422
+        return render_template("calls/_score.html", score=services.score_lead(call.lead, current_model()),
+                               score_error=str(error), stale=stale, criterion=criterion, call=call), \
+            409 if stale else 422
     return render_template("calls/_score.html", score=score, saved=criterion, criterion=criterion,
                            version=call.lead.version, saved_at=services.local_time(utcnow(), call.lead), call=call)
 
@@ -90,7 +96,7 @@ def save_answer(call_id: int):
 @blueprint.post("/calls/<int:call_id>/notes")
 @allow(Role.TELEPROSPECTOR)
 def save_notes(call_id: int):
-    call = _load_own_call(call_id)
+    call = _load_visible_call(call_id)
     form = NotesForm()
     if not form.validate():
         return render_template("calls/_notes_status.html", error="Notes are too long."), 422
@@ -99,9 +105,47 @@ def save_notes(call_id: int):
     except services.NotYourCall:
         abort(403)
     except services.CallError as error:
-        db.session.rollback()
         return render_template("calls/_notes_status.html", error=str(error)), 422
     return render_template("calls/_notes_status.html", saved=True)
+
+
+# The call screen's objection quick-find and marks live under /guides/calls/… (their URL since
+# they were added), served here because they are work on a call.
+@blueprint.get("/guides/calls/<int:call_id>/objections")
+@allow(Role.TELEPROSPECTOR)
+def objection_quick_find(call_id: int):
+    """Active search of the call's objections and battlecards (the fragment under the search box)."""
+    call = _load_visible_call(call_id)
+    query = (request.args.get("q") or "")[:100]
+    guide = guides.quick_find(call, query)
+    if guide is None:
+        abort(404)
+    return render_template("guides/_objection_results.html", guide=guide, can_mark=call.agent_id == current_user.id)
+
+
+@blueprint.post("/guides/calls/<int:call_id>/objections/<objection_id>")
+@allow(Role.TELEPROSPECTOR)
+def mark_objection(call_id: int, objection_id: str):
+    """The agent marks an objection as raised on this call, and whether the response worked."""
+    call = db.get_or_404(Call, call_id)
+    if call.agent_id != current_user.id:
+        abort(403)
+    form = MarkForm()
+    if not form.validate():
+        abort(400)
+    objection = next((item for item in call.guide_version.content["objections"] if item["id"] == objection_id), None) \
+        if call.guide_version else None
+    if objection is None:
+        abort(404)
+    try:
+        services.mark_objection(call, _agent(), objection_id, form.outcome.data)
+    except services.NotYourCall:
+        abort(403)
+    except services.CallError as error:
+        return render_template("guides/_objection_mark.html", objection=objection, call_id=call.id,
+                               marks=guides.marks_for(call), can_mark=True, error=str(error)), 422
+    return render_template("guides/_objection_mark.html", objection=objection, call_id=call.id,
+                           marks=guides.marks_for(call), can_mark=True, oob=True)
 
 
 def _outcome_message(call: Call, handoff) -> str:
@@ -123,7 +167,7 @@ def _outcome_message(call: Call, handoff) -> str:
 @blueprint.post("/calls/<int:call_id>/disposition")
 @allow(Role.TELEPROSPECTOR)
 def disposition(call_id: int):
-    call = _load_own_call(call_id)
+    call = _load_visible_call(call_id)
     form = DispositionForm()
     if not form.validate():
         return _render_call_screen(call, form, "Check the disposition: " + "; ".join(
@@ -138,16 +182,14 @@ def disposition(call_id: int):
     except services.NotYourCall:
         abort(403)
     except services.ReferralInvalid as error:
-        db.session.rollback()
         for name, message in error.field_errors.items():
             form[name].errors = [message]
         return _render_call_screen(call, form, str(error), 422)
     except (services.CallError, HandoffError) as error:
-        db.session.rollback()
         return _render_call_screen(call, form, str(error), 422)
     flash(_outcome_message(call, handoff), "success")
     # Auto-advance: a new transaction claims the next lead, so the agent never clicks between calls.
-    next_call = services.claim_after_disposition(_agent())
+    next_call = queue.claim_after_disposition(_agent())
     if next_call is not None:
         return redirect(url_for("calls.call_screen", call_id=next_call.id), code=303)
     if services.auto_advance_enabled(_agent()):
@@ -170,6 +212,46 @@ def auto_advance():
     if not form.validate() or form.auto_advance.data not in ("on", "off"):
         abort(400)
     services.set_auto_advance(_agent(), form.auto_advance.data == "on")
-    if request.htmx and not request.htmx.boosted:
+    if fragment_requested():
         return render_template("calls/_agent_status.html", agent_status=services.agent_status(_agent()))
     return redirect(same_site_redirect(form.next.data, url_for("queue.show")), code=303)
+
+
+# ---------------------------------------------------------------- a campaign's dispositions
+
+def _disposition_page(campaign: Campaign, form: DispositionSettingsForm | None = None, status: int = 200):
+    dispositions = services.dispositions_for(campaign.id)
+    if form is None:
+        form = DispositionSettingsForm(data={"rows": [
+            {"code": d.code, "next_action": d.next_action, "retry_minutes": d.retry_minutes or None}
+            for d in dispositions if d.editable]})
+    rows = {row.form.code.data: row.form for row in form.rows}
+    return render_template("campaigns/dispositions.html", campaign=campaign, form=form, rows=rows,
+                           dispositions=dispositions), status
+
+
+@blueprint.get("/campaigns/<int:campaign_id>/dispositions")
+@allow(Role.MARKETING)
+def campaign_dispositions(campaign_id: int):
+    return _disposition_page(db.get_or_404(Campaign, campaign_id))
+
+
+@blueprint.post("/campaigns/<int:campaign_id>/dispositions")
+@allow(Role.MARKETING)
+def save_campaign_dispositions(campaign_id: int):
+    campaign = db.get_or_404(Campaign, campaign_id)
+    form = DispositionSettingsForm()
+    if not form.validate():
+        return _disposition_page(campaign, form, 422)
+    choices = [services.DispositionChoice(row.form.code.data, row.form.next_action.data, row.form.retry_minutes.data)
+               for row in form.rows]
+    try:
+        changed = services.save_disposition_settings(campaign, _agent(), choices)
+    except services.DispositionSettingsInvalid as error:
+        for row in form.rows:
+            if row.form.code.data in error.field_errors:
+                row.form.next_action.errors = [error.field_errors[row.form.code.data]]
+        return _disposition_page(campaign, form, 422)
+    flash(f"{campaign.name}: {len(changed)} disposition{'s' if len(changed) != 1 else ''} changed." if changed
+          else f"{campaign.name}: nothing changed.", "success")
+    return redirect(url_for("calls.campaign_dispositions", campaign_id=campaign.id), code=303)

@@ -1,14 +1,14 @@
-"""Forms marketing fills in for a campaign: its settings and its dispositions' next actions."""
+"""The form marketing fills in for a campaign's settings (its dispositions' next actions: console.calls.forms)."""
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectChoice,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms import (BooleanField, DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField,
+                     TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from console.calls.rules import MAX_RETRY_MINUTES, NextAction
-from console.leads.rules import LEGAL_WINDOW
+from console.campaigns.rules import MAX_RETRY_MINUTES
+from console.compliance.rules import LEGAL_WINDOW
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -78,20 +78,3 @@ class CampaignForm(FlaskForm):
             raise ValidationError(f"Calls must stop by {LEGAL_WINDOW[1]:%H:%M} in the lead's time.")
         if field.data and self.calling_start.data and field.data <= self.calling_start.data:
             raise ValidationError("Calling must end after it starts.")
-
-
-class DispositionRowForm(Form):
-    """One editable disposition; a sub-form, so the page's one CSRF token covers every row."""
-
-    code = HiddenField(validators=[DataRequired()])
-    next_action = SelectField("Next action", choices=[SelectChoice(action, NextAction.LABELS[action])
-                                                        for action in NextAction.EDITABLE])
-    retry_minutes = IntegerField("Retry after (minutes)", validators=[Optional(), NumberRange(1, MAX_RETRY_MINUTES)])
-
-    def validate_retry_minutes(self, field):
-        if self.next_action.data == NextAction.RETRY_IN and field.data is None and not field.errors:
-            raise ValidationError("Say after how many minutes to retry.")
-
-
-class DispositionSettingsForm(FlaskForm):
-    rows = FieldList(FormField(DispositionRowForm))

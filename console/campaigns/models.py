@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.clock import utcnow
 from console.extensions import db
-from console.queue import rules as queue_rules
+from console.campaigns.rules import DEFAULT_MAX_ATTEMPTS, CampaignRules
+from console.compliance.rules import LEGAL_WINDOW, CallingHours, parse_calling_days
 
 
 class Campaign(db.Model):
@@ -31,23 +32,24 @@ class Campaign(db.Model):
     calling_days: Mapped[str] = mapped_column(String(7), default="1234567", server_default="1234567")
     # Dates (ISO strings) on which the campaign calls nobody, in the lead's local calendar.
     holidays: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
-    max_attempts: Mapped[int] = mapped_column(default=6)
+    max_attempts: Mapped[int] = mapped_column(default=DEFAULT_MAX_ATTEMPTS)
     min_retry_minutes: Mapped[int] = mapped_column(default=60)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     call_guide = relationship("CallGuide")
 
-    def calling_hours(self) -> queue_rules.CallingHours:
-        return queue_rules.CallingHours(
-            start=self.calling_start or queue_rules.LEGAL_WINDOW[0], end=self.calling_end or queue_rules.LEGAL_WINDOW[1],
-            days=queue_rules.parse_calling_days(self.calling_days if self.calling_days is not None else "1234567"),
+    def calling_hours(self) -> CallingHours:
+        return CallingHours(
+            start=self.calling_start or LEGAL_WINDOW[0], end=self.calling_end or LEGAL_WINDOW[1],
+            days=parse_calling_days(self.calling_days if self.calling_days is not None else "1234567"),
             holidays=frozenset(_as_date(value) for value in (self.holidays or []) if _as_date(value)))
 
-    def calling_rules(self) -> queue_rules.CampaignRules:
-        """What this campaign says about calling its leads, for the pure queue rules."""
-        return queue_rules.CampaignRules(
+    def calling_rules(self) -> CampaignRules:
+        """What this campaign says about calling its leads, for the pure dialability rules."""
+        return CampaignRules(
             name=self.name, active=bool(self.active), start_date=self.start_date, end_date=self.end_date,
-            hours=self.calling_hours(), max_attempts=self.max_attempts if self.max_attempts is not None else 6,
+            hours=self.calling_hours(),
+            max_attempts=self.max_attempts if self.max_attempts is not None else DEFAULT_MAX_ATTEMPTS,
             min_retry_minutes=self.min_retry_minutes or 0)
 
     def __repr__(self) -> str:

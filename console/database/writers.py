@@ -138,6 +138,35 @@ def _turn(engine, *, begin, rollback):
             lock.release()
 
 
+@contextmanager
+def write_transaction(session):
+    """The one way a service writes: a transaction that commits at the end of the block, or rolls back.
+
+    On SQLite it runs in this database's writer turn, begun IMMEDIATE (writer_turn);
+    on PostgreSQL it is an ordinary transaction. The session's read transaction ends
+    first, so what the caller loaded is read afresh inside. Everything the block adds
+    to the session (audit rows, outbox messages) commits with it or not at all.
+
+    A service called inside another's write transaction joins it: only the outermost
+    block commits (or rolls back, when anything inside raises).
+    """
+    if session.info.get(_WRITING):
+        yield
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        session.commit()  # the read transaction ends (SQLite: writer_turn ends it before queueing)
+    session.info[_WRITING] = True
+    try:
+        with writer_turn(session):
+            yield
+            session.commit()
+    finally:
+        session.info[_WRITING] = False
+
+
+_WRITING = "console.write_transaction"
+
+
 def begin_immediate(session):
     """Start the session's write transaction, ending its read transaction first (loaded rows are read afresh).
 

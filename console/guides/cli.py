@@ -4,7 +4,6 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from console.extensions import db
 from console.guides import rules, services
 
 
@@ -20,11 +19,9 @@ def sync(path):
     """Load guide files (default: call_guides/) as new published versions."""
     path = path or services.GUIDES_DIR
     try:
-        results = services.sync_directory(path) if path.is_dir() else [services.sync_file(path)]
+        results = services.sync_directory(path) if path.is_dir() else services.sync_files([path])
     except rules.GuideError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     for guide, version in results:
         click.echo(f"{guide.slug}: " + (f"version {version.number} published" if version else "unchanged"))
         missing = services.unknown_campaign(guide)

@@ -127,7 +127,3 @@ class NewGuideForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the guide a name."), Length(max=120)])
     slug = StringField("File name (slug)", validators=[DataRequired("Give the guide a file name."), Length(max=80)])
     copy_from = SelectField("Start from a copy of", coerce=int, validate_choice=False)
-
-
-class MarkForm(FlaskForm):
-    outcome = HiddenField(validators=[DataRequired()])

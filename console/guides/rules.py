@@ -21,7 +21,7 @@ import markdown
 import nh3
 import yaml
 
-from console.scoring.rules import DEFAULT_MODEL
+from console.scoring.rules import ScoringModel
 
 QUALIFICATION_FIELDS = ("budget", "authority", "need", "timeline", "source")
 FIELD_LABELS = {"budget": "Budget", "authority": "Authority", "need": "Need", "timeline": "Timeline",
@@ -167,7 +167,7 @@ def _line_map(node, path: tuple = (), lines: dict | None = None, problems: list 
     return lines
 
 
-def parse(text: str, source: str = "guide") -> dict:
+def parse(text: str, source: str = "guide", *, model: ScoringModel) -> dict:
     """Parse and validate a guide file's text into canonical content; raise GuideError naming every problem."""
     try:
         node = yaml.compose(text, Loader=_GuideLoader)
@@ -179,7 +179,7 @@ def parse(text: str, source: str = "guide") -> dict:
                                           mark.line + 1 if mark else None)]) from error
     problems: list[Problem] = []
     lines = _line_map(node, problems=problems) if node is not None else {}
-    content, found = canonical(raw)
+    content, found = canonical(raw, model=model)
     problems += found
     if problems:
         raise GuideError(source, sorted((_locate(problem, lines) for problem in problems),
@@ -233,8 +233,9 @@ def normalise_role(value: str | None) -> str:
 class _Reader:
     """Reads raw (parsed YAML or submitted form) values into canonical ones, noting problems by key path."""
 
-    def __init__(self):
+    def __init__(self, model: ScoringModel):
         self.problems: list[Problem] = []
+        self.model = model  # the scoring model answers are checked against
 
     def problem(self, path: tuple, message: str) -> None:
         self.problems.append(Problem(_path(path), message))
@@ -289,13 +290,13 @@ class _Reader:
         return texts
 
 
-def canonical(raw) -> tuple[dict, list[Problem]]:
+def canonical(raw, *, model: ScoringModel) -> tuple[dict, list[Problem]]:
     """Read a parsed file or a submitted form into canonical content, with every problem found.
 
     The content is returned even when there are problems (blank where text is
     missing), so the editor's live preview can show what it can.
     """
-    reader = _Reader()
+    reader = _Reader(model)
     top = reader.mapping(raw, (), "a guide")
     if raw is not None and not isinstance(raw, dict):
         reader.problems[-1] = Problem("", "the file must be a mapping of keys (name, opening, steps, ...)")
@@ -373,7 +374,7 @@ def _check_answer_value(reader: _Reader, path: tuple, field_key: str, value: str
         reader.problem(path + ("value",), "this step records no qualification field; set the step's field "
                                           "or leave the value empty")
         return
-    criterion = DEFAULT_MODEL.criterion(field_key)
+    criterion = reader.model.criterion(field_key)
     if criterion is not None and criterion.option(value) is None:
         known = ", ".join(option.value for option in criterion.options)
         reader.problem(path + ("value",), f"{value!r} is not an answer to {criterion.label}; use one of: {known}")
@@ -446,9 +447,9 @@ def _check_merge_fields(reader: _Reader, content: dict) -> None:
                 reader.problem(path, f"unknown merge field {{{{ {name} }}}}; known fields: {', '.join(MERGE_FIELDS)}")
 
 
-def validate(raw, source: str = "guide") -> dict:
+def validate(raw, source: str = "guide", *, model: ScoringModel) -> dict:
     """Canonical content, or GuideError listing every problem (by key path; files also get lines, see parse)."""
-    content, problems = canonical(raw)
+    content, problems = canonical(raw, model=model)
     if problems:
         raise GuideError(source, problems)
     return content
@@ -573,12 +574,12 @@ def field_label(field_key: str) -> str:
     return FIELD_LABELS.get(field_key, field_key.replace("_", " ").capitalize())
 
 
-def render_guide(content: dict, values: dict[str, str]) -> dict:
+def render_guide(content: dict, values: dict[str, str], *, model: ScoringModel) -> dict:
     """The guide as the agent sees it: every authored text rendered safely, merge fields filled, branches resolved."""
     steps = content.get("steps") or []
     rendered_steps = []
     for index, step in enumerate(steps):
-        criterion = DEFAULT_MODEL.criterion(step.get("field") or "")
+        criterion = model.criterion(step.get("field") or "")
         answers = []
         for answer in step.get("answers") or []:
             target = answer.get("next") or default_next(steps, index)

@@ -1,5 +1,9 @@
-"""Call guides: the only code that writes them (drafts, publishing, revert, files in and out,
-objections marked on calls), and the queries that choose, render and measure them.
+"""Call guides: the only code that writes them (drafts, publishing, revert, files in and out),
+and the queries that choose, render and measure them.
+
+Guide content names qualification fields and their answers: it is checked and
+rendered against the scoring model in force (console.scoring.services). Marking
+an objection on a call is the call's work (console.calls.services.mark_objection).
 """
 from __future__ import annotations
 
@@ -11,12 +15,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from console.audit import services as audit
+from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
 from console.guides import rules
-from console.guides.models import CallGuide, CallObjection, GuideVersion
 from console.database import writers
 from console.database.snapshots import Snapshot
+from console.guides.models import CallGuide, CallObjection, GuideVersion
+from console.scoring.services import current_model
 
 GUIDES_DIR = Path(__file__).resolve().parents[2] / "call_guides"
 
@@ -40,14 +46,28 @@ class GuideConflict(Exception):
 
 
 class GuideActionError(Exception):
-    """A publish, revert or mark that cannot be done; the message says why."""
-
-
-class NotYourCall(GuideActionError):
-    pass
+    """A publish or revert that cannot be done; the message says why."""
 
 
 # ---------------------------------------------------------------- versions
+
+
+def all_guides() -> list[CallGuide]:
+    return list(db.session.scalars(select(CallGuide).order_by(CallGuide.name)))
+
+
+def campaigns_using_guides() -> dict[int, list[str]]:
+    """Guide id → the names of the campaigns whose guide it is."""
+    used_by: dict[int, list[str]] = {}
+    for guide_id, name in db.session.execute(select(Campaign.call_guide_id, Campaign.name)
+                                             .where(Campaign.call_guide_id.is_not(None)).order_by(Campaign.name)):
+        used_by.setdefault(guide_id, []).append(name)
+    return used_by
+
+
+def campaign_names() -> list[str]:
+    """Every campaign's name: what a guide may name as its campaign."""
+    return list(db.session.scalars(select(Campaign.name).order_by(Campaign.name)))
 
 
 def latest_version(guide: CallGuide) -> GuideVersion | None:
@@ -78,12 +98,20 @@ def versions_of(guide: CallGuide) -> list[GuideVersion]:
     ))
 
 
+def check(raw) -> tuple[dict, list[rules.Problem]]:
+    """Submitted content in canonical shape, with every problem found (against the scoring model in force)."""
+    return rules.canonical(raw, model=current_model())
+
+
+def render(content: dict, values: dict[str, str]) -> dict:
+    """Guide content as the agent sees it, its answers labelled as the scoring model in force labels them."""
+    return rules.render_guide(content, values, model=current_model())
+
+
 def _lock(guide: CallGuide) -> None:
-    """Serialise writers of one guide: the row lock on PostgreSQL, an IMMEDIATE transaction on SQLite."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        writers.begin_immediate(db.session)
-        db.session.refresh(guide)
-    else:
+    """Serialise writers of one guide, inside their write transaction: on PostgreSQL the guide's row lock
+    (SQLite's writer turn serialises every writer already)."""
+    if db.session.get_bind().dialect.name != "sqlite":
         db.session.execute(select(CallGuide.id).where(CallGuide.id == guide.id).with_for_update())
 
 
@@ -132,51 +160,54 @@ def save_draft(guide: CallGuide, raw: dict, *, author, base_number: int | None, 
     someone saved a version after `base_number`, the version the editor opened:
     the caller shows the editor again with the text kept, so nothing is lost.
     """
-    content = rules.validate(raw, source=guide.slug)
-    _lock(guide)
-    latest = latest_version(guide)
-    if latest is not None and latest.number != base_number:
-        raise GuideConflict(latest, base_number)
-    if latest is not None and latest.content_hash == rules.content_hash(content):
-        return None
-    version = _new_version(guide, content, author=author, change_note=change_note, base_number=base_number)
-    audit.record("guide.draft_saved", guide, actor=author, number=version.number, base=base_number,
-                 note=version.change_note)
+    content = rules.validate(raw, source=guide.slug, model=current_model())
+    with writers.write_transaction(db.session):
+        _lock(guide)
+        latest = latest_version(guide)
+        if latest is not None and latest.number != base_number:
+            raise GuideConflict(latest, base_number)
+        if latest is not None and latest.content_hash == rules.content_hash(content):
+            return None
+        version = _new_version(guide, content, author=author, change_note=change_note, base_number=base_number)
+        audit.record("guide.draft_saved", guide, actor=author, number=version.number, base=base_number,
+                     note=version.change_note)
     return version
 
 
 def publish(guide: CallGuide, number: int, *, actor) -> GuideVersion:
     """Make the latest version what agents see from their next call on."""
-    _lock(guide)
-    version = version_by_number(guide, number)
-    latest = latest_version(guide)
-    if version is None:
-        raise GuideActionError(f"There is no version {number}.")
-    if version.id == guide.published_version_id:
-        raise GuideActionError(f"Version {number} is already published.")
-    if version.number != latest.number:
-        raise GuideActionError(f"Version {latest.number} was saved after version {number}: review it, then "
-                               "publish it, or revert to the version you want.")
-    _publish(guide, version, actor)
-    audit.record("guide.published", guide, actor=actor, number=number)
+    with writers.write_transaction(db.session):
+        _lock(guide)
+        version = version_by_number(guide, number)
+        latest = latest_version(guide)
+        if version is None:
+            raise GuideActionError(f"There is no version {number}.")
+        if version.id == guide.published_version_id:
+            raise GuideActionError(f"Version {number} is already published.")
+        if version.number != latest.number:
+            raise GuideActionError(f"Version {latest.number} was saved after version {number}: review it, then "
+                                   "publish it, or revert to the version you want.")
+        _publish(guide, version, actor)
+        audit.record("guide.published", guide, actor=actor, number=number)
     return version
 
 
 def revert(guide: CallGuide, number: int, *, actor, change_note: str = "") -> GuideVersion:
     """Publish an old version's content again, as a new version (history is never rewritten)."""
-    _lock(guide)
-    old = version_by_number(guide, number)
-    if old is None:
-        raise GuideActionError(f"There is no version {number}.")
-    published = guide.published_version
-    if published is not None and published.content_hash == old.content_hash:
-        raise GuideActionError(f"Agents already see the text of version {number}.")
-    note = f"Reverted to version {number}" + (f": {change_note.strip()}" if change_note.strip() else "")
-    latest = latest_version(guide)
-    version = _new_version(guide, old.content, author=actor, change_note=note,
-                           base_number=latest.number if latest else None)
-    _publish(guide, version, actor)
-    audit.record("guide.reverted", guide, actor=actor, number=version.number, reverted_to=number)
+    with writers.write_transaction(db.session):
+        _lock(guide)
+        old = version_by_number(guide, number)
+        if old is None:
+            raise GuideActionError(f"There is no version {number}.")
+        published = guide.published_version
+        if published is not None and published.content_hash == old.content_hash:
+            raise GuideActionError(f"Agents already see the text of version {number}.")
+        note = f"Reverted to version {number}" + (f": {change_note.strip()}" if change_note.strip() else "")
+        latest = latest_version(guide)
+        version = _new_version(guide, old.content, author=actor, change_note=note,
+                               base_number=latest.number if latest else None)
+        _publish(guide, version, actor)
+        audit.record("guide.reverted", guide, actor=actor, number=version.number, reverted_to=number)
     return version
 
 
@@ -191,13 +222,15 @@ def create_guide(slug: str, name: str, *, author, copy_from: CallGuide | None = 
     if problems:
         raise rules.GuideError("new guide", problems)
     source = (latest_version(copy_from).content if copy_from else None) or _starter_content()
-    content = rules.validate(dict(source, name=name), source=slug)
-    guide = CallGuide(slug=slug, name=content["name"])
-    db.session.add(guide)
-    db.session.flush()
-    note = f"Copied from {copy_from.slug}" if copy_from else "New guide"
-    _new_version(guide, content, author=author, change_note=note, base_number=None)
-    audit.record("guide.created", guide, actor=author, copied_from=copy_from.slug if copy_from else None)
+    content = rules.validate(dict(source, name=name), source=slug, model=current_model())
+    copied_from = copy_from.slug if copy_from else None
+    with writers.write_transaction(db.session):
+        guide = CallGuide(slug=slug, name=content["name"])
+        db.session.add(guide)
+        db.session.flush()
+        note = f"Copied from {copied_from}" if copied_from else "New guide"
+        _new_version(guide, content, author=author, change_note=note, base_number=None)
+        audit.record("guide.created", guide, actor=author, copied_from=copied_from)
     return guide
 
 
@@ -215,8 +248,11 @@ def _starter_content() -> dict:
 
 
 def sync_file(path: Path, *, author=None) -> tuple[CallGuide, GuideVersion | None]:
-    """Load one guide file as a new published version (no new version when nothing changed)."""
-    content = rules.parse(path.read_text(encoding="utf-8"), source=path.name)
+    """Load one guide file as a new published version (no new version when nothing changed).
+
+    Joins the caller's transaction (sync_directory's, a command's, the demo seed's).
+    """
+    content = rules.parse(path.read_text(encoding="utf-8"), source=path.name, model=current_model())
     slug = path.stem
     guide = db.session.scalar(select(CallGuide).where(CallGuide.slug == slug))
     if guide is None:
@@ -228,23 +264,26 @@ def sync_file(path: Path, *, author=None) -> tuple[CallGuide, GuideVersion | Non
 
 
 def sync_directory(directory: Path = GUIDES_DIR, *, author=None) -> list[tuple[CallGuide, GuideVersion | None]]:
-    """Load every *.yaml guide file; all of them are checked before any is saved."""
-    paths = sorted(directory.glob("*.yaml"))
+    """Load every *.yaml guide file, in one transaction; all of them are checked before any is saved."""
+    return sync_files(sorted(directory.glob("*.yaml")), author=author)
+
+
+def sync_files(paths: list[Path], *, author=None) -> list[tuple[CallGuide, GuideVersion | None]]:
+    """Load guide files as published versions, in one transaction; all of them are checked before any is saved."""
     problems = []
     for path in paths:
         try:
-            rules.parse(path.read_text(encoding="utf-8"), source=path.name)
+            rules.parse(path.read_text(encoding="utf-8"), source=path.name, model=current_model())
         except rules.GuideError as error:
             problems.append(error)
     if problems:
         raise rules.GuideError.combine(problems)
-    return [sync_file(path, author=author) for path in paths]
+    with writers.write_transaction(db.session):
+        return [sync_file(path, author=author) for path in paths]
 
 
 def unknown_campaign(guide: CallGuide) -> str | None:
     """The campaign a guide names, if no campaign has that name (the guide then never applies to it)."""
-    from console.campaigns.models import Campaign
-
     if not guide.campaign_name:
         return None
     found = db.session.scalar(select(Campaign.id).where(func.lower(Campaign.name) == guide.campaign_name.lower()))
@@ -307,18 +346,6 @@ def guide_version_for(lead) -> GuideVersion | None:
     return db.session.get(GuideVersion, version_id) if version_id else None
 
 
-def guide_version_id_for(lead_id: int) -> int | None:
-    """The same choice for a lead known only by id."""
-    from console.campaigns.models import Campaign
-    from console.leads.models import Lead
-
-    row = db.session.execute(
-        select(Lead.buying_role, Campaign.name, Campaign.call_guide_id)
-        .join(Campaign, Campaign.id == Lead.campaign_id).where(Lead.id == lead_id)
-    ).one_or_none()
-    return published_version_for(row.name, row.call_guide_id, row.buying_role) if row else None
-
-
 # ---------------------------------------------------------------- on the call screen
 
 
@@ -348,7 +375,7 @@ def guide_for_call(call) -> dict | None:
     version = call.guide_version
     if version is None:
         return None
-    rendered = rules.render_guide(version.content, merge_values(call.lead, call.agent, call.lead.campaign))
+    rendered = render(version.content, merge_values(call.lead, call.agent, call.lead.campaign))
     rendered["version_number"] = version.number
     rendered["call_id"] = call.id
     rendered["marks"] = marks_for(call)
@@ -364,37 +391,6 @@ def quick_find(call, query: str) -> dict | None:
     guide["objections"] = rules.find_objections(guide["objections"], query)
     guide["battlecards"] = rules.find_battlecards(guide["battlecards"], query)
     return guide
-
-
-MARKS = {"raised": None, "worked": True, "failed": False}
-
-
-def mark_objection(call, agent, objection_id: str, outcome: str) -> CallObjection | None:
-    """Record that an objection came up on this call, and whether the response worked ("clear" removes it)."""
-    from console.calls.models import CallStatus
-
-    if call.agent_id != agent.id:
-        raise NotYourCall("This call belongs to another agent.")
-    if call.status != CallStatus.OPEN:
-        raise GuideActionError("This call is finished; objections can no longer be marked on it.")
-    version = call.guide_version
-    if version is None or objection_id not in {item["id"] for item in version.content["objections"]}:
-        raise GuideActionError("That objection is not in this call's guide.")
-    if outcome not in MARKS and outcome != "clear":
-        raise GuideActionError(f"Unknown outcome {outcome!r}.")
-    mark = db.session.scalar(select(CallObjection).where(CallObjection.call_id == call.id,
-                                                         CallObjection.objection_id == objection_id))
-    if outcome == "clear":
-        if mark is not None:
-            db.session.delete(mark)
-        return None
-    if mark is None:
-        mark = CallObjection(call_id=call.id, guide_version_id=version.id, objection_id=objection_id, agent=agent)
-        db.session.add(mark)
-    mark.worked = MARKS[outcome]
-    mark.marked_at = utcnow()
-    db.session.flush()
-    return mark
 
 
 # ---------------------------------------------------------------- measured content
@@ -422,17 +418,15 @@ class ObjectionPerformance:
 def objection_stats(guide: CallGuide, period: str = rules.DEFAULT_STATS_PERIOD,
                     now: datetime | None = None) -> list[ObjectionPerformance]:
     """For each objection of the guide: how often its response was used, marked worked, and ended qualified."""
-    from console.calls.models import Call
-
     since = rules.period_start(period, now or utcnow())
+    ended_qualified = CallObjection.call.has(disposition="qualified")
     query = (
         select(CallObjection.objection_id, GuideVersion.number,
                func.count(CallObjection.id),
                func.sum(case((CallObjection.worked.is_(True), 1), else_=0)),
                func.sum(case((CallObjection.worked.is_(False), 1), else_=0)),
-               func.sum(case((Call.disposition == "qualified", 1), else_=0)))
+               func.sum(case((ended_qualified, 1), else_=0)))
         .join(GuideVersion, GuideVersion.id == CallObjection.guide_version_id)
-        .join(Call, Call.id == CallObjection.call_id)
         .where(GuideVersion.guide_id == guide.id)
         .group_by(CallObjection.objection_id, GuideVersion.number)
         .order_by(CallObjection.objection_id, GuideVersion.number)

@@ -1,30 +1,25 @@
-"""Call guides in the browser: reading, the editor with live preview, history, diff, revert,
-objection performance, and the call screen's quick-find and objection marks.
+"""Call guides in the browser: reading, the editor with live preview, history, diff, revert and
+objection performance. (The call screen's quick-find and objection marks are console.calls.views.)
 """
 import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from console.auth.models import Role
-from console.calls.models import Call
-from console.campaigns.models import Campaign
 from console.extensions import db
 from console.guides import rules, services
-from console.guides.forms import GuideForm, MarkForm, NewGuideForm, PublishForm, RevertForm
+from console.guides.forms import GuideForm, NewGuideForm, PublishForm, RevertForm
 from console.guides.models import CallGuide
+from console.scoring.services import current_model
 from console.security import allow
+from console.web import fragment_requested
 
 blueprint = Blueprint("guides", __name__, url_prefix="/guides")
 
 EDITORS = (Role.SALES,)  # and admins, who may do everything
 READERS = (Role.SALES, Role.MARKETING)
-
-
-def _campaign_names() -> list[str]:
-    return list(db.session.scalars(select(Campaign.name).order_by(Campaign.name)))
 
 
 def _field_id(path: str) -> str:
@@ -57,7 +52,7 @@ def _editor_context(guide: CallGuide, form: GuideForm, **extra) -> dict:
     return dict(
         guide=guide, form=form, published=guide.published_version, draft=services.draft_version(guide),
         stats={item.objection_id: item for item in services.objection_stats(guide, period)},
-        stats_period=period, periods=rules.STATS_PERIODS, scoring=rules.DEFAULT_MODEL,
+        stats_period=period, periods=rules.STATS_PERIODS, scoring=current_model(),
         branch_ends=rules.BRANCH_ENDS, qualification_fields=rules.QUALIFICATION_FIELDS,
         merge_fields=rules.MERGE_FIELDS, publish_form=PublishForm(), errors=extra.pop("errors", {}),
         problems=extra.pop("problems", []), **extra,
@@ -71,10 +66,8 @@ def _render_editor(guide: CallGuide, form: GuideForm, status: int = 200, **extra
 @blueprint.get("/")
 @allow(*READERS)
 def index():
-    guides = db.session.scalars(select(CallGuide).order_by(CallGuide.name)).all()
-    used_by = {}
-    for campaign in db.session.scalars(select(Campaign).where(Campaign.call_guide_id.is_not(None))):
-        used_by.setdefault(campaign.call_guide_id, []).append(campaign.name)
+    guides = services.all_guides()
+    used_by = services.campaigns_using_guides()
     drafts = {guide.id: services.draft_version(guide) for guide in guides}
     form = NewGuideForm()
     form.copy_from.choices = [SelectChoice(0, "A short blank guide")] + [SelectChoice(guide.id, guide.name) for guide in guides]
@@ -91,10 +84,8 @@ def create():
             guide = services.create_guide(form.slug.data, form.name.data, author=current_user._get_current_object(),
                                           copy_from=copy_from)
         except rules.GuideError as error:
-            db.session.rollback()
             flash("Could not create the guide: " + "; ".join(problem.describe() for problem in error.problems), "error")
         else:
-            db.session.commit()
             flash(f"Guide {guide.name} created as a draft. Publish it when it is ready.", "success")
             return redirect(url_for("guides.edit", guide_id=guide.id), code=303)
     else:
@@ -110,7 +101,7 @@ def show(guide_id: int):
     version = services.version_by_number(guide, number) if number else guide.published_version
     if number and version is None:
         abort(404)
-    rendered = rules.render_guide(version.content, services.SAMPLE_VALUES) if version else None
+    rendered = services.render(version.content, services.SAMPLE_VALUES) if version else None
     if rendered:
         rendered["version_number"] = version.number
     return render_template("guides/show.html", guide=guide, version=version, rendered=rendered)
@@ -122,7 +113,7 @@ def edit(guide_id: int):
     guide = db.get_or_404(CallGuide, guide_id)
     latest = services.latest_version(guide)
     content = latest.content if latest else {}
-    form = GuideForm.for_content(content, _campaign_names(), base_number=latest.number if latest else "")
+    form = GuideForm.for_content(content, services.campaign_names(), base_number=latest.number if latest else "")
     return _render_editor(guide, form, base=latest)
 
 
@@ -131,7 +122,7 @@ def edit(guide_id: int):
 def save(guide_id: int):
     guide = db.get_or_404(CallGuide, guide_id)
     form = GuideForm()
-    form.set_campaigns(_campaign_names())
+    form.set_campaigns(services.campaign_names())
     if not form.validate():
         return _render_editor(guide, form, 422, problems=[{"field_id": name, "where": name.replace("_", " "),
                                                            "message": "; ".join(map(str, messages))}
@@ -141,17 +132,14 @@ def save(guide_id: int):
         version = services.save_draft(guide, form.raw_content(), author=current_user._get_current_object(),
                                       base_number=base_number, change_note=form.change_note.data or "")
     except rules.GuideError as error:
-        db.session.rollback()
-        content, _problems = rules.canonical(form.raw_content())
+        content, _problems = services.check(form.raw_content())
         return _render_editor(guide, form, 422, problems=_problem_list(error.problems, content),
                               errors=_field_errors(error.problems),
                               base=services.version_by_number(guide, base_number) if base_number else None)
     except services.GuideConflict as conflict:
-        db.session.rollback()
         # Keep every word they typed; the next save builds on the version they now know about.
         form.base_number.data = str(conflict.latest.number)
         return _render_editor(guide, form, 409, conflict=conflict, base=conflict.latest)
-    db.session.commit()
     if version is None:
         flash("No changes to save: the text is the same as the latest version.", "info")
     else:
@@ -171,12 +159,12 @@ def change_form(guide_id: int):
         content, focus = rules.apply_change(submitted.editable_content(), request.form.get("change", ""))
     except ValueError:
         abort(400)
-    form = GuideForm.for_content(content, _campaign_names(), change_note=submitted.change_note.data,
+    form = GuideForm.for_content(content, services.campaign_names(), change_note=submitted.change_note.data,
                                  base_number=submitted.base_number.data)
     base_number = int(form.base_number.data) if (form.base_number.data or "").isdigit() else None
     context = _editor_context(guide, form, focus=focus,
                               base=services.version_by_number(guide, base_number) if base_number else None)
-    if request.headers.get("HX-Request"):
+    if fragment_requested():
         return render_template("guides/_editor_fields.html", **context), 200, {"HX-Trigger": "guide-changed"}
     return render_template("guides/edit.html", **context)
 
@@ -185,8 +173,8 @@ def change_form(guide_id: int):
 @allow(*EDITORS)
 def preview(guide_id: int):
     db.get_or_404(CallGuide, guide_id)
-    content, problems = rules.canonical(GuideForm().raw_content())
-    rendered = rules.render_guide(content, services.SAMPLE_VALUES)
+    content, problems = services.check(GuideForm().raw_content())
+    rendered = services.render(content, services.SAMPLE_VALUES)
     unreachable = rules.unreachable_steps(content) if content["steps"] else []
     return render_template("guides/_preview.html", guide=rendered, problems=_problem_list(problems, content),
                            unreachable=unreachable,
@@ -203,10 +191,8 @@ def publish(guide_id: int):
     try:
         version = services.publish(guide, int(form.number.data), actor=current_user._get_current_object())
     except services.GuideActionError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(f"Version {version.number} published: agents see it from their next call.", "success")
     back_to = "guides.history" if request.form.get("back_to") == "history" else "guides.edit"
     return redirect(url_for(back_to, guide_id=guide.id), code=303)
@@ -251,10 +237,8 @@ def revert(guide_id: int, number: int):
         version = services.revert(guide, number, actor=current_user._get_current_object(),
                                   change_note=form.change_note.data or "")
     except services.GuideActionError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(f"Reverted: version {version.number} (the text of version {number}) is published.", "success")
     return redirect(url_for("guides.history", guide_id=guide.id), code=303)
 
@@ -276,50 +260,3 @@ def performance(guide_id: int):
     return render_template("guides/performance.html", guide=guide, period=period, periods=rules.STATS_PERIODS,
                            objections=services.objection_stats(guide, period),
                            min_outcomes=rules.MIN_OUTCOMES_FOR_VERDICT, losing_below=rules.LOSING_BELOW)
-
-
-# ---------------------------------------------------------------- on the call screen
-
-
-def _load_call(call_id: int, *, owner_only: bool = False) -> Call:
-    call = db.get_or_404(Call, call_id)
-    if call.agent_id != current_user.id and (owner_only or current_user.role != Role.ADMIN):
-        abort(403)
-    return call
-
-
-@blueprint.get("/calls/<int:call_id>/objections")
-@allow(Role.TELEPROSPECTOR)
-def quick_find(call_id: int):
-    """Active search of the call's objections and battlecards (the fragment under the search box)."""
-    call = _load_call(call_id)
-    query = (request.args.get("q") or "")[:100]
-    guide = services.quick_find(call, query)
-    if guide is None:
-        abort(404)
-    return render_template("guides/_objection_results.html", guide=guide, can_mark=call.agent_id == current_user.id)
-
-
-@blueprint.post("/calls/<int:call_id>/objections/<objection_id>")
-@allow(Role.TELEPROSPECTOR)
-def mark(call_id: int, objection_id: str):
-    """The agent marks an objection as raised on this call, and whether the response worked."""
-    call = _load_call(call_id, owner_only=True)
-    form = MarkForm()
-    if not form.validate():
-        abort(400)
-    objection = next((item for item in call.guide_version.content["objections"] if item["id"] == objection_id), None) \
-        if call.guide_version else None
-    if objection is None:
-        abort(404)
-    try:
-        services.mark_objection(call, current_user._get_current_object(), objection_id, form.outcome.data)
-    except services.NotYourCall:
-        abort(403)
-    except services.GuideActionError as error:
-        db.session.rollback()
-        return render_template("guides/_objection_mark.html", objection=objection, call_id=call.id,
-                               marks=services.marks_for(call), can_mark=True, error=str(error)), 422
-    db.session.commit()
-    return render_template("guides/_objection_mark.html", objection=objection, call_id=call.id,
-                           marks=services.marks_for(call), can_mark=True, oob=True)

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from console.auth.models import Role
 from console.clock import utcnow
 from console.extensions import db
 
@@ -29,9 +30,12 @@ class Handoff(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=HandoffStatus.PENDING)
     score: Mapped[int]
     score_band: Mapped[str] = mapped_column(String(10))
-    # The score's reasons as they were at hand-off ("Budget confirmed +25"); later model
-    # changes never rewrite what sales was handed.
+    # The score as it was made at hand-off, with the version of the scoring model that made it:
+    # its reasons ("Budget confirmed +25") and every criterion with the answer given, its label
+    # and its points. Later model changes never rewrite what sales was handed.
+    score_model_version: Mapped[int | None]
     score_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # {criterion: {"label", "value", "answer", "points", "detail"}}, in the model's order.
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -46,3 +50,7 @@ class Handoff(db.Model):
     @property
     def status_label(self) -> str:
         return HandoffStatus.LABELS.get(self.status, self.status)
+
+    def visible_to(self, user) -> bool:
+        """The sales member it was handed to sees it, and admins."""
+        return user.id == self.assigned_to_id or user.role == Role.ADMIN

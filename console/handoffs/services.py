@@ -1,14 +1,22 @@
-"""Creating hand-offs, routing them to a sales member, and sales' decision on them."""
+"""Creating hand-offs, routing them to a sales member, and sales' decision on them.
+
+create_handoff joins the caller's transaction (the qualifying disposition's);
+decide is a transaction of its own.
+"""
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from console.audit import services as audit
 from console.auth.models import Role, User
 from console.clock import utcnow
+from console.database import writers
 from console.extensions import db
 from console.handoffs.models import Handoff, HandoffStatus
-from console.leads.models import Stage
+from console.leads import services as leads
+from console.leads.models import Lead
+from console.leads.rules import Stage
 
 
 class HandoffError(Exception):
@@ -39,7 +47,14 @@ def route_to_sales() -> User:
     return user
 
 
-def create_handoff(lead, call, agent, score, answers: dict) -> Handoff:
+def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handoff:
+    """Hand a qualified lead to sales with its score as made now. Joins the caller's transaction.
+
+    `explained` is scoring.rules.explain_answers for the model that made `score`:
+    every criterion's label, answer and points are kept with the hand-off, so the
+    packet explains it with that model whatever the model becomes. `answers` are the
+    lead's QualificationAnswer rows (for what the prospect said).
+    """
     handoff = Handoff(
         lead_id=lead.id,
         call_id=call.id,
@@ -48,8 +63,12 @@ def create_handoff(lead, call, agent, score, answers: dict) -> Handoff:
         qualified_by_id=agent.id,
         score=score.points,
         score_band=score.band,
+        score_model_version=score.model_version,
         score_reasons=[str(reason) for reason in score.reasons],
-        answers={key: {"value": answer.value, "detail": answer.detail} for key, answer in answers.items()},
+        answers={line.criterion: {"label": line.label, "value": line.value, "answer": line.answer,
+                                  "points": line.points,
+                                  "detail": answers[line.criterion].detail if line.criterion in answers else ""}
+                 for line in explained},
     )
     db.session.add(handoff)
     db.session.flush()
@@ -57,15 +76,26 @@ def create_handoff(lead, call, agent, score, answers: dict) -> Handoff:
     return handoff
 
 
+def inbox(user) -> list[Handoff]:
+    """The hand-offs a sales member sees (an admin: all), pending first, with what the inbox shows loaded."""
+    query = (select(Handoff).options(selectinload(Handoff.lead).selectinload(Lead.account),
+                                     selectinload(Handoff.campaign), selectinload(Handoff.qualified_by))
+             .order_by(Handoff.status != HandoffStatus.PENDING, Handoff.created_at.desc()))
+    if user.role != Role.ADMIN:
+        query = query.where(Handoff.assigned_to_id == user.id)
+    return list(db.session.scalars(query))
+
+
 def decide(handoff: Handoff, user: User, accept: bool, reason: str = "") -> None:
     """Sales accepts the lead (it becomes a sales-accepted lead) or rejects it with a reason."""
-    if handoff.status != HandoffStatus.PENDING:
-        raise HandoffError(f"This hand-off was already {handoff.status_label.lower()}.")
-    if not accept and not reason.strip():
-        raise HandoffError("Say why you reject the lead: marketing and the agent learn from it.")
-    handoff.status = HandoffStatus.ACCEPTED if accept else HandoffStatus.REJECTED
-    handoff.rejection_reason = None if accept else reason.strip()
-    handoff.decided_at = utcnow()
-    handoff.lead.stage = Stage.SAL if accept else Stage.NURTURE
-    audit.record("handoff.accepted" if accept else "handoff.rejected", handoff, actor=user, reason=reason.strip())
-    db.session.commit()
+    with writers.write_transaction(db.session):
+        if handoff.status != HandoffStatus.PENDING:
+            raise HandoffError(f"This hand-off was already {handoff.status_label.lower()}.")
+        if not accept and not reason.strip():
+            raise HandoffError("Say why you reject the lead: marketing and the agent learn from it.")
+        handoff.status = HandoffStatus.ACCEPTED if accept else HandoffStatus.REJECTED
+        handoff.rejection_reason = None if accept else reason.strip()
+        handoff.decided_at = utcnow()
+        leads.set_stage(handoff.lead, Stage.SAL if accept else Stage.NURTURE)
+        audit.record("handoff.accepted" if accept else "handoff.rejected", handoff, actor=user,
+                     reason=reason.strip())

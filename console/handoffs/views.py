@@ -1,15 +1,13 @@
 """The sales inbox of hand-offs and the hand-off packet."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from console.auth.models import Role
-from console.calls.models import Call, CallStatus
+from console.calls import services as calls
 from console.extensions import db
 from console.handoffs import services
 from console.handoffs.forms import DecisionForm
 from console.handoffs.models import Handoff
-from console.scoring.rules import DEFAULT_MODEL
 from console.security import allow
 from console.telephony.services import recordings_for_lead
 
@@ -18,7 +16,7 @@ blueprint = Blueprint("handoffs", __name__, url_prefix="/handoffs")
 
 def _load_visible(handoff_id: int) -> Handoff:
     handoff = db.get_or_404(Handoff, handoff_id)
-    if handoff.assigned_to_id != current_user.id and current_user.role != Role.ADMIN:
+    if not handoff.visible_to(current_user):
         abort(403)
     return handoff
 
@@ -26,19 +24,12 @@ def _load_visible(handoff_id: int) -> Handoff:
 @blueprint.get("/")
 @allow(Role.SALES)
 def inbox():
-    query = select(Handoff).order_by(Handoff.status != "pending", Handoff.created_at.desc())
-    if current_user.role != Role.ADMIN:
-        query = query.where(Handoff.assigned_to_id == current_user.id)
-    return render_template("handoffs/inbox.html", handoffs=db.session.scalars(query).all())
+    return render_template("handoffs/inbox.html", handoffs=services.inbox(current_user))
 
 
 def _render_packet(handoff: Handoff, form: DecisionForm, error: str | None = None, status: int = 200):
-    calls = db.session.scalars(
-        select(Call).where(Call.lead_id == handoff.lead_id, Call.status == CallStatus.COMPLETED)
-        .order_by(Call.started_at.desc())
-    ).all()
-    body = render_template("handoffs/packet.html", handoff=handoff, lead=handoff.lead, calls=calls,
-                           model=DEFAULT_MODEL, form=form, error=error,
+    body = render_template("handoffs/packet.html", handoff=handoff, lead=handoff.lead,
+                           calls=calls.completed_calls(handoff.lead_id), form=form, error=error,
                            recordings=recordings_for_lead(handoff.lead))
     return body, status, {"HX-Replace-Url": url_for("handoffs.packet", handoff_id=handoff.id)}
 
@@ -59,7 +50,6 @@ def decide(handoff_id: int):
     try:
         services.decide(handoff, current_user._get_current_object(), form.decision.data == "accept", form.reason.data or "")
     except services.HandoffError as error:
-        db.session.rollback()
         return _render_packet(handoff, form, str(error), 422)
     flash(f"{handoff.lead.full_name}: hand-off {handoff.status_label.lower()}.", "success")
     return redirect(url_for("handoffs.inbox"), code=303)

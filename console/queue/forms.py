@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
-from console.leads.rules import state_time_zones
+from console.compliance.rules import state_time_zones
 
 
 def _state_choices():

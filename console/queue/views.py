@@ -1,24 +1,22 @@
 """The agent's queue page, the Next lead action, and why leads are or are not dialable now."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from console.auth.models import Role
 from console.campaigns.models import Campaign
+from console.compliance.rules import infer_time_zones
 from console.extensions import db
+from console.leads import services as leads
 from console.leads.models import Lead
-from console.leads.rules import infer_time_zones
 from console.queue import services
 from console.queue.forms import LeadLocationForm
 from console.security import allow
+from console.web import fragment_requested
 
 blueprint = Blueprint("queue", __name__)
 
 # The queue page counts dialable leads up to here: past it, "1,000+" says all an agent needs.
 COUNT_CAP = 1000
-
-
-def _wants_fragment() -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-Boosted")
 
 
 @blueprint.get("/queue")
@@ -47,7 +45,7 @@ def next_lead():
 def campaign_dialability(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
     breakdown = services.campaign_dialability(campaign)
-    template = "queue/_campaign_dialability.html" if _wants_fragment() else "queue/campaign.html"
+    template = "queue/_campaign_dialability.html" if fragment_requested() else "queue/campaign.html"
     return render_template(template, breakdown=breakdown)
 
 
@@ -67,8 +65,8 @@ def set_lead_location(lead_id: int):
     if not form.validate():
         return _render_lead(lead, form), 422
     zones = form.zone_list() or infer_time_zones(lead.phone, form.state.data)
-    services.set_lead_location(lead, current_user._get_current_object(), state=form.state.data, time_zones=zones)
-    if _wants_fragment():
+    leads.set_location(lead, current_user._get_current_object(), state=form.state.data, time_zones=zones)
+    if fragment_requested():
         return _render_lead(lead, LeadLocationForm(data={"state": lead.state or "", "time_zones": lead.time_zones}))
     flash("Location saved." if zones else "Location saved; the time zone is still unknown.", "info")
     return redirect(url_for("queue.lead_dialability", lead_id=lead.id), code=303)
@@ -76,5 +74,5 @@ def set_lead_location(lead_id: int):
 
 def _render_lead(lead: Lead, form: LeadLocationForm):
     explanation = services.explain_lead(lead, current_user._get_current_object())
-    template = "queue/_lead_dialability.html" if _wants_fragment() else "queue/lead.html"
+    template = "queue/_lead_dialability.html" if fragment_requested() else "queue/lead.html"
     return render_template(template, explanation=explanation, form=form)

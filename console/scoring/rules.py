@@ -2,6 +2,9 @@
 
 The model is data (criteria → options → points) so that the published lead
 definition page, the call screen and the hand-off all explain a score the same way.
+Every caller passes the model it means (console.scoring.services.current_model()
+for a new score); a score keeps the model's version, so that a stored score is
+explained with the model that made it.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ class ScoringModel:
     hot_from: int
     warm_from: int
     qualified_from: int
+    version: int = 1
 
     def criterion(self, key: str) -> Criterion | None:
         return next((criterion for criterion in self.criteria if criterion.key == key), None)
@@ -56,13 +60,15 @@ class Score:
     reasons: tuple[Reason, ...]
     missing_required: tuple[str, ...] = field(default=())
     meets_threshold: bool = False
+    model_version: int = 1
 
     @property
     def can_qualify(self) -> bool:
         return not self.missing_required and self.meets_threshold
 
 
-DEFAULT_MODEL = ScoringModel(
+# The model the console ships with: version 1 of the lead definition.
+SHIPPED_MODEL = ScoringModel(
     criteria=(
         Criterion(
             "budget",
@@ -113,7 +119,7 @@ DEFAULT_MODEL = ScoringModel(
 )
 
 
-def band_for(points: int, model: ScoringModel = DEFAULT_MODEL) -> str:
+def band_for(points: int, model: ScoringModel) -> str:
     if points >= model.hot_from:
         return "hot"
     if points >= model.warm_from:
@@ -121,7 +127,7 @@ def band_for(points: int, model: ScoringModel = DEFAULT_MODEL) -> str:
     return "cool"
 
 
-def score(answers: dict[str, str], model: ScoringModel = DEFAULT_MODEL) -> Score:
+def score(answers: dict[str, str], model: ScoringModel) -> Score:
     """Score answers ({criterion key: option value}); unknown keys and values are ignored."""
     reasons: list[Reason] = []
     missing: list[str] = []
@@ -139,4 +145,26 @@ def score(answers: dict[str, str], model: ScoringModel = DEFAULT_MODEL) -> Score
         reasons=tuple(reasons),
         missing_required=tuple(missing),
         meets_threshold=points >= model.qualified_from,
+        model_version=model.version,
     )
+
+
+@dataclass(frozen=True)
+class AnswerExplained:
+    """One criterion as a score saw it: the answer given (or none) and what it was worth."""
+
+    criterion: str
+    label: str
+    value: str | None
+    answer: str | None  # the option's label
+    points: int
+
+
+def explain_answers(answers: dict[str, str], model: ScoringModel) -> tuple[AnswerExplained, ...]:
+    """Every criterion of the model with the answer given and its points: what a hand-off keeps."""
+    explained = []
+    for criterion in model.criteria:
+        option = criterion.option(answers.get(criterion.key, ""))
+        explained.append(AnswerExplained(criterion.key, criterion.label, option.value if option else None,
+                                         option.label if option else None, option.points if option else 0))
+    return tuple(explained)

@@ -37,7 +37,8 @@ from console.handoffs.models import Handoff
 from console.leads.models import Lead
 from console.leads.rules import InvalidPhoneNumber, normalise_phone
 from console.database import writers
-from console.queue.services import CallError, NotDialable, NotYourCall, assert_dialable, dialability_problems
+from console.calls.errors import CallError, NotDialable, NotYourCall
+from console.queue.services import assert_dialable, dialability_problems
 from console.telephony import rules, twiml
 from console.telephony.models import AgentTelephony, CallingMode, CampaignTelephony, PhoneCall, Recording
 

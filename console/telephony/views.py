@@ -11,7 +11,7 @@ from console.auth.models import Role
 from console.calls.models import Call
 from console.campaigns.models import Campaign
 from console.extensions import csrf, db
-from console.queue.services import NotYourCall
+from console.calls.errors import NotYourCall
 from console.security import allow, public
 from console.telephony import rules, services
 from console.telephony.forms import (AgentTelephonyForm, CampaignTelephonyForm, DialForm, HangUpForm,

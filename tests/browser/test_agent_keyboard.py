@@ -14,7 +14,8 @@ from playwright.sync_api import Page, expect
 
 from console.extensions import db
 from console.handoffs.models import Handoff
-from console.leads.models import Lead, QueueState
+from console.leads.models import Lead
+from console.leads.rules import QueueState
 from tests.browser.test_thin_path import screenshot
 
 pytestmark = pytest.mark.browser

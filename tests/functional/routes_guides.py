@@ -1,5 +1,5 @@
-"""Access table of the call guides: reading, the editor, history, performance, quick-find and marks on calls
-(merged into test_access.py)."""
+"""Access table of the call guides: reading, the editor, history and performance (merged into test_access.py).
+The call screen's quick-find and objection marks are in routes_calls.py."""
 from console.auth.models import Role
 
 T, S, M, A = Role.TELEPROSPECTOR, Role.SALES, Role.MARKETING, Role.ADMIN
@@ -18,16 +18,10 @@ ROUTES = {
     "guides.revert": ("POST", "/guides/{guide_id}/versions/1/revert", {S, A}),
     "guides.version_file": ("GET", "/guides/{guide_id}/versions/1.yaml", {S, M, A}),
     "guides.performance": ("GET", "/guides/{guide_id}/performance", {S, M, A}),
-    "guides.quick_find": ("GET", "/guides/calls/{call_id}/objections?q=budget", {T, A}),
-    "guides.mark": ("POST", "/guides/calls/{call_id}/objections/no-budget", {T, A}),
 }
-
-# Marking an objection is the agent's own record of their call: an admin may look, not mark.
-OWNER_ONLY = {"guides.mark"}
 
 POST_BODIES = {
     "guides.create": {"name": "Champions", "slug": "champions", "copy_from": "0"},
     "guides.change_form": {"change": "add:objections"},
     "guides.publish": {"number": "1"},
-    "guides.mark": {"outcome": "worked"},
 }

@@ -5,7 +5,7 @@ import pytest
 
 from console.campaigns.models import Campaign
 from console.extensions import db
-from console.leads.models import QueueState
+from console.leads.rules import QueueState
 
 VALID = {"name": "Q1 Push", "source": "paid search", "message": "Forecast with confidence",
          "start_date": "2030-01-01", "end_date": "2030-03-31", "priority": "5", "calling_start": "09:00",

@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 from console.auth.models import Role, User
 from console.campaigns.models import Campaign
 from console.extensions import db
-from console.leads.models import DoNotCallEntry, Lead
+from console.compliance.models import DoNotCallEntry
+from console.leads.models import Lead
 
 
 def test_seed_fills_an_empty_database_and_prints_the_logins(runner, app_context):

@@ -5,7 +5,8 @@ import pytest
 
 from console.clock import utcnow
 from console.extensions import db
-from console.leads.models import Lead, QueueState
+from console.leads.models import Lead
+from console.leads.rules import QueueState
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from console.extensions import db
-from console.leads.models import DoNotCallEntry
+from console.compliance.models import DoNotCallEntry
 from console.queue.services import claim_next_lead
 from console.telephony import rules, services
 from console.telephony.models import AgentTelephony, CampaignTelephony, PhoneCall, Recording
@@ -98,9 +98,8 @@ def test_the_simulated_line_hangs_up_when_the_agent_moves_on(signed_in, agent, c
     assert carrier_clock(call, 30).status == "completed"
 
 
-def test_the_server_refuses_to_dial_a_lead_on_the_do_not_call_list_and_says_why(client, signed_in, call):
-    db.session.add(DoNotCallEntry(phone="+12125550123", reason="Opted out"))
-    db.session.commit()
+def test_the_server_refuses_to_dial_a_lead_on_the_do_not_call_list_and_says_why(client, signed_in, call, list_number):
+    list_number("+12125550123", reason="Opted out")
 
     dialer = client.get(f"/calls/{call.id}/dialer").get_data(as_text=True)
     assert "Cannot dial now" in dialer and "on the do-not-call list" in dialer

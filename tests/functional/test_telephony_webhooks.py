@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from console.extensions import db
-from console.leads.models import DoNotCallEntry
+from console.compliance.models import DoNotCallEntry
 from console.queue.services import claim_next_lead
 from console.telephony import rules, services
 from console.telephony.models import CampaignTelephony, PhoneCall, Recording
@@ -152,9 +152,8 @@ def test_the_consent_notice_is_played_and_the_consent_kept(client, agent, make_b
 
 
 def test_the_voice_url_checks_the_lead_again_and_refuses_a_number_gone_on_the_do_not_call_list(
-        client, agent, browser_call):
-    db.session.add(DoNotCallEntry(phone="+12125550123", reason="Opted out by email a second ago"))
-    db.session.commit()
+        client, agent, browser_call, list_number):
+    list_number("+12125550123", reason="Opted out by email a second ago")
 
     response = signed_post(client, "/twilio/voice", voice_params(browser_call, agent))
 

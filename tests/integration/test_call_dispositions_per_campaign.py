@@ -9,9 +9,9 @@ from console.calls import services
 from console.calls.models import DispositionSetting
 from console.calls.rules import NextAction
 from console.campaigns import services as campaign_services
-from console.campaigns.services import DispositionChoice
+from console.calls.services import DispositionChoice, DispositionSettingsInvalid, save_disposition_settings
 from console.extensions import db
-from console.leads.models import QueueState
+from console.leads.rules import QueueState
 from console.queue.services import claim_next_lead
 
 
@@ -31,7 +31,7 @@ def call_in(campaign, make_lead, agent):
 
 
 def test_a_campaign_that_closes_busy_leads_closes_them(agent, marketer, campaign, make_lead):
-    campaign_services.save_disposition_settings(campaign, marketer, [DispositionChoice("busy", NextAction.CLOSE, None)])
+    save_disposition_settings(campaign, marketer, [DispositionChoice("busy", NextAction.CLOSE, None)])
     call = call_in(campaign, make_lead, agent)
     services.record_disposition(call, agent, "busy")
     assert call.lead.queue_state == QueueState.CLOSED and call.lead.next_call_at is None
@@ -40,7 +40,7 @@ def test_a_campaign_that_closes_busy_leads_closes_them(agent, marketer, campaign
 
 def test_each_campaign_keeps_its_own_next_actions(agent, marketer, campaign, make_campaign, make_lead):
     other = make_campaign("Other campaign", priority=-1)
-    campaign_services.save_disposition_settings(campaign, marketer, [DispositionChoice("busy", NextAction.CLOSE, None)])
+    save_disposition_settings(campaign, marketer, [DispositionChoice("busy", NextAction.CLOSE, None)])
     call = call_in(other, make_lead, agent)
     services.record_disposition(call, agent, "busy")
     assert call.lead.queue_state == QueueState.RETRY  # the default, untouched by the first campaign's choice
@@ -48,7 +48,7 @@ def test_each_campaign_keeps_its_own_next_actions(agent, marketer, campaign, mak
 
 def test_retry_in_uses_the_campaigns_delay(agent, marketer, make_campaign, make_lead):
     campaign = make_campaign(min_retry_minutes=10)
-    campaign_services.save_disposition_settings(campaign, marketer,
+    save_disposition_settings(campaign, marketer,
                                                 [DispositionChoice("voicemail", NextAction.RETRY_IN, 90)])
     call = call_in(campaign, make_lead, agent)
     services.record_disposition(call, agent, "voicemail")
@@ -57,7 +57,7 @@ def test_retry_in_uses_the_campaigns_delay(agent, marketer, make_campaign, make_
 
 def test_end_of_queue_brings_the_lead_back_after_the_campaigns_spacing(agent, marketer, make_campaign, make_lead):
     campaign = make_campaign(min_retry_minutes=15)
-    campaign_services.save_disposition_settings(campaign, marketer,
+    save_disposition_settings(campaign, marketer,
                                                 [DispositionChoice("no_answer", NextAction.END_OF_QUEUE, None)])
     call = call_in(campaign, make_lead, agent)
     services.record_disposition(call, agent, "no_answer")
@@ -67,14 +67,14 @@ def test_end_of_queue_brings_the_lead_back_after_the_campaigns_spacing(agent, ma
 
 
 def test_choosing_the_default_again_removes_the_override(marketer, campaign):
-    campaign_services.save_disposition_settings(campaign, marketer, [DispositionChoice("busy", NextAction.CLOSE, None)])
-    campaign_services.save_disposition_settings(campaign, marketer, [DispositionChoice("busy", NextAction.RETRY_IN, 30)])
+    save_disposition_settings(campaign, marketer, [DispositionChoice("busy", NextAction.CLOSE, None)])
+    save_disposition_settings(campaign, marketer, [DispositionChoice("busy", NextAction.RETRY_IN, 30)])
     assert db.session.scalar(select(func.count(DispositionSetting.id))) == 0
     assert {d.code: d for d in services.dispositions_for(campaign.id)}["busy"].retry_minutes == 30
 
 
 def test_a_change_of_next_action_is_audited_with_before_and_after(marketer, campaign):
-    changed = campaign_services.save_disposition_settings(
+    changed = save_disposition_settings(
         campaign, marketer, [DispositionChoice("gatekeeper", NextAction.RETRY_IN, 120),
                              DispositionChoice("busy", NextAction.RETRY_IN, 30)])  # unchanged: not reported
     assert changed == {"gatekeeper": ["Retry in 1 day", "Retry in 2 h"]}
@@ -84,14 +84,14 @@ def test_a_change_of_next_action_is_audited_with_before_and_after(marketer, camp
 
 
 def test_saving_without_changes_writes_no_audit_row(marketer, campaign):
-    campaign_services.save_disposition_settings(campaign, marketer, [DispositionChoice("busy", NextAction.RETRY_IN, 30)])
+    save_disposition_settings(campaign, marketer, [DispositionChoice("busy", NextAction.RETRY_IN, 30)])
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(
         AuditEvent.action == "campaign.dispositions_changed")) == 0
 
 
 def test_a_fixed_disposition_cannot_be_changed_by_a_forged_form(marketer, campaign):
-    with pytest.raises(campaign_services.CampaignInvalid) as refused:
-        campaign_services.save_disposition_settings(campaign, marketer,
+    with pytest.raises(DispositionSettingsInvalid) as refused:
+        save_disposition_settings(campaign, marketer,
                                                     [DispositionChoice("do_not_call", NextAction.RETRY_IN, 5)])
     assert "never called again" in refused.value.field_errors["do_not_call"]
     db.session.rollback()

@@ -10,6 +10,7 @@ from console.calls.models import Call
 from console.calls.rules import BREAK_AFTER
 from console.clock import utcnow
 from console.extensions import db
+from console.queue import services as queue
 from console.queue.services import claim_next_lead
 
 
@@ -81,14 +82,14 @@ def test_an_agent_is_on_a_call_then_in_wrap_up_then_not_working(agent, campaign,
 def test_auto_advance_is_on_until_the_agent_pauses_it(agent, campaign, make_lead):
     make_lead(campaign)
     assert services.auto_advance_enabled(agent)
-    assert services.claim_after_disposition(agent) is not None
+    assert queue.claim_after_disposition(agent) is not None
     services.set_auto_advance(agent, False)
     assert not services.auto_advance_enabled(agent)
     make_lead(campaign)
-    finish(services.queue.current_call(agent), agent)
-    assert services.claim_after_disposition(agent) is None
+    finish(services.current_call(agent), agent)
+    assert queue.claim_after_disposition(agent) is None
     services.set_auto_advance(agent, True)
-    assert services.claim_after_disposition(agent) is not None
+    assert queue.claim_after_disposition(agent) is not None
 
 
 def test_an_agent_sees_their_own_callbacks_and_the_open_ones_but_not_a_colleagues(agent, make_user, campaign, make_lead):
@@ -105,12 +106,12 @@ def test_an_agent_sees_their_own_callbacks_and_the_open_ones_but_not_a_colleague
     assert mine.local_due_at.utcoffset() is not None  # shown on the lead's clock
 
 
-def test_a_callback_whose_time_has_come_is_marked_due_and_counted_in_the_top_bar(agent, campaign, make_lead):
+def test_a_callback_whose_time_has_come_is_marked_due_and_counted_in_the_top_bar(agent, campaign, make_lead,
+                                                                                   change_lead):
     make_lead(campaign)
     call = claim_next_lead(agent)
     finish(call, agent, "callback", callback_at=utcnow() + timedelta(minutes=5))
     lead = db.session.get(Call, call.id).lead
-    lead.next_call_at = utcnow() - timedelta(minutes=1)
-    db.session.commit()
+    change_lead(lead, next_call_at=utcnow() - timedelta(minutes=1))
     assert services.upcoming_callbacks(agent).mine[0].due
     assert services.agent_status(agent).due_callbacks == 1

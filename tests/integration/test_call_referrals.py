@@ -6,7 +6,9 @@ from console.audit.models import AuditEvent
 from console.calls import services
 from console.calls.services import Referral
 from console.extensions import db
-from console.leads.models import DoNotCallEntry, Lead, QueueState
+from console.compliance.models import DoNotCallEntry
+from console.leads.models import Lead
+from console.leads.rules import QueueState
 from console.queue.services import claim_next_lead
 
 
@@ -67,9 +69,8 @@ def test_an_incomplete_referral_is_refused_field_by_field_and_nothing_is_saved(a
     assert db.session.get(type(open_call), open_call.id).status == "open"  # the call is still the agent's to finish
 
 
-def test_a_referral_to_a_do_not_call_number_is_refused(agent, open_call):
-    db.session.add(DoNotCallEntry(phone="+13125550187", reason="opted out"))
-    db.session.commit()
+def test_a_referral_to_a_do_not_call_number_is_refused(agent, open_call, list_number):
+    list_number("+13125550187")
     with pytest.raises(services.ReferralInvalid, match="do-not-call"):
         services.record_disposition(open_call, agent, "wrong_person", referral=Referral("Dana", "W", "", "3125550187"))
 

@@ -4,12 +4,17 @@ from datetime import time, timedelta
 
 from sqlalchemy import func, select
 
-from console.calls.services import record_disposition
-from console.queue import services
 from console.calls.models import Call, CallStatus
+from console.calls.services import record_disposition
 from console.clock import utcnow
+from console.compliance.models import DoNotCallEntry
+from console.compliance.rules import CallingHours, calling_window
 from console.extensions import db
-from console.leads.models import DoNotCallEntry, Lead, QueueState
+from console.leads import queue_columns
+from console.leads.models import Lead
+from console.leads.queue_columns import LeadState
+from console.leads.rules import QueueState
+from console.queue import services
 
 
 def test_an_agent_gets_one_lead_and_an_open_call_on_it(users, campaign, make_lead):
@@ -36,12 +41,14 @@ def test_a_claim_is_in_the_audit_log_with_who_which_lead_and_which_call(app, use
     assert event.at == call.started_at
 
 
-def test_claims_written_together_each_get_their_own_lead_call_and_audit_row(app, make_user, campaign, make_lead,
-                                                                         monkeypatch):
-    """Eight agents claim while the first claim's write is held: on SQLite the other seven queue and are
-    written together, in one transaction (writers.in_line); on PostgreSQL they claim side by side."""
+def test_claims_written_together_each_get_their_own_lead_call_and_audit_row(app, make_user, campaign, make_lead):
+    """Eight agents claim while the writer turn is held elsewhere: on SQLite the first leads alone and the
+    other seven queue in this process's writer line and are written together, in one transaction
+    (writers.in_line); on PostgreSQL they claim side by side. Each gets its own lead, call and audit row."""
     import threading
     import time as clock
+
+    from sqlalchemy import event
 
     from console.audit.models import AuditEvent
     from console.auth.models import User
@@ -50,19 +57,16 @@ def test_claims_written_together_each_get_their_own_lead_call_and_audit_row(app,
     for _ in range(10):
         make_lead(campaign)
     agent_ids = [make_user().id for _ in range(8)]
-    claim_all, batches, first = services._claim_all, [], threading.Event()
+    sqlite = db.engine.dialect.name == "sqlite"
+    commits = []
 
-    def held_claim_all(connection, drafts):
-        if not first.is_set():
-            first.set()
-            line = writers._lines.get(str(connection.engine.url))
-            deadline = clock.monotonic() + 10
-            while line is not None and len(line._queue) < len(agent_ids) and clock.monotonic() < deadline:
-                clock.sleep(0.005)
-        batches.append(len(drafts))
-        return claim_all(connection, drafts)
+    def committed(_connection):
+        commits.append(threading.get_ident())
 
-    monkeypatch.setattr(services, "_claim_all", held_claim_all)
+    event.listen(db.engine, "commit", committed)
+    turn = writers.lock_for_engine(db.engine)
+    if sqlite:
+        turn.acquire()  # the claims queue until the turn is free
 
     def claim(agent_id):
         with app.app_context():
@@ -71,11 +75,21 @@ def test_claims_written_together_each_get_their_own_lead_call_and_audit_row(app,
             db.session.remove()
             return result
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(claim, agent_ids))
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(claim, agent_id) for agent_id in agent_ids]
+            if sqlite:
+                clock.sleep(0.5)  # every claim has read its state and joined the line
+                before = len(commits)
+                turn.release()
+            results = [future.result() for future in futures]
+    finally:
+        event.remove(db.engine, "commit", committed)
     assert len({lead_id for _agent, _call, lead_id in results}) == 8
-    if db.engine.dialect.name == "sqlite":
-        assert batches == [1, 7]
+    if sqlite:
+        # Written in two transactions: the leader's own, then the seven that waited behind it.
+        writer_commits = commits[before:]
+        assert len(writer_commits) == 2, writer_commits
     db.session.rollback()
     for agent_id, call_id, lead_id in results:
         call = db.session.get(Call, call_id)
@@ -126,19 +140,17 @@ def test_many_agents_claiming_at_once_never_share_a_lead(app, make_user, campaig
     assert len(set(holders)) == 12
 
 
-def test_a_lead_on_the_do_not_call_list_is_never_claimed(users, campaign, make_lead):
+def test_a_lead_on_the_do_not_call_list_is_never_claimed(users, campaign, make_lead, list_number):
     lead = make_lead(campaign)
-    db.session.add(DoNotCallEntry(phone=lead.phone, reason="opted out"))
-    db.session.commit()
+    list_number(lead.phone)
     assert services.claim_next_lead(users["teleprospector"]) is None
 
 
-def test_a_campaign_do_not_call_entry_blocks_only_that_campaign(users, make_campaign, make_lead):
+def test_a_campaign_do_not_call_entry_blocks_only_that_campaign(users, make_campaign, make_lead, list_number):
     first, second = make_campaign(), make_campaign()
     blocked = make_lead(first, phone="+13125550111")
     allowed = make_lead(second, phone="+13125550111")
-    db.session.add(DoNotCallEntry(phone=blocked.phone, campaign_id=first.id, reason="campaign opt-out"))
-    db.session.commit()
+    list_number(blocked.phone, campaign_id=first.id, reason="campaign opt-out")
     assert services.claim_next_lead(users["teleprospector"]).lead_id == allowed.id
 
 
@@ -210,12 +222,10 @@ def test_higher_priority_campaigns_and_higher_scores_come_first(users, make_camp
     assert order == [high_hot.id, high_cool.id, low_lead.id]
 
 
-def test_a_lapsed_claim_returns_the_lead_to_the_queue(users, make_user, campaign, make_lead):
+def test_a_lapsed_claim_returns_the_lead_to_the_queue(users, make_user, campaign, make_lead, change_lead):
     lead = make_lead(campaign)
     first_call = services.claim_next_lead(users["teleprospector"])
-    lead = db.session.get(Lead, lead.id)
-    lead.claim_expires_at = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+    lead = change_lead(db.session.get(Lead, lead.id), claim_expires_at=utcnow() - timedelta(seconds=1))
 
     other = make_user()
     second_call = services.claim_next_lead(other)
@@ -240,9 +250,7 @@ def test_campaign_hours_are_read_in_the_leads_local_time(users, make_campaign, m
     # Around the clock for the campaign still means 08:00–21:00 for the lead.
     campaign = make_campaign(calling_start=time(0, 0), calling_end=time(23, 59))
     make_lead(campaign, phone="+18085550142")  # Honolulu
-    from console.leads.rules import check_calling_window
-
-    expected_open = check_calling_window(["Pacific/Honolulu"], utcnow(), time(0), time(23, 59)).open
+    expected_open = calling_window(["Pacific/Honolulu"], None, utcnow(), CallingHours(time(0), time(23, 59))).open
     assert (services.claim_next_lead(users["teleprospector"]) is not None) == expected_open
 
 
@@ -271,7 +279,7 @@ def test_a_texas_lead_waits_for_nine_while_an_illinois_lead_is_called_at_eight_t
     call = services.claim_next_lead(users["teleprospector"], now=moment)
     assert call.lead_id == illinois.id
     assert services.claim_next_lead(users["teleprospector"], now=moment).lead_id == illinois.id  # still mine
-    assert rules.calling_window(texas.zone_list, "TX", moment).reason.endswith("opens 09:00 (Texas rule)")
+    assert calling_window(texas.zone_list, "TX", moment).reason.endswith("opens 09:00 (Texas rule)")
 
 
 def test_a_campaign_that_calls_on_weekdays_claims_nothing_on_saturday(users, make_campaign, make_lead):
@@ -299,16 +307,15 @@ def test_a_retry_is_not_claimed_before_the_campaigns_minimum_spacing(users, make
 def test_a_waiting_retry_is_promoted_when_its_time_comes(users, campaign, make_lead):
     lead = make_lead(campaign, queue_state=QueueState.RETRY, attempts=1,
                      next_call_at=utcnow() + timedelta(minutes=5), last_called_at=utcnow() - timedelta(hours=3))
-    assert lead.queue_rank >= rules.WAITING_LOW
+    assert lead.queue_rank >= queue_columns.WAITING_LOW
     assert services.claim_next_lead(users["teleprospector"]) is None
     call = services.claim_next_lead(users["teleprospector"], now=utcnow() + timedelta(minutes=6))
     assert call.lead_id == lead.id
 
 
-def test_a_number_put_on_the_list_while_waiting_is_never_claimed(users, campaign, make_lead):
+def test_a_number_put_on_the_list_while_waiting_is_never_claimed(users, campaign, make_lead, list_number):
     lead = make_lead(campaign)
-    services.suppress_number(lead.phone)
-    db.session.commit()
+    list_number(lead.phone)
     db.session.refresh(lead)
     assert lead.do_not_call and lead.queue_rank is None
     assert services.claim_next_lead(users["teleprospector"]) is None
@@ -340,11 +347,11 @@ def test_a_stale_window_key_is_never_trusted(users, make_campaign, make_lead):
     campaign = make_campaign(calling_start=time(8), calling_end=time(21))
     lead = make_lead(campaign, phone="+13125550170", state="IL")
     moment = next_weekday_at(18)  # midday in Chicago, 08:00 or 07:00 in Honolulu
-    # Re-zone the lead to Honolulu behind the ORM's back: the key still says Chicago.
+    # Re-zone the lead to Honolulu behind its writer's back: the key still says Chicago.
     db.session.execute(Lead.__table__.update().where(Lead.__table__.c.id == lead.id)
                        .values(time_zones="Pacific/Honolulu", state="HI"))
     db.session.commit()
-    honolulu_open = rules.calling_window(["Pacific/Honolulu"], "HI", moment).open
+    honolulu_open = calling_window(["Pacific/Honolulu"], "HI", moment).open
     call = services.claim_next_lead(users["teleprospector"], now=moment)
     assert (call is not None) == honolulu_open
     db.session.refresh(lead)
@@ -362,7 +369,8 @@ def test_my_own_due_callback_comes_before_anything_else_even_in_a_lower_priority
 
 
 @pytest.mark.parametrize("hour_utc, weekday", [(12, 2), (14, 2), (17, 2), (23, 2), (2, 3), (5, 3), (18, 7), (15, 6)])
-def test_no_claimed_lead_ever_breaks_a_calling_rule(make_user, make_campaign, make_lead, hour_utc, weekday):
+def test_no_claimed_lead_ever_breaks_a_calling_rule(make_user, make_campaign, make_lead, list_number, hour_utc,
+                                                   weekday):
     """Many leads across zones, states with rules, lists and attempts: whatever is claimed is callable."""
     campaign = make_campaign(calling_start=time(8), calling_end=time(21), max_attempts=3, calling_days="123456")
     numbers = [("+12125550101", "NY"), ("+13055550102", "FL"), ("+12145550103", "TX"), ("+15025550104", "KY"),
@@ -372,8 +380,7 @@ def test_no_claimed_lead_ever_breaks_a_calling_rule(make_user, make_campaign, ma
         lead = make_lead(campaign, phone=phone[:-2] + f"{index:02d}", state=state,
                          time_zones=",".join(rules_infer(phone, state)), attempts=index % 4)
         if index % 7 == 0:
-            db.session.add(DoNotCallEntry(phone=lead.phone, reason="opted out"))
-    db.session.commit()
+            list_number(lead.phone)
     moment = next_weekday_at(hour_utc, weekday)
     claimed = []
     for _ in range(len(numbers) * 2):
@@ -382,19 +389,25 @@ def test_no_claimed_lead_ever_breaks_a_calling_rule(make_user, make_campaign, ma
         if call is None:
             break
         lead = db.session.get(Lead, call.lead_id)
-        facts = rules.LeadState(**{**lead.queue_facts().__dict__, "claimed_by_id": None, "claim_expires_at": None})
+        facts = LeadState(**{**lead.queue_facts().__dict__, "claimed_by_id": None, "claim_expires_at": None})
         assert rules.problems(facts, campaign.calling_rules(), moment) == [], lead.phone
         claimed.append(lead.id)
     assert len(claimed) == len(set(claimed))
     expected = sum(1 for lead in db.session.scalars(select(Lead).where(Lead.campaign_id == campaign.id))
                    if lead.id in claimed or not rules.problems(
-                       rules.LeadState(**{**lead.queue_facts().__dict__, "do_not_call": services._on_do_not_call_list(lead)}),
+                       LeadState(**{**lead.queue_facts().__dict__, "do_not_call": is_listed(lead.phone, lead.campaign_id)}),
                        campaign.calling_rules(), moment))
     assert len(claimed) == expected
 
 
+def is_listed(phone, campaign_id):
+    from console.compliance.services import is_listed as listed
+
+    return listed(phone, campaign_id)
+
+
 def rules_infer(phone, state):
-    from console.leads.rules import infer_time_zones
+    from console.compliance.rules import infer_time_zones
 
     return infer_time_zones(phone, state)
 
@@ -428,39 +441,53 @@ def test_agents_in_separate_processes_never_share_a_lead(app, make_user, campaig
     assert len(set(claimed)) == 10
 
 
-def test_a_tab_that_looked_before_another_tab_claimed_gets_that_tabs_call(app, users, campaign, make_lead, monkeypatch):
+def test_a_tab_that_looked_before_another_tab_claimed_gets_that_tabs_call(app, users, campaign, make_lead):
     """The claim reads the agent's state before it writes; the claiming statement itself refuses a second lead.
 
-    Forces the race: right after this tab has read that the agent holds nothing,
-    another tab of the same agent claims (on PostgreSQL it waits for this tab's claim lock).
+    Forces the race: both tabs of one agent read that the agent holds nothing before
+    either writes. SQLite: the writer turn is held until both have read and queued.
+    PostgreSQL: the first tab is held inside its claim (the calls table is locked, so it
+    waits to open its call) while the second reads its state in a statement whose
+    snapshot predates the first tab's commit.
     """
     import threading
+    import time as clock
+
+    from sqlalchemy import text
+
+    from console.database import writers
 
     for _ in range(3):
         make_lead(campaign)
     agent_id = users["teleprospector"].id
-    read_state, other_tab, results = services._agent_state, [], {}
+    results = {}
 
-    def other_tab_claims():
+    def tab(name):
         with app.app_context():
             call = services.claim_next_lead(db.session.get(User, agent_id))
-            results["other"] = (call.id, call.lead_id)
+            results[name] = (call.id, call.lead_id)
             db.session.remove()
 
-    def state_then_another_tab_claims(*args):
-        state = read_state(*args)
-        if not other_tab:
-            assert state.held_call_id is None
-            other_tab.append(threading.Thread(target=other_tab_claims))
-            other_tab[0].start()
-            other_tab[0].join(1.0)  # SQLite: it claims now; PostgreSQL: it waits for this tab's lock
-        return state
-
-    monkeypatch.setattr(services, "_agent_state", state_then_another_tab_claims)
-    call = services.claim_next_lead(users["teleprospector"])
-    results["this"] = (call.id, call.lead_id)
-    other_tab[0].join(30)
-    assert results["this"] == results["other"]
+    tabs = [threading.Thread(target=tab, args=(name,)) for name in ("first", "second")]
+    if db.engine.dialect.name == "sqlite":
+        turn = writers.lock_for_engine(db.engine)
+        turn.acquire()
+        for thread in tabs:
+            thread.start()
+        clock.sleep(0.5)  # both have read the agent's state (nothing held) and queued to write
+        turn.release()
+    else:
+        blocker = db.engine.connect()
+        blocker.execute(text("LOCK TABLE calls IN EXCLUSIVE MODE"))
+        tabs[0].start()
+        clock.sleep(0.5)  # the first tab holds the agent's claim lock and a lead, waiting to open its call
+        tabs[1].start()
+        clock.sleep(0.5)  # the second tab's first statement waits for the agent's claim lock
+        blocker.rollback()
+        blocker.close()
+    for thread in tabs:
+        thread.join(30)
+    assert results["first"] == results["second"]
     db.session.rollback()
     assert db.session.scalar(select(func.count(Lead.id)).where(Lead.claimed_by_id == agent_id)) == 1
     assert db.session.scalar(select(func.count(Call.id)).where(Call.agent_id == agent_id)) == 1
@@ -539,22 +566,25 @@ def test_a_head_of_leads_that_cannot_be_called_does_not_hide_the_next_dialable_l
                                                                                     make_lead):
     """More leads with no known zone than the fast path reads lead the queue: the claim still finds the dialable
     one (on SQLite going straight to the per-window path for the rest of the minute)."""
+    from console.leads import services as leads
     from console.leads.models import Account
+    from console.queue.statements import HEAD_SCAN
 
     account = Account(name="Nowhere Inc", industry="Software", employees=20)
-    db.session.add_all([Lead(campaign=campaign, account=account, first_name="Pat", last_name=f"Unknown{n}",
-                             phone=f"+1212555{n:04d}", time_zones="", state=None, inbound=True)
-                        for n in range(services.HEAD_SCAN + 10)])
+    for n in range(HEAD_SCAN + 10):
+        leads.create_lead(campaign=campaign, account=account, first_name="Pat", last_name=f"Unknown{n}",
+                          phone=f"+1212555{n:04d}", time_zones="", state=None, inbound=True)
     db.session.commit()
     dialable = [make_lead(campaign).id, make_lead(campaign).id]
-    moment = utcnow()
-    services._fast_path_missed.clear()  # whatever an earlier test in this minute left
-    assert services.fast_path_worth_trying(services.claim_plan(moment))
+    moment = utcnow().replace(second=0)
+    services.forget_process_memory()  # whatever an earlier test in this minute left
     first = services.claim_next_lead(users["teleprospector"], now=moment)
     assert first is not None and first.lead_id in dialable
-    # SQLite remembers the miss for the minute; PostgreSQL tries the fast path again (a miss may be momentary).
-    assert services.fast_path_worth_trying(services.claim_plan(moment)) == (db.engine.dialect.name != "sqlite")
+    assert services.claims_by_path == {"fast_missed": 1, "per_window": 1}
     second = services.claim_next_lead(make_user(), now=moment)
     assert second is not None and {first.lead_id, second.lead_id} == set(dialable)
-    next_minute = moment + timedelta(minutes=1)
-    assert services.fast_path_worth_trying(services.claim_plan(next_minute))
+    # SQLite remembers the miss for the minute; PostgreSQL tries the fast path again (a miss may be momentary).
+    missed = 1 if db.engine.dialect.name == "sqlite" else 2
+    assert services.claims_by_path == {"fast_missed": missed, "per_window": 2}
+    services.claim_next_lead(make_user(), now=moment + timedelta(minutes=1))
+    assert services.claims_by_path["fast_missed"] == missed + 1  # a new minute: the fast path is tried again

@@ -13,7 +13,8 @@ from console.clock import utcnow
 from console.extensions import db
 from console.handoffs import services as handoff_services
 from console.handoffs.models import Handoff
-from console.leads.models import DoNotCallEntry, QueueState, Stage
+from console.compliance.models import DoNotCallEntry
+from console.leads.rules import QueueState, Stage
 
 STRONG = {"budget": "confirmed", "authority": "decision_maker", "need": "urgent", "timeline": "under_3_months"}
 
@@ -44,9 +45,8 @@ def test_no_answer_schedules_a_retry_and_frees_the_lead(agent, open_call):
     assert lead.claimed_by_id is None
 
 
-def test_the_last_allowed_attempt_closes_the_lead(agent, campaign, open_call):
-    open_call.lead.attempts = campaign.max_attempts - 1
-    db.session.commit()
+def test_the_last_allowed_attempt_closes_the_lead(agent, campaign, open_call, change_lead):
+    change_lead(open_call.lead, attempts=campaign.max_attempts - 1)
     services.record_disposition(open_call, agent, "busy")
     assert open_call.lead.queue_state == QueueState.CLOSED
 
@@ -162,10 +162,9 @@ def test_sales_accepts_or_rejects_with_a_reason(agent, users, open_call):
         handoff_services.decide(handoff, users["sales"], accept=False, reason="changed my mind")
 
 
-def test_an_opt_out_of_a_number_already_on_the_list_adds_no_second_entry(agent, open_call):
+def test_an_opt_out_of_a_number_already_on_the_list_adds_no_second_entry(agent, open_call, list_number):
     # Listed while the agent was on the call (an admin, or the same person opting out by email).
-    db.session.add(DoNotCallEntry(phone=open_call.lead.phone, reason="Emailed an opt-out"))
-    db.session.commit()
+    list_number(open_call.lead.phone, reason="Emailed an opt-out")
     services.record_disposition(open_call, agent, "do_not_call")
     assert db.session.scalar(select(func.count(DoNotCallEntry.id)).where(DoNotCallEntry.phone == open_call.lead.phone)) == 1
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "lead.do_not_call"))

@@ -4,6 +4,7 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
+from console.scoring.rules import SHIPPED_MODEL
 from console.auth.models import Role
 from console.extensions import db
 from console.guides import rules, services
@@ -62,7 +63,7 @@ def test_an_export_syncs_back_unchanged_and_exports_to_the_same_bytes(app_contex
     written = services.export_directory(exported)
     assert sorted(path.name for _guide, path, _changed in written) == sorted(path.name for path in SHIPPED.glob("*.yaml"))
     for _guide, path, _changed in written:
-        assert rules.parse(path.read_text(), path.name) == rules.parse((SHIPPED / path.name).read_text(), path.name)
+        assert rules.parse(path.read_text(), path.name, model=SHIPPED_MODEL) == rules.parse((SHIPPED / path.name).read_text(), path.name, model=SHIPPED_MODEL)
 
     assert [version for _guide, version in services.sync_directory(exported)] == [None] * len(written)
     before = {path.name: path.read_bytes() for path in exported.iterdir()}
@@ -85,7 +86,7 @@ def test_a_guide_edited_in_the_browser_exports_to_a_file_with_the_published_edit
     services.export_directory(tmp_path)
     text = (tmp_path / "default-b2b.yaml").read_text()
     assert "Published words." in text and "Draft words." not in text
-    assert rules.parse(text, "default-b2b.yaml") == guide.published_version.content
+    assert rules.parse(text, "default-b2b.yaml", model=SHIPPED_MODEL) == guide.published_version.content
 
 
 def test_flask_guides_sync_and_export_report_each_guide(runner, app_context, tmp_path):

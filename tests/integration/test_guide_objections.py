@@ -8,6 +8,8 @@ from console.auth.models import Role
 from console.calls.models import Call, CallStatus
 from console.clock import utcnow
 from console.extensions import db
+from console.calls import services as calls
+from console.calls.errors import CallError, NotYourCall
 from console.guides import services
 from console.guides.models import CallObjection
 
@@ -45,10 +47,10 @@ def publish_response(guide, objection_id: str, response: str, editor):
 
 def test_an_agent_marks_an_objection_raised_then_whether_the_response_worked(make_call, agent):
     call = make_call()
-    services.mark_objection(call, agent, "no-budget", "raised")
+    calls.mark_objection(call, agent, "no-budget", "raised")
     assert services.marks_for(call) == {"no-budget": None}
-    services.mark_objection(call, agent, "no-budget", "worked")
-    services.mark_objection(call, agent, "send-email", "failed")
+    calls.mark_objection(call, agent, "no-budget", "worked")
+    calls.mark_objection(call, agent, "send-email", "failed")
     db.session.commit()
     assert services.marks_for(call) == {"no-budget": True, "send-email": False}
     assert db.session.scalar(select(func.count(CallObjection.id))) == 2  # one row per objection per call
@@ -58,26 +60,26 @@ def test_an_agent_marks_an_objection_raised_then_whether_the_response_worked(mak
 
 def test_undo_removes_the_mark(make_call, agent):
     call = make_call()
-    services.mark_objection(call, agent, "no-budget", "worked")
-    services.mark_objection(call, agent, "no-budget", "clear")
+    calls.mark_objection(call, agent, "no-budget", "worked")
+    calls.mark_objection(call, agent, "no-budget", "clear")
     assert services.marks_for(call) == {}
 
 
 def test_only_the_calls_own_agent_marks_objections_on_it(make_call, make_user):
-    with pytest.raises(services.NotYourCall):
-        services.mark_objection(make_call(), make_user(Role.TELEPROSPECTOR), "no-budget", "worked")
+    with pytest.raises(NotYourCall):
+        calls.mark_objection(make_call(), make_user(Role.TELEPROSPECTOR), "no-budget", "worked")
 
 
 def test_a_finished_call_and_an_objection_from_another_guide_are_refused(make_call, agent):
-    with pytest.raises(services.GuideActionError, match="This call is finished"):
-        services.mark_objection(make_call(disposition="busy"), agent, "no-budget", "worked")
-    with pytest.raises(services.GuideActionError, match="not in this call's guide"):
-        services.mark_objection(make_call(), agent, "security-review", "worked")
+    with pytest.raises(CallError, match="This call is finished"):
+        calls.mark_objection(make_call(disposition="busy"), agent, "no-budget", "worked")
+    with pytest.raises(CallError, match="not in this call's guide"):
+        calls.mark_objection(make_call(), agent, "security-review", "worked")
 
 
 def test_the_call_screen_guide_carries_the_calls_marks(make_call, agent):
     call = make_call()
-    services.mark_objection(call, agent, "too-expensive", "failed")
+    calls.mark_objection(call, agent, "too-expensive", "failed")
     assert services.guide_for_call(call)["marks"] == {"too-expensive": False}
 
 
@@ -85,7 +87,7 @@ def test_statistics_count_uses_worked_and_qualified_per_objection(default_guide,
     outcomes = [("worked", "qualified"), ("worked", None), ("failed", "not_interested"), ("raised", "qualified")]
     for outcome, disposition in outcomes:
         call = make_call()
-        services.mark_objection(call, agent, "too-expensive", outcome)
+        calls.mark_objection(call, agent, "too-expensive", outcome)
         call.disposition = disposition
     db.session.commit()
     performance = {item.objection_id: item for item in services.objection_stats(default_guide, "30")}
@@ -99,11 +101,11 @@ def test_statistics_count_uses_worked_and_qualified_per_objection(default_guide,
 def test_statistics_compare_each_wording_of_a_response(default_guide, make_call, agent, make_user):
     editor = make_user(Role.SALES)
     for _ in range(5):
-        services.mark_objection(make_call(), agent, "too-expensive", "failed")
+        calls.mark_objection(make_call(), agent, "too-expensive", "failed")
     old_version = default_guide.published_version
     new_version = publish_response(default_guide, "too-expensive", "What would it cost to do nothing?", editor)
     for outcome in ("worked", "worked", "failed"):
-        services.mark_objection(make_call(new_version), agent, "too-expensive", outcome)
+        calls.mark_objection(make_call(new_version), agent, "too-expensive", outcome)
     db.session.commit()
 
     [item] = [item for item in services.objection_stats(default_guide) if item.objection_id == "too-expensive"]
@@ -115,8 +117,8 @@ def test_statistics_compare_each_wording_of_a_response(default_guide, make_call,
 
 
 def test_statistics_only_count_marks_inside_the_period(default_guide, make_call, agent):
-    services.mark_objection(make_call(), agent, "no-budget", "worked")
-    services.mark_objection(make_call(), agent, "no-budget", "failed")
+    calls.mark_objection(make_call(), agent, "no-budget", "worked")
+    calls.mark_objection(make_call(), agent, "no-budget", "failed")
     db.session.commit()
     db.session.execute(update(CallObjection).where(CallObjection.worked.is_(False))
                        .values(marked_at=utcnow() - timedelta(days=45)))
@@ -130,7 +132,7 @@ def test_statistics_only_count_marks_inside_the_period(default_guide, make_call,
 
 
 def test_an_objection_removed_from_the_guide_keeps_its_record(default_guide, make_call, agent, make_user):
-    services.mark_objection(make_call(), agent, "happy-with-crm", "worked")
+    calls.mark_objection(make_call(), agent, "happy-with-crm", "worked")
     latest = services.latest_version(default_guide)
     content = dict(latest.content, objections=[item for item in latest.content["objections"]
                                                if item["id"] != "happy-with-crm"])

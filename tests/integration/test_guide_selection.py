@@ -81,10 +81,3 @@ def test_the_served_version_is_the_published_one_not_a_newer_draft(campaign, mak
     services.save_draft(default_guide, content, author=make_user("sales"), base_number=1)
     db.session.commit()
     assert services.guide_version_for(make_lead(campaign)).number == 1
-
-
-def test_the_claim_can_choose_by_lead_id_without_loading_the_lead(campaign, make_lead, make_guide):
-    gatekeepers = make_guide("gatekeepers", persona="gatekeeper")
-    lead = make_lead(campaign, buying_role="gatekeeper")
-    assert services.guide_version_id_for(lead.id) == gatekeepers.published_version_id
-    assert services.guide_version_id_for(10**9) is None

@@ -3,7 +3,8 @@ from datetime import time, timedelta
 
 from console.clock import utcnow
 from console.extensions import db
-from console.leads.models import DoNotCallEntry, QueueState
+from console.leads import services as leads
+from console.leads.rules import QueueState
 from console.queue import services
 from tests.builders import at_local
 
@@ -23,10 +24,9 @@ def test_a_dialable_lead_says_so(users, campaign, make_lead):
     assert explanation.dialable and explanation.summary == "Dialable now."
 
 
-def test_every_reason_is_listed_not_only_the_first(users, campaign, make_lead):
+def test_every_reason_is_listed_not_only_the_first(users, campaign, make_lead, list_number):
     lead = make_lead(campaign, time_zones="", attempts=campaign.max_attempts)
-    db.session.add(DoNotCallEntry(phone=lead.phone, reason="opted out"))
-    db.session.commit()
+    list_number(lead.phone)
     codes = [problem.code for problem in services.explain_lead(lead, users["marketing"]).problems]
     assert codes == ["do_not_call", "attempts", "zone_unknown"]
 
@@ -39,7 +39,7 @@ def test_a_texas_lead_names_the_state_rule(users, make_campaign, make_lead):
     assert explanation.state_rule.name == "Texas"
 
 
-def test_a_campaign_counts_n_of_m_dialable_with_the_reasons(users, make_campaign, make_lead):
+def test_a_campaign_counts_n_of_m_dialable_with_the_reasons(users, make_campaign, make_lead, list_number):
     campaign = make_campaign(calling_start=time(8), calling_end=time(21))
     moment = at_local(7, 30, "America/Chicago")  # 08:30 in New York, 05:30 in Los Angeles
     make_lead(campaign, phone="+12125550101")  # New York: open
@@ -51,8 +51,7 @@ def test_a_campaign_counts_n_of_m_dialable_with_the_reasons(users, make_campaign
     make_lead(campaign, phone="+12125550107", queue_state=QueueState.RETRY, next_call_at=moment + timedelta(hours=1))
     make_lead(campaign, phone="+12125550108", queue_state=QueueState.CLOSED)
     listed = make_lead(campaign, phone="+12125550109")
-    db.session.add(DoNotCallEntry(phone=listed.phone, reason="opted out"))
-    db.session.commit()
+    list_number(listed.phone)
 
     breakdown = services.campaign_dialability(campaign, now=moment)
     counts = {reason.code: reason.count for reason in breakdown.reasons}
@@ -100,7 +99,7 @@ def test_someone_elses_callback_is_explained_to_an_agent(users, make_user, campa
 def test_setting_a_leads_state_makes_its_zone_known(users, campaign, make_lead):
     lead = make_lead(campaign, phone="+18005550100", time_zones="", state=None)
     assert [p.code for p in services.explain_lead(lead, users["marketing"]).problems] == ["zone_unknown"]
-    services.set_lead_location(lead, users["marketing"], state="IL", time_zones=["America/Chicago"])
+    leads.set_location(lead, users["marketing"], state="IL", time_zones=["America/Chicago"])
     db.session.refresh(lead)
     assert lead.window_key == "America/Chicago|IL"
     assert lead.queue_rank is not None

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from console import MIGRATIONS_DIR, create_app
 from console.clock import utcnow
 from console.extensions import db
-from console.queue import rules
+from console.leads import queue_columns as rules
 from tests.integration.test_migrations import migration_database_url  # noqa: F401  (fixture)
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from console.audit.models import AuditEvent
 from console.extensions import db
-from console.leads.models import DoNotCallEntry
-from console.queue.services import NotDialable, claim_next_lead
+from console.compliance.models import DoNotCallEntry
+from console.calls.errors import NotDialable
+from console.queue.services import claim_next_lead
 from console.telephony import rules, services
 from console.telephony.models import AgentTelephony, CampaignTelephony, PhoneCall, Recording
 from console.telephony.testing import (ACCOUNT_SID, API_KEY, API_SECRET, CALLER_ID, PUBLIC_BASE_URL, TWIML_APP_SID,
@@ -123,9 +124,8 @@ def test_twilio_being_unreachable_is_a_clear_message_too(fake_twilio, bridge, ag
     assert db.session.scalar(select(PhoneCall)).status == "failed"
 
 
-def test_a_lead_on_the_do_not_call_list_is_never_dialled(fake_twilio, bridge, agent, call):
-    db.session.add(DoNotCallEntry(phone=call.lead.phone, reason="Asked by email"))
-    db.session.commit()
+def test_a_lead_on_the_do_not_call_list_is_never_dialled(fake_twilio, bridge, agent, call, list_number):
+    list_number(call.lead.phone, reason="Asked by email")
     with pytest.raises(NotDialable, match="do-not-call"):
         services.place_call(call, agent)
     assert fake_twilio.requests == []

@@ -5,7 +5,7 @@ import pytest
 
 from console.calls import rules
 from console.calls.rules import NextAction, SettingOverride
-from console.leads.models import QueueState
+from console.leads.rules import QueueState
 
 NOW = datetime(2030, 1, 15, 15, 0)
 
@@ -106,9 +106,3 @@ def test_the_next_action_label_says_what_happens():
     busy = rules.BY_CODE["busy"]
     assert busy.next_action_label == "Retry in 30 min"
     assert rules.BY_CODE["nurture"].next_action_label == "Close (no more calls)"
-
-
-def test_a_referrals_number_is_read_in_the_country_of_the_lead_it_came_from():
-    assert rules.region_of("+442071838750") == "GB"
-    assert rules.region_of("+12125550123") == "US"
-    assert rules.region_of("garbage") == "US"

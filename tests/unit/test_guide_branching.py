@@ -1,6 +1,7 @@
 """Branches between discovery steps: where an answer leads, the default path, and steps nothing leads to."""
 import pytest
 
+from console.scoring.rules import SHIPPED_MODEL
 from console.guides.rules import GuideError, next_step, parse, render_guide, unreachable_steps
 
 GUIDE = """
@@ -45,7 +46,7 @@ voicemail_script: Sorry I missed you.
 
 @pytest.fixture
 def guide():
-    return parse(GUIDE, "branching.yaml")
+    return parse(GUIDE, "branching.yaml", model=SHIPPED_MODEL)
 
 
 def test_an_answer_with_a_branch_goes_where_it_says(guide):
@@ -85,7 +86,7 @@ def test_a_step_no_answer_leads_to_is_reported(guide):
 
 
 def test_branches_are_resolved_for_the_agent_with_the_target_step_title(guide):
-    steps = render_guide(guide, {})["steps"]
+    steps = render_guide(guide, {}, model=SHIPPED_MODEL)["steps"]
     assert [(answer["label"], answer["next"], answer["next_label"]) for answer in steps[0]["answers"]] == [
         ("Yes", "need", "Need"), ("No", "referral", "Referral"), ("Busy", "end", "Wrap up the call")]
     assert steps[2]["answers"][0]["next"] == "budget"
@@ -94,9 +95,9 @@ def test_branches_are_resolved_for_the_agent_with_the_target_step_title(guide):
 
 def test_a_step_id_reserved_for_branch_ends_is_refused():
     with pytest.raises(GuideError, match=r"line 5: steps\[0\]\.id: 'handoff' is reserved"):
-        parse(GUIDE.replace("id: right-person", "id: handoff"), "branching.yaml")
+        parse(GUIDE.replace("id: right-person", "id: handoff"), "branching.yaml", model=SHIPPED_MODEL)
 
 
 def test_an_answer_cannot_record_a_value_on_a_step_that_records_nothing():
     with pytest.raises(GuideError, match=r"steps\[0\]\.answers\[0\]\.value: this step records no qualification field"):
-        parse(GUIDE.replace('      - label: "Yes"\n', '      - label: "Yes"\n        value: confirmed\n'), "b.yaml")
+        parse(GUIDE.replace('      - label: "Yes"\n', '      - label: "Yes"\n        value: confirmed\n'), "b.yaml", model=SHIPPED_MODEL)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from console.scoring.rules import SHIPPED_MODEL
 from console.guides.rules import (
     ResponseStats, apply_change, find_battlecards, find_objections, parse, period_start, side_by_side, to_yaml, validate,
 )
@@ -13,10 +14,10 @@ GUIDES = Path(__file__).resolve().parents[2] / "call_guides"
 
 @pytest.mark.parametrize("path", sorted(GUIDES.glob("*.yaml")), ids=lambda path: path.name)
 def test_an_exported_guide_parses_back_to_the_same_content(path):
-    content = parse(path.read_text(), path.name)
+    content = parse(path.read_text(), path.name, model=SHIPPED_MODEL)
     exported = to_yaml(content)
-    assert parse(exported, "exported.yaml") == content
-    assert to_yaml(parse(exported, "exported.yaml")) == exported  # same content, same bytes
+    assert parse(exported, "exported.yaml", model=SHIPPED_MODEL) == content
+    assert to_yaml(parse(exported, "exported.yaml", model=SHIPPED_MODEL)) == exported  # same content, same bytes
 
 
 def test_text_that_looks_like_yaml_survives_the_round_trip():
@@ -28,14 +29,14 @@ def test_text_that_looks_like_yaml_survives_the_round_trip():
         "steps": [{"title": text, "question": text, "answers": [{"label": text}]} for text in tricky],
         "objections": [{"objection": text, "response": text, "tags": ["yes", "no"], "competitor": text} for text in tricky],
         "battlecards": [{"competitor": "X", "positioning": "P", "landmines": tricky, "proof_points": tricky}],
-    })
-    assert parse(to_yaml(content), "tricky.yaml") == content
+    }, model=SHIPPED_MODEL)
+    assert parse(to_yaml(content), "tricky.yaml", model=SHIPPED_MODEL) == content
 
 
 def test_an_export_leaves_out_empty_keys_and_keeps_ids():
     exported = to_yaml(validate({"name": "G", "opening": "Hi", "steps": [{"title": "Need", "question": "Why?"}],
                                  "objections": [{"objection": "No budget", "response": "R"}],
-                                 "handoff_script": "H", "voicemail_script": "V"}))
+                                 "handoff_script": "H", "voicemail_script": "V"}, model=SHIPPED_MODEL))
     assert "persona" not in exported and "competitor" not in exported and "hint" not in exported
     assert "  - id: need\n" in exported and "  - id: no-budget\n" in exported
 
@@ -135,12 +136,12 @@ def test_a_statistics_period_starts_the_right_number_of_days_ago():
 def test_the_changes_between_two_versions_are_described_in_the_guides_own_words():
     from console.guides.rules import describe_changes
 
-    old = parse((GUIDES / "default-b2b.yaml").read_text(), "default-b2b.yaml")
+    old = parse((GUIDES / "default-b2b.yaml").read_text(), "default-b2b.yaml", model=SHIPPED_MODEL)
     new = validate(dict(old, persona="champion",
                         steps=[old["steps"][0], old["steps"][2], old["steps"][1]] + old["steps"][3:],
                         objections=[dict(item, response="Shorter.") if item["id"] == "too-expensive" else item
                                     for item in old["objections"][1:]]
-                        + [{"objection": "We're locked into a contract.", "response": "When does it renew?"}]))
+                        + [{"objection": "We're locked into a contract.", "response": "When does it renew?"}]), model=SHIPPED_MODEL)
     assert describe_changes(old, new) == [
         "Persona: “none” → “champion”",
         "Steps reordered",

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from console.scoring.rules import SHIPPED_MODEL
 from console.guides.rules import BUYING_ROLES, GuideError, canonical, parse, render_authored, render_guide, validate
 
 GUIDES = Path(__file__).resolve().parents[2] / "call_guides"
@@ -24,13 +25,13 @@ voicemail_script: Sorry I missed you.
 
 def problems_of(text: str, source: str = "g.yaml") -> list[str]:
     with pytest.raises(GuideError) as raised:
-        parse(text, source)
+        parse(text, source, model=SHIPPED_MODEL)
     return str(raised.value).splitlines()
 
 
 @pytest.mark.parametrize("path", sorted(GUIDES.glob("*.yaml")), ids=lambda path: path.name)
 def test_every_shipped_guide_is_valid_and_its_branches_lead_somewhere(path):
-    guide = parse(path.read_text(), path.name)
+    guide = parse(path.read_text(), path.name, model=SHIPPED_MODEL)
     assert guide["steps"] and guide["objections"]
     ids = {step["id"] for step in guide["steps"]}
     for step in guide["steps"]:
@@ -39,9 +40,9 @@ def test_every_shipped_guide_is_valid_and_its_branches_lead_somewhere(path):
 
 
 @pytest.mark.parametrize("path", [path for path in sorted(GUIDES.glob("*.yaml"))
-                                  if not parse(path.read_text(), path.name)["persona"]], ids=lambda path: path.name)
+                                  if not parse(path.read_text(), path.name, model=SHIPPED_MODEL)["persona"]], ids=lambda path: path.name)
 def test_every_shipped_campaign_guide_covers_the_qualification_fields_and_competitors(path):
-    guide = parse(path.read_text(), path.name)
+    guide = parse(path.read_text(), path.name, model=SHIPPED_MODEL)
     fields = {step["field"] for step in guide["steps"]}
     assert {"budget", "authority", "need", "timeline"} <= fields
     assert guide["battlecards"]
@@ -49,12 +50,12 @@ def test_every_shipped_campaign_guide_covers_the_qualification_fields_and_compet
 
 
 def test_the_shipped_persona_variant_is_for_a_buying_role():
-    personas = {parse(path.read_text(), path.name)["persona"] for path in GUIDES.glob("*.yaml")}
+    personas = {parse(path.read_text(), path.name, model=SHIPPED_MODEL)["persona"] for path in GUIDES.glob("*.yaml")}
     assert personas - {""} and personas - {""} <= set(BUYING_ROLES)
 
 
 def test_a_minimal_guide_parses_into_canonical_form():
-    guide = parse(MINIMAL, "test.yaml")
+    guide = parse(MINIMAL, "test.yaml", model=SHIPPED_MODEL)
     assert guide["steps"][0] == {"id": "budget", "title": "Budget", "field": "budget",
                                  "question": "Is there budget?", "hint": "", "answers": []}
     assert guide["objections"][0] == {"id": "too-expensive", "objection": "Too expensive",
@@ -70,15 +71,15 @@ def test_answer_labels_yes_and_no_stay_text():
         value: confirmed
       - label: No
         value: none
-"""), "g.yaml")
+"""), "g.yaml", model=SHIPPED_MODEL)
     assert [answer["label"] for answer in guide["steps"][0]["answers"]] == ["Yes", "No"]
 
 
 def test_text_from_a_browser_and_from_a_file_is_stored_the_same_way():
     from_file = validate({"name": "G", "opening": "Line one\nLine two", "steps": [{"title": "T", "question": "Q"}],
-                          "handoff_script": "H", "voicemail_script": "V"})
+                          "handoff_script": "H", "voicemail_script": "V"}, model=SHIPPED_MODEL)
     from_browser = validate({"name": "G ", "opening": "Line one  \r\nLine two\r\n", "steps": [{"title": "T", "question": "Q"}],
-                             "handoff_script": "H", "voicemail_script": "V"})
+                             "handoff_script": "H", "voicemail_script": "V"}, model=SHIPPED_MODEL)
     assert from_file == from_browser
 
 
@@ -155,11 +156,11 @@ def test_two_steps_with_the_same_id_are_refused():
 
 def test_steps_and_objections_without_ids_get_unique_ones_from_their_text():
     text = MINIMAL.replace("steps:\n", "steps:\n  - title: Budget\n    question: Again?\n")
-    assert [step["id"] for step in parse(text, "g.yaml")["steps"]] == ["budget", "budget-2"]
+    assert [step["id"] for step in parse(text, "g.yaml", model=SHIPPED_MODEL)["steps"]] == ["budget", "budget-2"]
 
 
 def test_the_editor_gets_the_content_and_the_problems_together():
-    content, problems = canonical({"name": "", "steps": [{"title": "Need"}]})
+    content, problems = canonical({"name": "", "steps": [{"title": "Need"}]}, model=SHIPPED_MODEL)
     assert content["steps"][0]["title"] == "Need"
     assert {problem.path for problem in problems} == {"name", "opening", "steps[0].question", "handoff_script",
                                                        "voicemail_script"}
@@ -202,7 +203,7 @@ def test_lead_data_in_merge_fields_is_escaped_not_executed():
 
 
 def test_a_rendered_guide_keeps_every_section_and_resolves_branches():
-    rendered = render_guide(parse(MINIMAL, "g.yaml"), {"contact.first_name": "Jordan", "agent.first_name": "Alex"})
+    rendered = render_guide(parse(MINIMAL, "g.yaml", model=SHIPPED_MODEL), {"contact.first_name": "Jordan", "agent.first_name": "Alex"}, model=SHIPPED_MODEL)
     assert rendered["opening"] == "<p>Hi Jordan, this is Alex.</p>"
     assert rendered["objections"][0]["response_html"].startswith("<p><strong>Compare</strong>")
     assert rendered["steps"][0]["next"] == "handoff" and rendered["steps"][0]["next_label"] == "Hand-off script"
@@ -212,7 +213,7 @@ def test_a_rendered_guide_keeps_every_section_and_resolves_branches():
 def test_the_editor_names_a_problem_the_way_the_form_shows_it():
     from console.guides.rules import locate_for_people
 
-    guide = parse(MINIMAL, "g.yaml")
+    guide = parse(MINIMAL, "g.yaml", model=SHIPPED_MODEL)
     assert locate_for_people("objections[0].response", guide) == "Objection 1 “Too expensive”: response"
     assert locate_for_people("steps[0].answers[1].next", guide) == "Step 1 “Budget”, answer 2: where it goes"
     assert locate_for_people("voicemail_script", guide) == "Voicemail script"

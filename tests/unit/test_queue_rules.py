@@ -4,11 +4,10 @@ from datetime import date, datetime, time, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.queue.rules import (
-    DUE_HIGH, DUE_LOW, HELD_LOW, OWN_CALLBACK_HIGH, REASONS, SPAN, TIER_CALLBACK, TIER_INBOUND, TIER_NEW,
-    TIER_OWN_CALLBACK, TIER_RETRY, WAITING_HIGH, WAITING_LOW, CallingHours, CampaignRules, LeadState, primary_reason,
-    problems, queue_rank, queue_tier, sort_for_queue, split_window_key, tier_of, window_key,
-)
+from console.leads.queue_columns import DUE_HIGH, DUE_LOW, HELD_LOW, OWN_CALLBACK_HIGH, SPAN, TIER_CALLBACK, TIER_INBOUND, TIER_NEW, TIER_OWN_CALLBACK, TIER_RETRY, WAITING_HIGH, WAITING_LOW, LeadState, queue_rank, queue_tier, sort_for_queue, tier_of
+from console.queue.rules import REASONS, primary_reason, problems
+from console.compliance.rules import CallingHours, split_window_key, window_key
+from console.campaigns.rules import CampaignRules
 
 NOW = datetime(2026, 1, 13, 17, 0)  # a Tuesday, 12:00 in New York
 OPEN_ALL_DAY = CampaignRules(name="Main", hours=CallingHours(start=time(0), end=time(23, 59)), max_attempts=3,

@@ -1,0 +1,366 @@
+"""The calling law: when a lead may be called, in its own local time, and where a lead is.
+
+Pure functions over plain values (no Flask, no database), so the rules that keep
+agents compliant are tested in milliseconds (tests/unit/test_calling_window_rules.py):
+
+* the federal window (47 CFR 64.1200(c)(1)): 08:00–21:00 in the called party's
+  local time, never widened; a campaign's hours, days and holidays narrow it;
+* state rules stricter than that, shipped as data (data/state_calling_rules.yaml)
+  with each state's legal holidays from the `holidays` package;
+* every zone a lead may be in must be open; an unknown zone is never open;
+* where a lead is: its zones from its number and state (data/state_time_zones.yaml).
+
+The do-not-call list is the other half of the law: console/compliance/models.py
+holds it, console/compliance/services.py reads it, and console/leads/services.py
+changes it (each change takes the number out of every queue in the same transaction).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holiday_calendars
+import phonenumbers
+import yaml
+from phonenumbers import timezone as phone_timezone
+
+# Federal (TCPA) calling hours in the called party's local time; campaigns may only narrow them.
+LEGAL_WINDOW = (time(8, 0), time(21, 0))
+
+DATA_DIR = Path(__file__).parent / "data"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+ALL_DAYS = frozenset(range(1, 8))  # ISO weekdays, Monday = 1
+
+# Friendly names for the zones US and Canadian leads are in; anything else shows its IANA name.
+ZONE_LABELS = {
+    "America/New_York": "Eastern", "America/Detroit": "Eastern", "America/Toronto": "Eastern",
+    "America/Indiana/Indianapolis": "Eastern", "America/Kentucky/Louisville": "Eastern",
+    "America/Chicago": "Central", "America/Menominee": "Central", "America/Winnipeg": "Central",
+    "America/Regina": "Central (Saskatchewan)",
+    "America/Denver": "Mountain", "America/Boise": "Mountain", "America/Edmonton": "Mountain",
+    "America/Phoenix": "Arizona",
+    "America/Los_Angeles": "Pacific", "America/Vancouver": "Pacific",
+    "America/Anchorage": "Alaska", "America/Adak": "Aleutian", "Pacific/Honolulu": "Hawaii",
+    "America/Halifax": "Atlantic", "America/Moncton": "Atlantic", "America/Puerto_Rico": "Puerto Rico",
+    "America/St_Johns": "Newfoundland",
+}
+
+
+def zone_label(zone: str) -> str:
+    return ZONE_LABELS.get(zone, zone)
+
+
+# ---------------------------------------------------------------- calling hours
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def _clock(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60) if minutes < 24 * 60 else time(23, 59)
+
+
+def _start_minute(value: time) -> int:
+    """A window start, rounded up to the minute: a start with seconds never opens early."""
+    return _minutes(value) + (1 if (value.second or value.microsecond) else 0)
+
+
+def parse_window(text: str) -> tuple[time, time] | None:
+    """'09:00-21:00' → (09:00, 21:00); 'closed' → None."""
+    if text.strip().lower() == "closed":
+        return None
+    start, end = (part.strip() for part in text.split("-"))
+    return time.fromisoformat(start), time.fromisoformat(end)
+
+
+@dataclass(frozen=True)
+class StateRule:
+    """A state's calling rule that is stricter than the federal window."""
+
+    code: str
+    name: str
+    windows: tuple  # seven entries, Monday first: (start, end) or None for no calls that day
+    closed_on_state_holidays: bool = False
+    source: str = ""
+
+    def window_on(self, day: date) -> tuple[time, time] | None:
+        return self.windows[day.isoweekday() - 1]
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(days, hours) lines for the docs and the explanation page."""
+        lines = []
+        for index, window in enumerate(self.windows):
+            label = "closed" if window is None else f"{window[0]:%H:%M}–{window[1]:%H:%M}"
+            if lines and lines[-1][1] == label:
+                lines[-1] = (lines[-1][0].split("–")[0] + "–" + WEEKDAYS[index][:3].title(), label)
+            else:
+                lines.append((WEEKDAYS[index][:3].title(), label))
+        if self.closed_on_state_holidays:
+            lines.append(("state holidays", "closed"))
+        return lines
+
+
+def _state_rule_from_data(code: str, entry: dict) -> StateRule:
+    hours = entry.get("hours", {})
+    unknown = set(hours) - set(WEEKDAYS) - {"default"}
+    if unknown:
+        raise ValueError(f"state rule {code}: unknown day key(s) {sorted(unknown)}")
+    default = parse_window(hours.get("default", "08:00-21:00"))
+    windows = tuple(parse_window(hours[day]) if day in hours else default for day in WEEKDAYS)
+    return StateRule(code=code, name=entry.get("name", code), windows=windows,
+                     closed_on_state_holidays=bool(entry.get("closed_on_state_holidays", False)),
+                     source=entry.get("source", ""))
+
+
+@lru_cache(maxsize=1)
+def state_rules() -> dict[str, StateRule]:
+    """The shipped state rules (console/compliance/data/state_calling_rules.yaml), by state code."""
+    raw = yaml.safe_load((DATA_DIR / "state_calling_rules.yaml").read_text()) or {}
+    return {code.upper(): _state_rule_from_data(code.upper(), entry) for code, entry in raw.items()}
+
+
+@lru_cache(maxsize=2048)
+def state_holidays(state: str, year: int) -> dict[date, str]:
+    """The state's legal holidays (observed days included) from the `holidays` package."""
+    country = "CA" if state in CANADIAN_PROVINCES else "US"
+    try:
+        return dict(holiday_calendars.country_holidays(country, subdiv=state, years=year))
+    except NotImplementedError:  # a code the package does not know: federal holidays only
+        return dict(holiday_calendars.country_holidays(country, years=year))
+
+
+CANADIAN_PROVINCES = frozenset({"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"})
+
+
+@dataclass(frozen=True)
+class CallingHours:
+    """A campaign's own calling hours and days, in the lead's local time; never wider than the law."""
+
+    start: time = LEGAL_WINDOW[0]
+    end: time = LEGAL_WINDOW[1]
+    days: frozenset = ALL_DAYS
+    holidays: frozenset = frozenset()
+
+
+def parse_calling_days(value: str | None) -> frozenset:
+    """'12345' (ISO weekdays, Monday = 1) → frozenset({1, 2, 3, 4, 5}); bad characters are ignored."""
+    return frozenset(int(char) for char in (value or "") if char in "1234567")
+
+
+def format_calling_days(days: frozenset) -> str:
+    if days == ALL_DAYS:
+        return "every day"
+    if days == frozenset(range(1, 6)):
+        return "Monday to Friday"
+    return ", ".join(WEEKDAYS[day - 1].title() for day in sorted(days)) or "no day"
+
+
+@dataclass(frozen=True)
+class DayVerdict:
+    """The calling window that applies on one local date, or why there is none."""
+
+    window: tuple[int, int] | None  # minutes since midnight, [start, end)
+    reason: str = ""  # why the day is closed, or which rule sets the binding edge
+    start_rule: str = ""
+    end_rule: str = ""
+
+
+def day_window(day: date, state: str | None, hours: CallingHours) -> DayVerdict:
+    """The window on a local date: federal ∩ campaign hours ∩ state rule, minus closed days."""
+    weekday = WEEKDAYS[day.isoweekday() - 1].title()
+    if day in hours.holidays:
+        return DayVerdict(None, f"{day:%Y-%m-%d} is a campaign holiday")
+    if day.isoweekday() not in hours.days:
+        return DayVerdict(None, f"{weekday} is not a calling day for this campaign")
+    rule = state_rules().get((state or "").upper())
+    start, start_rule = max((_minutes(LEGAL_WINDOW[0]), "federal"), (_start_minute(hours.start), "campaign"))
+    end, end_rule = min((_minutes(LEGAL_WINDOW[1]), "federal"), (_minutes(hours.end), "campaign"))
+    if rule is not None:
+        if rule.closed_on_state_holidays:
+            holiday = state_holidays(rule.code, day.year).get(day)
+            if holiday:
+                return DayVerdict(None, f"no calls on state holidays in {rule.name} ({holiday})")
+        state_window = rule.window_on(day)
+        if state_window is None:
+            return DayVerdict(None, f"no calls on {weekday}s in {rule.name}")
+        if _start_minute(state_window[0]) > start:
+            start, start_rule = _start_minute(state_window[0]), f"{rule.name} rule"
+        if _minutes(state_window[1]) < end:
+            end, end_rule = _minutes(state_window[1]), f"{rule.name} rule"
+    if start >= end:
+        return DayVerdict(None, f"no calling hours left on {weekday}s")
+    return DayVerdict((start, end), start_rule=start_rule, end_rule=end_rule)
+
+
+@dataclass(frozen=True)
+class WindowCheck:
+    """Whether a lead's local clock is inside its calling window now; if not, why, in words."""
+
+    open: bool
+    reason: str = ""
+    zone: str | None = None  # the zone that is closed
+    local_time: str = ""  # HH:MM there
+
+
+def _aware(now: datetime) -> datetime:
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now
+
+
+def calling_window(zones, state: str | None, now: datetime, hours: CallingHours = CallingHours()) -> WindowCheck:
+    """Is now inside the calling window in every zone the lead may be in?
+
+    `now` is naive UTC or aware. Clocks are compared to the minute (the local
+    time is truncated, a start with seconds rounds up), so the answer only
+    changes on whole minutes. An unknown zone is never open: calling it would
+    be a guess about someone else's clock.
+    """
+    zones = [zone for zone in zones if zone]
+    if not zones:
+        return WindowCheck(False, "time zone unknown: set the lead's zone or state before calling")
+    now = _aware(now)
+    for zone in zones:
+        try:
+            local = now.astimezone(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return WindowCheck(False, f"unknown time zone {zone!r}: set the lead's zone before calling", zone)
+        verdict = day_window(local.date(), state, hours)
+        if verdict.window is None:
+            return WindowCheck(False, f"outside calling window: {verdict.reason} ({local:%a %H:%M} in {zone})",
+                               zone, f"{local:%H:%M}")
+        minute = local.hour * 60 + local.minute
+        start, end = verdict.window
+        if minute < start:
+            why = "" if verdict.start_rule in ("federal", "campaign") else f" ({verdict.start_rule})"
+            return WindowCheck(False, f"outside calling window: {local:%H:%M} in {zone}, opens {_clock(start):%H:%M}{why}",
+                               zone, f"{local:%H:%M}")
+        if minute >= end:
+            why = "" if verdict.end_rule in ("federal", "campaign") else f" ({verdict.end_rule})"
+            return WindowCheck(False, f"outside calling window: {local:%H:%M} in {zone}, closed since {_clock(end):%H:%M}{why}",
+                               zone, f"{local:%H:%M}")
+    return WindowCheck(True)
+
+
+def next_opening(zones, state: str | None, now: datetime, hours: CallingHours = CallingHours(),
+                 horizon_days: int = 14) -> datetime | None:
+    """The first moment (naive UTC, ≥ now) when the window is open in every zone; None if not within the horizon."""
+    zones = [zone for zone in zones if zone]
+    if not zones:
+        return None
+    now = _aware(now)
+    if calling_window(zones, state, now, hours).open:
+        return now.astimezone(UTC).replace(tzinfo=None)
+    candidates = set()
+    for zone in zones:
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+        today = now.astimezone(tz).date()
+        for offset in range(horizon_days + 1):
+            day = today + timedelta(days=offset)
+            verdict = day_window(day, state, hours)
+            if verdict.window is not None:
+                opening = datetime.combine(day, _clock(verdict.window[0]), tzinfo=tz)
+                if opening > now:
+                    candidates.add(opening.astimezone(UTC))
+    for candidate in sorted(candidates):
+        if calling_window(zones, state, candidate, hours).open:
+            return candidate.replace(tzinfo=None)
+    return None
+
+
+def describe_opening(opening: datetime | None, zones, now: datetime) -> str:
+    """'08:00 Central', 'Monday 09:00 Eastern' or 'not within two weeks', for explanations."""
+    zones = [zone for zone in zones if zone]
+    if opening is None or not zones:
+        return "not within the next two weeks"
+    zone = zones[0]
+    local = opening.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+    local_now = _aware(now).astimezone(ZoneInfo(zone))
+    days = (local.date() - local_now.date()).days
+    when = f"{local:%H:%M}" if days == 0 else (f"tomorrow {local:%H:%M}" if days == 1 else f"{local:%A %H:%M}")
+    return f"{when} {zone_label(zone)}"
+
+
+def local_times(zones, now: datetime) -> list[tuple[str, str]]:
+    """(zone, 'Tue 14:05') for each known zone, to show the lead's clock."""
+    shown = []
+    for zone in zones:
+        try:
+            shown.append((zone, f"{_aware(now).astimezone(ZoneInfo(zone)):%a %H:%M}"))
+        except (ZoneInfoNotFoundError, ValueError):
+            shown.append((zone, "unknown zone"))
+    return shown
+
+# ---------------------------------------------------------------- where a lead is
+
+# A number that "maps" to more zones than this is not geographic (toll-free, non-geographic
+# services span the whole +1 plan): it says nothing about where the person is.
+MAX_GEOGRAPHIC_ZONES = 4
+STATE_ZONES_FILE = DATA_DIR / "state_time_zones.yaml"
+
+
+def stored_zones(time_zones: str) -> list[str]:
+    """The zones of a lead as stored: comma-separated, empty for unknown."""
+    return [zone for zone in time_zones.split(",") if zone]
+
+
+def zones_for_phone(e164: str) -> list[str]:
+    """The IANA zones a number may ring in; empty when the number gives no usable answer."""
+    zones = phone_timezone.time_zones_for_number(phonenumbers.parse(e164))
+    return [zone for zone in zones if zone != phone_timezone.UNKNOWN_TIMEZONE]
+
+
+@lru_cache(maxsize=1)
+def state_time_zones() -> dict[str, tuple[str, ...]]:
+    """IANA zones of each US state / territory / Canadian province, by postal code (shipped data)."""
+    raw = yaml.safe_load(STATE_ZONES_FILE.read_text()) or {}
+    return {code.upper(): tuple(zones) for code, zones in raw.items()}
+
+
+def infer_time_zones(phone_e164: str | None, state: str | None = None) -> list[str]:
+    """The zones a lead may be in, from its number and, when given, its state or province.
+
+    The number decides when it is geographic; the state narrows a number that maps
+    to several zones, and stands in for one that says nothing (toll-free, unknown).
+    When the two disagree (a mobile number kept after a move) the lead may be in
+    either place, so all of those zones must be open before it is called.
+    Empty means unknown: the lead is not dialable until someone sets its zone.
+    """
+    phone_zones = []
+    if phone_e164:
+        try:
+            phone_zones = zones_for_phone(phone_e164)
+        except phonenumbers.NumberParseException:
+            phone_zones = []
+    if len(phone_zones) > MAX_GEOGRAPHIC_ZONES:
+        phone_zones = []
+    state_zones = list(state_time_zones().get((state or "").strip().upper(), ()))
+    if not state_zones:
+        return phone_zones
+    if not phone_zones:
+        return state_zones
+    common = [zone for zone in phone_zones if zone in state_zones]
+    if common:
+        return common
+    return sorted(set(phone_zones) | set(state_zones))
+
+
+# ---------------------------------------------------------------- window keys
+
+def window_key(zones, state: str | None) -> str:
+    """What decides a lead's calling window: its zones and its state ('America/Chicago|TX')."""
+    return f"{','.join(zone for zone in zones if zone)}|{(state or '').upper()}"
+
+
+def split_window_key(key: str) -> tuple[list[str], str | None]:
+    zones, _, state = key.partition("|")
+    return [zone for zone in zones.split(",") if zone], (state or None)
+
+
+def minute_of(now: datetime) -> datetime:
+    """Windows only change on whole minutes (see calling_window), so a minute is a safe cache key."""
+    return now.replace(second=0, microsecond=0)

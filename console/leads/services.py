@@ -1,0 +1,280 @@
+"""Leads are written here and nowhere else: created, their contact data and location changed, their
+stage and score set, their place in the queue after a call, and the do-not-call list, whose changes
+take numbers out of the queue (and back) in the same transaction.
+
+Every function keeps the lead's derived queue columns right through the one rule that computes them
+(console/leads/queue_columns.py). The one other writer of a lead row is the claim, which holds the
+lead in the statement that picks it (console/queue/statements.py): picking and holding must be one
+atomic statement. Functions that a view or command calls own their transaction (a write_transaction,
+one commit at the end); the others say "Joins the caller's transaction" and never commit.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, bindparam, func, select, text, update
+
+from console.audit import services as audit
+from console.clock import utcnow
+from console.compliance import services as do_not_call_list
+from console.compliance.models import DoNotCallEntry
+from console.compliance.rules import infer_time_zones
+from console.database import writers
+from console.database.snapshots import Snapshot
+from console.extensions import db
+from console.leads import queue_columns
+from console.leads.models import Account, Lead, Touch
+from console.leads.queue_columns import LeadState
+
+
+class StaleLead(Exception):
+    """The lead changed after the page was drawn; saving would overwrite what its user has not seen."""
+
+
+# ---------------------------------------------------------------- a campaign's window keys
+
+# How long a process trusts its list of a campaign's window keys. A lead given a new key in
+# this process drops the lists at once; one given a key in another process is seen within this time.
+WINDOW_KEYS_TTL_SECONDS = 30.0
+_window_key_lists = Snapshot(WINDOW_KEYS_TTL_SECONDS)
+
+# The distinct keys of a campaign's leads, by a loose index scan: one probe per key.
+WINDOW_KEYS = text(
+    "WITH RECURSIVE k(window_key) AS ("
+    " SELECT MIN(window_key) FROM leads WHERE campaign_id = :campaign_id"
+    " UNION ALL"
+    " SELECT (SELECT MIN(l.window_key) FROM leads AS l WHERE l.campaign_id = :campaign_id"
+    " AND l.window_key > k.window_key) FROM k WHERE k.window_key IS NOT NULL)"
+    " SELECT window_key FROM k WHERE window_key IS NOT NULL"
+)
+
+
+def window_keys(campaign_id: int, connection=None) -> tuple[str, ...]:
+    """The distinct window keys of a campaign's leads (read on `connection` when given), kept briefly per process."""
+    return _window_key_lists.get((str(db.engine.url), campaign_id), lambda: tuple(
+        (connection or db.session.connection()).scalars(WINDOW_KEYS, {"campaign_id": campaign_id})))
+
+
+def _key_written(old_key: str | None, new_key: str) -> None:
+    if old_key != new_key:
+        _window_key_lists.clear()  # a key this process's lists may not hold
+
+
+# ---------------------------------------------------------------- the derived columns
+
+def refresh_queue_columns(lead: Lead, now: datetime | None = None) -> None:
+    """Recompute a loaded lead's window key and queue rank from its own facts. Joins the caller's transaction."""
+    columns = queue_columns.queue_columns(lead.queue_facts(), now or utcnow())
+    _key_written(lead.window_key, columns["window_key"])
+    lead.window_key, lead.queue_rank = columns["window_key"], columns["queue_rank"]
+
+
+def rebuild_queue_columns(*, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None) -> int:
+    """Recompute do_not_call, window_key and queue_rank of every lead, in batches; returns how many changed.
+
+    For when the ordering or window rules change (`flask queue rebuild`). Each batch is
+    one write transaction, so claims carry on between batches; `progress(done, total)`
+    is called after each.
+    """
+    total = db.session.scalar(select(func.count(Lead.id))) or 0
+    last_id, done, changed = 0, 0, 0
+    while True:
+        with writers.write_transaction(db.session):
+            now = utcnow()
+            leads = db.session.scalars(select(Lead).where(Lead.id > last_id).order_by(Lead.id).limit(batch_size)).all()
+            for lead in leads:
+                before = (lead.do_not_call, lead.window_key, lead.queue_rank)
+                lead.do_not_call = do_not_call_list.is_listed(lead.phone, lead.campaign_id)
+                refresh_queue_columns(lead, now)
+                changed += before != (lead.do_not_call, lead.window_key, lead.queue_rank)
+        if not leads:
+            return changed
+        last_id, done = leads[-1].id, done + len(leads)
+        if progress is not None:
+            progress(done, total)
+
+
+# ---------------------------------------------------------------- creating and changing leads
+
+def create_lead(*, account: Account, phone: str, time_zones: str | Iterable[str] | None = None,
+                touches: Iterable[Touch] = (), **fields) -> Lead:
+    """Add a lead (contact data, and for seeded history its queue facts). Joins the caller's transaction.
+
+    `phone` is E.164. Without `time_zones` the zones come from the number and the state
+    (console.compliance.rules.infer_time_zones). A number already on a list that covers
+    the lead's campaign enters suppressed: it is never in the queue.
+    """
+    if time_zones is None:
+        time_zones = infer_time_zones(phone, fields.get("state"))
+    if not isinstance(time_zones, str):
+        time_zones = ",".join(time_zones)
+    campaign = fields.pop("campaign", None)
+    if campaign is not None:
+        fields["campaign_id"] = campaign.id
+    lead = Lead(account=account, phone=phone, time_zones=time_zones, touches=list(touches), **fields)
+    lead.do_not_call = do_not_call_list.is_listed(phone, lead.campaign_id)
+    refresh_queue_columns(lead)
+    db.session.add(lead)
+    db.session.flush()
+    return lead
+
+
+def set_location(lead: Lead, actor, *, state: str | None, time_zones: list[str]) -> None:
+    """Set where a lead is (its state and zones), so that its calling window is known; audited."""
+    with writers.write_transaction(db.session):
+        before = {"state": lead.state, "time_zones": lead.time_zones}
+        lead.state = (state or "").strip().upper() or None
+        lead.time_zones = ",".join(time_zones)
+        lead.version += 1
+        refresh_queue_columns(lead)
+        audit.record("lead.location_set", lead, actor=actor, before=before,
+                     after={"state": lead.state, "time_zones": lead.time_zones})
+
+
+def set_stage(lead: Lead, stage: str) -> None:
+    """Move the lead to a stage of the shared glossary (leads.rules.Stage). Joins the caller's transaction."""
+    lead.stage = stage
+
+
+def set_score(lead: Lead, points: int | None, band: str | None) -> None:
+    """Store the lead's score and band, and its queue rank with them. Joins the caller's transaction."""
+    lead.score, lead.score_band = points, band
+    refresh_queue_columns(lead)
+
+
+def next_version(lead: Lead, expected_version: int | None) -> None:
+    """Move the lead to its next version, refusing (StaleLead) if it is no longer at the one its user saw.
+
+    One conditional UPDATE, so two saves racing from two windows cannot both pass the check.
+    Joins the caller's transaction.
+    """
+    if expected_version is None:
+        lead.version += 1
+        return
+    bumped = db.session.execute(
+        update(Lead).where(Lead.id == lead.id, Lead.version == expected_version)
+        .values(version=Lead.version + 1).execution_options(synchronize_session=False)
+    ).rowcount
+    if bumped != 1:
+        raise StaleLead(lead.id)
+    db.session.refresh(lead, ["version"])
+
+
+_leads = Lead.__table__
+_PLACE_AFTER_CALL = update(_leads).where(_leads.c.id == bindparam("lead_id")).values(version=_leads.c.version + 1)
+
+
+def place_after_call(connection, lead_id: int, after: LeadState, *, now: datetime, stored_window_key: str | None,
+                     score_band: str | None, stage: str | None = None) -> None:
+    """Store where a lead stands after a call: attempts, queue state and due time, score, stage, hold released.
+
+    One UPDATE on `connection`, no ORM load (every call ends here: docs/queue.md).
+    `after` holds the lead's facts as the disposition left them. Joins the caller's transaction.
+    """
+    columns = queue_columns.queue_columns(after, now)
+    _key_written(stored_window_key, columns["window_key"])
+    values = {"attempts": after.attempts, "last_called_at": after.last_called_at, "claimed_by_id": None,
+              "claim_expires_at": None, "score": after.score, "score_band": score_band,
+              "queue_state": after.queue_state, "next_call_at": after.next_call_at,
+              "callback_owner_id": after.callback_owner_id, "updated_at": now, **columns}
+    if stage:
+        values["stage"] = stage
+    connection.execute(_PLACE_AFTER_CALL, {"lead_id": lead_id, **values})
+
+
+# ---------------------------------------------------------------- the bands, as the clock moves
+
+def refresh_bands(connection, spacing: dict[int, int], now: datetime) -> None:
+    """Release lapsed holds and promote leads whose retry or callback time has come, in SQL.
+
+    `spacing` maps each running campaign to its minimum minutes between attempts. The
+    statements are queue_rank's band rule in SQL (queue_columns.RELEASE_LAPSED_HOLDS,
+    PROMOTE_DUE) and touch only the rows that change band, through small partial
+    indexes. Joins the caller's transaction (the claim's, at most once a second).
+    """
+    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.dialect.name == "postgresql" else ""
+    connection.execute(_band_statement(queue_columns.RELEASE_LAPSED_HOLDS, skip_locked), {"now": now})
+    for campaign_id, minutes in spacing.items():
+        connection.execute(_band_statement(queue_columns.PROMOTE_DUE, skip_locked), {
+            "campaign_id": campaign_id, "now": now, "spaced_before": now - timedelta(minutes=minutes)})
+
+
+_band_statements: dict[tuple[str, str], object] = {}
+
+
+def _band_statement(template: str, skip_locked: str):
+    statement = _band_statements.get((template, skip_locked))
+    if statement is None:
+        statement = _band_statements[(template, skip_locked)] = text(template.format(skip_locked=skip_locked)) \
+            .bindparams(*[bindparam(name, type_=DateTime()) for name in ("now", "spaced_before")
+                          if re.search(rf":{name}\b", template)])
+    return statement
+
+
+# ---------------------------------------------------------------- the do-not-call list
+
+def add_to_do_not_call(phone: str, *, campaign_id: int | None = None, reason: str = "", added_by_id: int | None = None,
+                       call_id: int | None = None) -> DoNotCallEntry | None:
+    """Put a number on the list (global, or one campaign's) and take it out of every queue it covers, at once.
+
+    Returns the new entry, or None when the number was already listed there (the leads
+    are suppressed again all the same). Joins the caller's transaction.
+    """
+    existing = db.session.scalar(select(DoNotCallEntry).where(
+        DoNotCallEntry.phone == phone,
+        DoNotCallEntry.campaign_id.is_(None) if campaign_id is None else DoNotCallEntry.campaign_id == campaign_id))
+    entry = None
+    if existing is None:
+        entry = DoNotCallEntry(phone=phone, campaign_id=campaign_id, reason=reason, added_by_id=added_by_id,
+                               call_id=call_id)
+        db.session.add(entry)
+        db.session.flush()
+    suppress_number(phone, campaign_id)
+    return entry
+
+
+def remove_from_do_not_call(entry: DoNotCallEntry) -> None:
+    """Take an entry off the list; every lead with the number is judged again. Joins the caller's transaction."""
+    phone = entry.phone
+    db.session.delete(entry)
+    db.session.flush()
+    now = utcnow()
+    for lead in db.session.scalars(select(Lead).where(Lead.phone == phone)):
+        lead.do_not_call = do_not_call_list.is_listed(phone, lead.campaign_id)
+        refresh_queue_columns(lead, now)
+
+
+def suppress_number(phone: str, campaign_id: int | None = None, connection=None) -> int:
+    """Mark the leads a listed number covers (one campaign's, or all) and take them out of the queue.
+
+    Returns how many. Joins the caller's transaction (on `connection` when given).
+    """
+    statement = update(Lead).where(Lead.phone == phone).values(do_not_call=True, queue_rank=None)
+    if campaign_id is not None:
+        statement = statement.where(Lead.campaign_id == campaign_id)
+    return (connection or db.session.connection()).execute(
+        statement.execution_options(synchronize_session=False)).rowcount
+
+
+def suppress_if_listed(connection, lead_id: int) -> bool:
+    """If the lead's number is on a list that covers it but the lead is not marked, mark it; returns whether.
+
+    The claim calls this when a candidate it cannot take blocks the head of the queue.
+    Joins the caller's transaction.
+    """
+    row = connection.execute(select(Lead.phone, Lead.campaign_id).where(Lead.id == lead_id)).one_or_none()
+    if row is None or not do_not_call_list.is_listed(row.phone, row.campaign_id, connection):
+        return False
+    listed_for_all = do_not_call_list.is_listed(row.phone, None, connection)
+    suppress_number(row.phone, None if listed_for_all else row.campaign_id, connection)
+    return True
+
+
+def mend_queue_columns(lead_id: int) -> None:
+    """Recompute one lead's queue columns from its facts, in a transaction of its own (a stale key found by a claim)."""
+    with writers.write_transaction(db.session):
+        lead = db.session.get(Lead, lead_id, populate_existing=True)
+        if lead is not None:
+            refresh_queue_columns(lead)
