@@ -21,16 +21,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable
 
 from sqlalchemy import event
 
 
-_all: list[Snapshot | Memo] = []
+_all: list = []  # every Snapshot, Memo and Tally of this process
 
 
 def forget_all() -> None:
-    """Forget every snapshot and memo of this process (tests do, after emptying tables behind the ORM's back)."""
+    """Forget every snapshot, memo and tally of this process (tests do, after emptying tables behind the ORM's back)."""
     for remembered in _all:
         remembered.clear()
 
@@ -68,6 +69,14 @@ class Snapshot:
 
     def clear(self) -> None:
         self._changed()
+
+
+class Tally(Counter):
+    """Counts this process keeps (how its claims found their lead), forgotten with everything else."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        _all.append(self)
 
 
 class Memo(dict):

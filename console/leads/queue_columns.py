@@ -86,12 +86,17 @@ def score_part(score: int | None) -> int:
     return SCORE_LIMIT + 1 - max(-SCORE_LIMIT, min(SCORE_LIMIT, int(score)))
 
 
+def hold_runs(lead: LeadState, now: datetime) -> bool:
+    """Is an agent's hold on the lead still running (until its lease ends, that moment included)?"""
+    return lead.claimed_by_id is not None and lead.claim_expires_at is not None and lead.claim_expires_at >= now
+
+
 def queue_rank(lead: LeadState, now: datetime) -> int | None:
     """The stored sort key of a lead; None when it is out of the queue (closed or do-not-call)."""
     tier = queue_tier(lead.queue_state, lead.inbound, lead.callback_owner_id)
     if tier is None or lead.do_not_call:
         return None
-    if lead.claimed_by_id is not None and lead.claim_expires_at is not None and lead.claim_expires_at > now:
+    if hold_runs(lead, now):
         band = HELD
     elif lead.next_call_at is not None and lead.next_call_at > now:
         band = WAITING

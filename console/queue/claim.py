@@ -11,7 +11,6 @@ lead's own zones and state, and opens the call, before the claim commits.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import datetime, timedelta
@@ -28,7 +27,7 @@ from console.calls.models import Call, CallStatus
 from console.clock import utcnow
 from console.compliance.rules import minute_of, stored_zones, window_key
 from console.database import writers
-from console.database.snapshots import Memo
+from console.database.snapshots import Memo, Tally
 from console.extensions import db
 from console.guides.services import choose_published_version, published_guides
 from console.leads import services as leads
@@ -48,7 +47,7 @@ _last_maintenance = Memo(limit=100)  # database → when this process last moved
 _fast_path_missed = Memo(limit=100)
 # How this process's claims found their lead ("own_callback", "fast", "per_window"), and how often the
 # fast path was tried and found nothing ("fast_missed"): the benchmark and the tests read it.
-claims_by_path: Counter = Counter()
+claims_by_path = Tally()
 
 
 def _engine_key() -> str:

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from console.campaigns.rules import CampaignRules
 from console.compliance.rules import calling_window
-from console.leads.queue_columns import LeadState
+from console.leads.queue_columns import LeadState, hold_runs
 from console.leads.rules import QueueState
 
 
@@ -91,10 +91,6 @@ def attempts_left(lead: LeadState, campaign: CampaignRules, now: datetime, agent
     if lead.attempts >= campaign.max_attempts:
         return Problem("attempts", f"attempts used up ({lead.attempts} of {campaign.max_attempts})")
     return None
-
-
-def hold_runs(lead: LeadState, now: datetime) -> bool:
-    return lead.claimed_by_id is not None and lead.claim_expires_at is not None and lead.claim_expires_at >= now
 
 
 def not_held_by_another_agent(lead: LeadState, campaign: CampaignRules, now: datetime,

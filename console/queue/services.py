@@ -29,4 +29,3 @@ __all__ = [
 def forget_process_memory() -> None:
     """Forget what this process remembers between claims (snapshots, memos, path counts): tests do."""
     forget_all()
-    claims_by_path.clear()

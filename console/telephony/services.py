@@ -12,6 +12,7 @@ import logging
 import uuid
 import wave
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -162,28 +163,28 @@ def save_agent_telephony(agent, calling_mode: str, phone: str | None) -> AgentTe
             raise TelephonyError(f"Your phone number: {error}.") from error
     if calling_mode == CallingMode.BRIDGE and not number:
         raise TelephonyError("To be called on your phone, give its number.")
-    settings = db.session.get(AgentTelephony, agent.id)
-    if settings is None:
-        settings = AgentTelephony(user_id=agent.id)
-        db.session.add(settings)
-    settings.calling_mode, settings.phone = calling_mode, number
-    audit.record("telephony.agent_settings_saved", agent, actor=agent, calling_mode=calling_mode, phone=number)
-    db.session.commit()
+    with writers.write_transaction(db.session):
+        settings = db.session.get(AgentTelephony, agent.id)
+        if settings is None:
+            settings = AgentTelephony(user_id=agent.id)
+            db.session.add(settings)
+        settings.calling_mode, settings.phone = calling_mode, number
+        audit.record("telephony.agent_settings_saved", agent, actor=agent, calling_mode=calling_mode, phone=number)
     return settings
 
 
 def save_campaign_telephony(campaign: Campaign, editor, recording_mode: str, machine_detection: bool) -> CampaignTelephony:
     if recording_mode not in rules.RecordingMode.ALL:
         raise TelephonyError(f"Unknown recording mode {recording_mode!r}.")
-    settings = db.session.get(CampaignTelephony, campaign.id)
-    if settings is None:
-        settings = CampaignTelephony(campaign_id=campaign.id)
-        db.session.add(settings)
-    settings.recording_mode, settings.machine_detection = recording_mode, machine_detection
-    settings.updated_by_id = editor.id
-    audit.record("telephony.campaign_settings_saved", campaign, actor=editor, recording_mode=recording_mode,
-                 machine_detection=machine_detection)
-    db.session.commit()
+    with writers.write_transaction(db.session):
+        settings = db.session.get(CampaignTelephony, campaign.id)
+        if settings is None:
+            settings = CampaignTelephony(campaign_id=campaign.id)
+            db.session.add(settings)
+        settings.recording_mode, settings.machine_detection = recording_mode, machine_detection
+        settings.updated_by_id = editor.id
+        audit.record("telephony.campaign_settings_saved", campaign, actor=editor, recording_mode=recording_mode,
+                     machine_detection=machine_detection)
     return settings
 
 
@@ -421,8 +422,8 @@ def place_call(call: Call, agent, *, outcome: str | None = None, now: datetime |
     except NotYourCall:
         raise
     except NotDialable as refusal:
-        audit.record("telephony.dial_refused", call, actor=agent, lead_id=call.lead_id, reason=str(refusal))
-        db.session.commit()
+        with writers.write_transaction(db.session):
+            audit.record("telephony.dial_refused", call, actor=agent, lead_id=call.lead_id, reason=str(refusal))
         raise
     if active_phone_call(call) is not None:
         raise TelephonyError("A call is already in progress: hang up before dialling again.")
@@ -442,11 +443,11 @@ def place_call(call: Call, agent, *, outcome: str | None = None, now: datetime |
         if dialer.mode == CallingMode.SIMULATED else None,
     )
     dialer.prepare(phone_call)
-    db.session.add(phone_call)
-    db.session.flush()
-    audit.record("telephony.dial", call, actor=agent, lead_id=lead.id, phone_call_id=phone_call.id,
-                 mode=dialer.mode, to=lead.phone, caller_id=caller_id, recording_mode=recording)
-    db.session.commit()  # the attempt is on record before any carrier is asked
+    with writers.write_transaction(db.session):  # the attempt is on record before any carrier is asked
+        db.session.add(phone_call)
+        db.session.flush()
+        audit.record("telephony.dial", call, actor=agent, lead_id=lead.id, phone_call_id=phone_call.id,
+                     mode=dialer.mode, to=lead.phone, caller_id=caller_id, recording_mode=recording)
     phone_call_id = phone_call.id
     try:
         dialer.place(phone_call)
@@ -463,14 +464,13 @@ def place_call(call: Call, agent, *, outcome: str | None = None, now: datetime |
 
 
 def _record_dial_failure(phone_call_id: int, agent, message: str, code: int | None, carrier_message: str) -> None:
-    db.session.rollback()
-    phone_call = db.session.get(PhoneCall, phone_call_id)
-    if phone_call.is_active:
-        phone_call.status, phone_call.ended_at = rules.FAILED, utcnow()
-    phone_call.error_code, phone_call.error_message = code, message
-    audit.record("telephony.dial_failed", phone_call.call, actor=agent, lead_id=phone_call.call.lead_id,
-                 phone_call_id=phone_call.id, twilio_code=code, twilio_message=carrier_message)
-    db.session.commit()
+    with writers.write_transaction(db.session):
+        phone_call = db.session.get(PhoneCall, phone_call_id)
+        if phone_call.is_active:
+            phone_call.status, phone_call.ended_at = rules.FAILED, utcnow()
+        phone_call.error_code, phone_call.error_message = code, message
+        audit.record("telephony.dial_failed", phone_call.call, actor=agent, lead_id=phone_call.call.lead_id,
+                     phone_call_id=phone_call.id, twilio_code=code, twilio_message=carrier_message)
     log.warning("Dial of phone call %s failed: %s (%s)", phone_call_id, carrier_message, code)
 
 
@@ -478,15 +478,15 @@ def hang_up(call: Call, agent, *, reason: str | None = None) -> PhoneCall | None
     """End the active phone call. `reason` comes from the browser when its own call failed (microphone
     refused, network lost) before the carrier reported anything."""
     _own_call(call, agent)
-    phone_call = active_phone_call(call)
-    if phone_call is None:
-        return latest_phone_call(call)
-    phone_call.hangup_requested_at = utcnow()
-    if reason:
-        phone_call.error_message = f"The browser call ended: {reason[:300]}"
-    audit.record("telephony.hang_up", call, actor=agent, lead_id=call.lead_id, phone_call_id=phone_call.id,
-                 reason=reason)
-    db.session.commit()
+    with writers.write_transaction(db.session):
+        phone_call = active_phone_call(call)
+        if phone_call is None:
+            return latest_phone_call(call)
+        phone_call.hangup_requested_at = utcnow()
+        if reason:
+            phone_call.error_message = f"The browser call ended: {reason[:300]}"
+        audit.record("telephony.hang_up", call, actor=agent, lead_id=call.lead_id, phone_call_id=phone_call.id,
+                     reason=reason)
     phone_call_id = phone_call.id
     try:
         reached_carrier = _dialer_of(phone_call).hang_up(phone_call)
@@ -496,10 +496,10 @@ def hang_up(call: Call, agent, *, reason: str | None = None) -> PhoneCall | None
     except (TwilioException, requests.RequestException, OSError) as error:
         db.session.rollback()
         raise TelephonyError("Could not reach Twilio to hang up. Hang up on your phone or headset.") from error
-    phone_call = db.session.get(PhoneCall, phone_call_id, populate_existing=True)
-    if not reached_carrier and phone_call.is_active:
-        phone_call.status, phone_call.ended_at = rules.CANCELED, utcnow()
-        db.session.commit()
+    with writers.write_transaction(db.session):
+        phone_call = db.session.get(PhoneCall, phone_call_id, populate_existing=True)
+        if not reached_carrier and phone_call.is_active:
+            phone_call.status, phone_call.ended_at = rules.CANCELED, utcnow()
     return phone_call
 
 
@@ -519,10 +519,11 @@ def start_recording(call: Call, agent, *, consent_confirmed: bool) -> Recording:
         if not consent_confirmed:
             raise TelephonyError(f"{call.lead.state or 'This lead’s state'} requires everyone's consent to record: "
                                  "read the notice, and confirm the prospect agreed.")
-        phone_call.consent_method, phone_call.consent_at = rules.ConsentMethod.AGENT_READ, utcnow()
-        audit.record("telephony.consent_given", call, actor=agent, lead_id=call.lead_id,
-                     phone_call_id=phone_call.id, method=rules.ConsentMethod.AGENT_READ, state=call.lead.state)
-        db.session.commit()
+        with writers.write_transaction(db.session):
+            phone_call = db.session.get(PhoneCall, phone_call.id)
+            phone_call.consent_method, phone_call.consent_at = rules.ConsentMethod.AGENT_READ, utcnow()
+            audit.record("telephony.consent_given", call, actor=agent, lead_id=call.lead_id,
+                         phone_call_id=phone_call.id, method=rules.ConsentMethod.AGENT_READ, state=call.lead.state)
     phone_call_id = phone_call.id
     try:
         recording_sid = _dialer_of(phone_call).start_recording(phone_call)
@@ -534,10 +535,11 @@ def start_recording(call: Call, agent, *, consent_confirmed: bool) -> Recording:
         raise TelephonyError("Could not reach Twilio to start recording.") from error
     recording = record_recording_progress({"RecordingSid": recording_sid, "CallSid": phone_call.twilio_sid,
                                            "RecordingStatus": rules.RecordingStatus.IN_PROGRESS}, phone_call_id)
-    recording.started_by_id = agent.id
-    audit.record("telephony.recording_started", call, actor=agent, lead_id=call.lead_id,
-                 phone_call_id=phone_call_id, recording_sid=recording_sid)
-    db.session.commit()
+    with writers.write_transaction(db.session):
+        recording = db.session.get(Recording, recording.id)
+        recording.started_by_id = agent.id
+        audit.record("telephony.recording_started", call, actor=agent, lead_id=call.lead_id,
+                     phone_call_id=phone_call_id, recording_sid=recording_sid)
     return recording
 
 
@@ -554,9 +556,25 @@ def issue_access_token(agent) -> str:
 
 # --- Webhooks: what Twilio (or the simulated line) reports -------------------------------------
 
-def _begin_write() -> None:
-    """Callbacks for one call can arrive together: serialise their read-modify-write per call."""
-    writers.begin_immediate(db.session)
+class _Discard(Exception):
+    """Leave a webhook's write transaction without keeping what it changed (rolled back), answering `result`."""
+
+    def __init__(self, result=None):
+        super().__init__()
+        self.result = result
+
+
+@contextmanager
+def _callback_transaction():
+    """Callbacks for one call can arrive together: each is one write transaction, which serialises their
+    read-modify-write per call (SQLite's writer turn, PostgreSQL's row lock in _load_for_update).
+    Raise _Discard inside to roll back and answer its result."""
+    box = {}
+    try:
+        with writers.write_transaction(db.session):
+            yield box
+    except _Discard as discarded:
+        box["result"] = discarded.result
 
 
 def _load_for_update(condition) -> PhoneCall | None:
@@ -593,25 +611,24 @@ def record_call_progress(params: Mapping[str, str], phone_call_id: int | None = 
                          now: datetime | None = None) -> PhoneCall | None:
     """Apply one call-status (or answering-machine) callback. Idempotent; never moves a call backwards;
     an unknown call is logged and ignored. Returns the phone call, if known."""
-    _begin_write()
     call_sid = params.get("CallSid")
-    phone_call, leg = _find_leg(call_sid, params.get("ParentCallSid"), phone_call_id)
-    if phone_call is None:
-        db.session.rollback()
-        log.warning("Call progress for an unknown call (CallSid=%s, status=%s): ignored",
-                    call_sid, params.get("CallStatus"))
-        return None
-    now = now or utcnow()
-    incoming = rules.normalise_status(params.get("CallStatus"))
-    if leg == "lead":
-        _apply_lead_leg(phone_call, incoming, params, now)
-    else:
-        _apply_agent_leg(phone_call, incoming, now)
-    answered_by = (params.get("AnsweredBy") or "").strip()
-    if answered_by and phone_call.answered_by is None and phone_call.machine_detection:
-        phone_call.answered_by = answered_by[:30]
-    db.session.commit()
-    return phone_call
+    with _callback_transaction() as box:
+        phone_call, leg = _find_leg(call_sid, params.get("ParentCallSid"), phone_call_id)
+        if phone_call is None:
+            log.warning("Call progress for an unknown call (CallSid=%s, status=%s): ignored",
+                        call_sid, params.get("CallStatus"))
+            raise _Discard(None)
+        now = now or utcnow()
+        incoming = rules.normalise_status(params.get("CallStatus"))
+        if leg == "lead":
+            _apply_lead_leg(phone_call, incoming, params, now)
+        else:
+            _apply_agent_leg(phone_call, incoming, now)
+        answered_by = (params.get("AnsweredBy") or "").strip()
+        if answered_by and phone_call.answered_by is None and phone_call.machine_detection:
+            phone_call.answered_by = answered_by[:30]
+        box["result"] = phone_call
+    return box["result"]
 
 
 _STAMPS = {rules.INITIATED: "initiated_at", rules.RINGING: "ringing_at", rules.IN_PROGRESS: "answered_at"}
@@ -670,24 +687,26 @@ def answer_voice_request(params: Mapping[str, str], phone_call_id: int | None) -
     Browser calls arrive here from the TwiML app with the phone call's id as a custom parameter; bridge
     calls arrive when the agent answers their own phone, with the id in the URL.
     """
-    _begin_write()
+    with _callback_transaction() as box:
+        box["result"] = _answer_voice_request(params, phone_call_id)
+    return box["result"]
+
+
+def _answer_voice_request(params: Mapping[str, str], phone_call_id: int | None) -> str:
     phone_call = _load_for_update(PhoneCall.id == phone_call_id) if phone_call_id else None
     if phone_call is None:
-        db.session.rollback()
         log.warning("Voice request for an unknown phone call %s (CallSid=%s)", phone_call_id, params.get("CallSid"))
-        return twiml.refuse("This call is not known to the console. Goodbye.")
+        raise _Discard(twiml.refuse("This call is not known to the console. Goodbye."))
     agent = phone_call.placed_by
     if phone_call.mode == CallingMode.BROWSER and params.get("From") != f"client:{client_identity(agent)}":
-        db.session.rollback()
         log.warning("Voice request for phone call %s from %s, placed by %s: refused",
                     phone_call.id, params.get("From"), client_identity(agent))
-        return twiml.refuse("This call was placed by another agent. Goodbye.")
+        raise _Discard(twiml.refuse("This call was placed by another agent. Goodbye."))
     call_sid = params.get("CallSid")
     if phone_call.twilio_sid is None:
         phone_call.twilio_sid = call_sid
     if phone_call.twilio_sid != call_sid or phone_call.lead_call_sid is not None or not phone_call.is_active:
-        db.session.rollback()
-        return twiml.refuse("This call was already placed. Goodbye.")
+        raise _Discard(twiml.refuse("This call was already placed. Goodbye."))
     phone_call.agent_leg_status = rules.next_status(phone_call.agent_leg_status or rules.QUEUED, rules.IN_PROGRESS)
     try:
         assert_dialable(phone_call.call, agent)
@@ -697,11 +716,8 @@ def answer_voice_request(params: Mapping[str, str], phone_call_id: int | None) -
         phone_call.status, phone_call.ended_at, phone_call.error_message = rules.FAILED, utcnow(), str(refusal)
         audit.record("telephony.dial_refused", phone_call.call, actor=agent, lead_id=phone_call.call.lead_id,
                      phone_call_id=phone_call.id, reason=str(refusal), at="voice webhook")
-        db.session.commit()
         return twiml.refuse("The console did not place this call. " + str(refusal))
-    document = twiml.dial_lead(_dial_plan(phone_call))
-    db.session.commit()
-    return document
+    return twiml.dial_lead(_dial_plan(phone_call))
 
 
 def _dial_plan(phone_call: PhoneCall) -> twiml.DialPlan:
@@ -720,18 +736,15 @@ def _dial_plan(phone_call: PhoneCall) -> twiml.DialPlan:
 
 def consent_notice_played(phone_call_id: int | None) -> str:
     """The lead answered and hears the recording notice before being connected: that is the consent on record."""
-    _begin_write()
-    phone_call = _load_for_update(PhoneCall.id == phone_call_id) if phone_call_id else None
-    if phone_call is None:
-        db.session.rollback()
-        log.warning("Consent notice for an unknown phone call %s", phone_call_id)
-        return twiml.consent_notice()
-    if phone_call.consent_at is None:
-        phone_call.consent_method, phone_call.consent_at = rules.ConsentMethod.NOTICE_PLAYED, utcnow()
-        audit.record("telephony.consent_given", phone_call.call, lead_id=phone_call.call.lead_id,
-                     phone_call_id=phone_call.id, method=rules.ConsentMethod.NOTICE_PLAYED,
-                     state=phone_call.call.lead.state)
-    db.session.commit()
+    with _callback_transaction():
+        phone_call = _load_for_update(PhoneCall.id == phone_call_id) if phone_call_id else None
+        if phone_call is None:
+            log.warning("Consent notice for an unknown phone call %s", phone_call_id)
+        elif phone_call.consent_at is None:
+            phone_call.consent_method, phone_call.consent_at = rules.ConsentMethod.NOTICE_PLAYED, utcnow()
+            audit.record("telephony.consent_given", phone_call.call, lead_id=phone_call.call.lead_id,
+                         phone_call_id=phone_call.id, method=rules.ConsentMethod.NOTICE_PLAYED,
+                         state=phone_call.call.lead.state)
     return twiml.consent_notice()
 
 
@@ -744,16 +757,25 @@ def record_recording_progress(params: Mapping[str, str], phone_call_id: int | No
 
     A finished recording that needed consent nobody gave is deleted at once, and the deletion audited.
     """
-    _begin_write()
     recording_sid = params.get("RecordingSid")
+    try:
+        with _callback_transaction() as box:
+            box["result"] = _apply_recording_progress(params, phone_call_id, recording_sid)
+    except IntegrityError:
+        # The same callback, delivered twice at once: the other delivery already stored it.
+        return db.session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
+    return box["result"]
+
+
+def _apply_recording_progress(params: Mapping[str, str], phone_call_id: int | None,
+                              recording_sid: str | None) -> Recording:
     phone_call, _leg = _find_leg(params.get("CallSid"), None, phone_call_id)
     if phone_call is None and phone_call_id is not None:
         phone_call = _load_for_update(PhoneCall.id == phone_call_id)
     if phone_call is None or not recording_sid:
-        db.session.rollback()
         log.warning("Recording callback for an unknown call (CallSid=%s, RecordingSid=%s): ignored",
                     params.get("CallSid"), recording_sid)
-        return None
+        raise _Discard(None)
     recording = db.session.scalar(select(Recording).where(Recording.recording_sid == recording_sid)
                                   .execution_options(populate_existing=True))
     if recording is None:
@@ -762,7 +784,8 @@ def record_recording_progress(params: Mapping[str, str], phone_call_id: int | No
         db.session.add(recording)
     status = (params.get("RecordingStatus") or "").lower()
     if recording.status in _RECORDING_FINAL or status not in _RECORDING_FINAL:
-        return _commit_recording(recording)
+        db.session.flush()
+        return recording
     recording.status, recording.completed_at = status, utcnow()
     if status == rules.RecordingStatus.COMPLETED:
         recording.media_url = params.get("RecordingUrl") or None
@@ -774,7 +797,8 @@ def record_recording_progress(params: Mapping[str, str], phone_call_id: int | No
             audit.record("telephony.recording_completed", phone_call.call, lead_id=phone_call.call.lead_id,
                          phone_call_id=phone_call.id, recording_sid=recording_sid,
                          duration=recording.duration_seconds)
-    return _commit_recording(recording)
+    db.session.flush()
+    return recording
 
 
 def _discard(recording: Recording, phone_call: PhoneCall) -> None:
@@ -787,17 +811,6 @@ def _discard(recording: Recording, phone_call: PhoneCall) -> None:
     recording.status, recording.media_url = rules.RecordingStatus.DELETED, None
     audit.record("telephony.recording_deleted_without_consent", phone_call.call, lead_id=phone_call.call.lead_id,
                  phone_call_id=phone_call.id, recording_sid=recording.recording_sid)
-
-
-def _commit_recording(recording: Recording) -> Recording | None:
-    recording_id_sid = recording.recording_sid
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same callback, delivered twice at once: the other delivery already stored it.
-        db.session.rollback()
-        return db.session.scalar(select(Recording).where(Recording.recording_sid == recording_id_sid))
-    return recording
 
 
 # --- What the call screen shows ------------------------------------------------------------------
@@ -902,9 +915,9 @@ def recording_audio(recording: Recording, listener) -> RecordingAudio:
     """The audio of a recording the listener may hear (the caller checked can_hear_recordings)."""
     if not recording.playable:
         raise TelephonyError("This recording is not available.")
-    audit.record("telephony.recording_played", recording.phone_call.call, actor=listener,
-                 lead_id=recording.phone_call.call.lead_id, recording_sid=recording.recording_sid)
-    db.session.commit()
+    with writers.write_transaction(db.session):
+        audit.record("telephony.recording_played", recording.phone_call.call, actor=listener,
+                     lead_id=recording.phone_call.call.lead_id, recording_sid=recording.recording_sid)
     if recording.phone_call.mode == CallingMode.SIMULATED or not recording.media_url:
         audio = _silence(recording.duration_seconds or 1)
         return RecordingAudio(iter([audio]), "audio/wav", len(audio))

@@ -83,7 +83,6 @@ def _act_on_dialer(call: Call, action, **done):
     except NotYourCall:
         abort(403)
     except services.CallError as error:
-        db.session.rollback()
         return _render_dialer(call, error=str(error), status=422)
     return _render_dialer(call, **done)
 
@@ -152,7 +151,6 @@ def save_settings():
     try:
         services.save_agent_telephony(_agent(), form.calling_mode.data, form.phone.data)
     except services.TelephonyError as error:
-        db.session.rollback()
         return _render_settings(form, error=str(error), status=422)
     flash("Calling settings saved.", "success")
     return redirect(url_for("telephony.settings"), code=303)
@@ -183,7 +181,6 @@ def save_campaign_settings(campaign_id: int):
     try:
         services.save_campaign_telephony(campaign, _agent(), form.recording_mode.data, form.machine_detection.data)
     except services.TelephonyError as error:
-        db.session.rollback()
         return _render_campaign_settings(campaign, form, error=str(error), status=422)
     flash(f"Telephony settings of {campaign.name} saved.", "success")
     return redirect(url_for("telephony.campaign_settings", campaign_id=campaign.id), code=303)

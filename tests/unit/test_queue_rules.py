@@ -1,13 +1,10 @@
-"""Dialability and queue-order rules, without a database: do-not-call, attempts, spacing, holds, tiers and ranks."""
+"""The dialability rule without a database: do-not-call, attempts, spacing, holds, callbacks, windows."""
 from datetime import date, datetime, time, timedelta
 
-from hypothesis import given
-from hypothesis import strategies as st
-
-from console.leads.queue_columns import DUE_HIGH, DUE_LOW, HELD_LOW, OWN_CALLBACK_HIGH, SPAN, TIER_CALLBACK, TIER_INBOUND, TIER_NEW, TIER_OWN_CALLBACK, TIER_RETRY, WAITING_HIGH, WAITING_LOW, LeadState, queue_rank, queue_tier, sort_for_queue, tier_of
-from console.queue.rules import REASONS, primary_reason, problems
-from console.compliance.rules import CallingHours, split_window_key, window_key
 from console.campaigns.rules import CampaignRules
+from console.compliance.rules import CallingHours
+from console.leads.queue_columns import LeadState
+from console.queue.rules import REASONS, primary_reason, problems
 
 NOW = datetime(2026, 1, 13, 17, 0)  # a Tuesday, 12:00 in New York
 OPEN_ALL_DAY = CampaignRules(name="Main", hours=CallingHours(start=time(0), end=time(23, 59)), max_attempts=3,
@@ -93,62 +90,3 @@ def test_the_breakdown_counts_a_lead_under_its_most_fundamental_reason():
     lead = with_(LEAD, do_not_call=True, attempts=5, zones=())
     assert primary_reason(problems(lead, OPEN_ALL_DAY, NOW)) == "do_not_call"
     assert list(REASONS)[0] == "dialable"
-
-
-def test_tiers_follow_the_documented_queue_order():
-    assert queue_tier("callback", False, 3) == TIER_OWN_CALLBACK
-    assert queue_tier("callback", False, None) == TIER_CALLBACK
-    assert queue_tier("new", True, None) == TIER_INBOUND
-    assert queue_tier("retry", False, None) == TIER_RETRY
-    assert queue_tier("new", False, None) == TIER_NEW
-    assert queue_tier("closed", False, None) is None
-
-
-def test_a_closed_or_do_not_call_lead_has_no_rank():
-    assert queue_rank(with_(LEAD, queue_state="closed"), NOW) is None
-    assert queue_rank(with_(LEAD, do_not_call=True), NOW) is None
-
-
-def test_due_waiting_and_held_leads_fall_in_separate_bands():
-    due = queue_rank(LEAD, NOW)
-    waiting = queue_rank(with_(LEAD, queue_state="retry", next_call_at=NOW + timedelta(hours=1)), NOW)
-    held = queue_rank(with_(LEAD, claimed_by_id=1, claim_expires_at=NOW + timedelta(minutes=5)), NOW)
-    own_callback = queue_rank(with_(LEAD, queue_state="callback", callback_owner_id=1), NOW)
-    assert DUE_LOW <= due < DUE_HIGH
-    assert WAITING_LOW <= waiting < WAITING_HIGH
-    assert held >= HELD_LOW
-    assert 0 <= own_callback < OWN_CALLBACK_HIGH
-
-
-lead_states = st.builds(
-    LeadState,
-    queue_state=st.sampled_from(["new", "retry", "callback"]),
-    inbound=st.booleans(),
-    callback_owner_id=st.one_of(st.none(), st.integers(1, 3)),
-    score=st.one_of(st.none(), st.integers(-2_000_000, 2_000_000)),
-)
-
-
-@given(st.lists(st.tuples(lead_states, st.integers(1, 10_000)), min_size=2, max_size=30, unique_by=lambda x: x[1]))
-def test_sorting_by_rank_then_id_is_the_documented_order(leads):
-    """Within a campaign the index order (rank, id) is: tier, then score (highest first, unscored last), then age."""
-    by_rank = sorted(leads, key=lambda item: (queue_rank(item[0], NOW), item[1]))
-    documented = sort_for_queue([(lead_id, queue_tier(lead.queue_state, lead.inbound, lead.callback_owner_id),
-                                  0, lead.score) for lead, lead_id in leads])
-    assert [lead_id for _lead, lead_id in by_rank] == [lead_id for lead_id, *_rest in documented]
-
-
-@given(lead_states, st.integers(0, 5))
-def test_the_tier_can_be_read_back_from_the_rank(lead, _unused):
-    rank = queue_rank(lead, NOW)
-    assert tier_of(rank) == queue_tier(lead.queue_state, lead.inbound, lead.callback_owner_id)
-    assert rank // SPAN < 5
-
-
-@given(st.lists(st.sampled_from(["America/New_York", "America/Chicago", "Pacific/Honolulu", ""]), max_size=3),
-       st.one_of(st.none(), st.sampled_from(["TX", "ny", ""])))
-def test_a_window_key_round_trips(zones, state):
-    key = window_key(zones, state)
-    back_zones, back_state = split_window_key(key)
-    assert back_zones == [zone for zone in zones if zone]
-    assert back_state == ((state or "").upper() or None)
