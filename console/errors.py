@@ -2,6 +2,8 @@
 from flask import Blueprint, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from console.web import htmx_requested
+
 blueprint = Blueprint("errors", __name__)
 
 MESSAGES = {
@@ -20,7 +22,7 @@ def _render(status: int, message: str | None = None):
     message = message or MESSAGES.get(status, "Error")
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=message, status=status), status
-    if request.headers.get("HX-Request"):
+    if htmx_requested():
         return render_template("errors/_message.html", status=status, message=message), status
     return render_template("errors/error.html", status=status, message=message), status
 

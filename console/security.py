@@ -10,6 +10,8 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
+from console.web import htmx_requested
+
 PUBLIC = "public"
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -64,7 +66,7 @@ def _enforce_access():
     if request.endpoint == "static" or allowed == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        if request.method == "GET" and not request.headers.get("HX-Request"):
+        if request.method == "GET" and not htmx_requested():
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
     if allowed is None:

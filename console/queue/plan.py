@@ -84,11 +84,8 @@ class ClaimPlan:
         return parameters
 
 
-ACTIVE_CAMPAIGNS = select(
-    Campaign.id, Campaign.name, Campaign.priority, Campaign.start_date, Campaign.end_date, Campaign.calling_start,
-    Campaign.calling_end, Campaign.calling_days, Campaign.holidays, Campaign.max_attempts, Campaign.min_retry_minutes,
-    Campaign.call_guide_id,
-).where(Campaign.active.is_(True))
+# Every column of the active campaigns: a campaign's rules are whatever Campaign.calling_rules() reads.
+ACTIVE_CAMPAIGNS = select(*Campaign.__table__.columns).where(Campaign.active.is_(True))
 
 # Read on every claim, changed a few times a day.
 _active_campaigns = Snapshot(1.0, Campaign)
@@ -101,10 +98,7 @@ def _campaign_plan(row) -> CampaignPlan:
     memo_key = tuple(tuple(value) if isinstance(value, list) else value for value in row)
     plan = _plans_of_rows.get(memo_key)
     if plan is None:
-        campaign = Campaign(name=row.name, active=True, start_date=row.start_date, end_date=row.end_date,
-                            calling_start=row.calling_start, calling_end=row.calling_end,
-                            calling_days=row.calling_days, holidays=row.holidays, max_attempts=row.max_attempts,
-                            min_retry_minutes=row.min_retry_minutes)
+        campaign = Campaign(**row._mapping)  # transient: never added to a session
         plan = _plans_of_rows.remember(memo_key, CampaignPlan(row.id, row.priority or 0, campaign.calling_rules(),
                                                               row.name, row.call_guide_id))
     return plan
