@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from console.campaigns.rules import MAX_RETRY_MINUTES
-from console.compliance.rules import LEGAL_WINDOW
+from console.compliance.rules import LEGAL_WINDOW, state_time_zones
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -37,6 +37,24 @@ class DateListField(TextAreaField):
         self.data = sorted(dates)
 
 
+class StateListField(StringField):
+    """State or province codes typed as "TX, FL", kept as a sorted list of known codes."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return ", ".join(self.data or [])
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        codes = {part.strip().upper() for part in valuelist[0].replace(";", ",").split(",") if part.strip()}
+        unknown = sorted(codes - set(state_time_zones()))
+        self.data = sorted(codes - set(unknown))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not a US state or Canadian province code (write TX, FL).")
+
+
 class CampaignForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the campaign a name."), Length(max=120)])
     source = StringField("Source / channel", validators=[DataRequired("Say where the leads come from."), Length(max=60)])
@@ -52,6 +70,7 @@ class CampaignForm(FlaskForm):
                                                                 enumerate(WEEKDAYS, start=1)],
                                        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     holidays = DateListField("Holidays (no calls)", validators=[Optional()])
+    excluded_states = StateListField("States not served", validators=[Optional(), Length(max=400)])
     max_attempts = IntegerField("Max attempts per lead", validators=[InputRequired("Give the number of attempts."),
                                                                      NumberRange(1, 50)])
     min_retry_minutes = IntegerField("Minimum minutes between attempts",

@@ -32,6 +32,8 @@ class Campaign(db.Model):
     calling_days: Mapped[str] = mapped_column(String(7), default="1234567", server_default="1234567")
     # Dates (ISO strings) on which the campaign calls nobody, in the lead's local calendar.
     holidays: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # State / province codes this campaign does not serve: their leads are never called.
+    excluded_states: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     max_attempts: Mapped[int] = mapped_column(default=DEFAULT_MAX_ATTEMPTS)
     min_retry_minutes: Mapped[int] = mapped_column(default=60)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -50,7 +52,8 @@ class Campaign(db.Model):
             name=self.name, active=bool(self.active), start_date=self.start_date, end_date=self.end_date,
             hours=self.calling_hours(),
             max_attempts=self.max_attempts if self.max_attempts is not None else DEFAULT_MAX_ATTEMPTS,
-            min_retry_minutes=self.min_retry_minutes or 0)
+            min_retry_minutes=self.min_retry_minutes or 0,
+            excluded_states=frozenset(code.upper() for code in (self.excluded_states or [])))
 
     def __repr__(self) -> str:
         return f"<Campaign {self.name}>"

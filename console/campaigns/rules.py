@@ -20,6 +20,7 @@ class CampaignRules:
     hours: CallingHours = CallingHours()
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     min_retry_minutes: int = 0
+    excluded_states: frozenset = frozenset()  # state / province codes whose leads it does not call
 
 # A retry delay or spacing longer than this is a typo, not a plan (30 days).
 MAX_RETRY_MINUTES = 30 * 24 * 60

@@ -11,7 +11,7 @@ from console.extensions import db
 from console.leads.models import Lead
 
 EDITABLE_FIELDS = ("name", "source", "message", "start_date", "end_date", "priority", "calling_start", "calling_end",
-                   "calling_days", "holidays", "max_attempts", "min_retry_minutes", "call_guide_id", "active")
+                   "calling_days", "holidays", "excluded_states", "max_attempts", "min_retry_minutes", "call_guide_id", "active")
 
 
 class CampaignInvalid(Exception):

@@ -251,6 +251,7 @@ def _sentence(code: str, count: int, openings: dict[str, int], next_due: datetim
         "do_not_call": f"{_plural(count, 'lead is', 'leads are')} on the do-not-call list.",
         "attempts": f"{_plural(count, 'lead has', 'leads have')} used up the campaign's attempts.",
         "zone_unknown": f"{_plural(count, 'lead has', 'leads have')} no known time zone: set the state to call.",
+        "state_not_served": f"{_plural(count, 'lead is', 'leads are')} in states their campaign does not serve.",
         "spacing": f"{_plural(count, 'lead was', 'leads were')} called too recently (campaign retry spacing).",
         "callback_owner": f"{_plural(count, 'callback is', 'callbacks are')} reserved for other agents.",
         "campaign_paused": f"{leads} belong to campaigns outside their dates.",

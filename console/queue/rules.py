@@ -42,6 +42,7 @@ REASONS = {
     "campaign_paused": "Campaign paused or not running",
     "closed": "Finished: no further call planned",
     "do_not_call": "On the do-not-call list",
+    "state_not_served": "State not served by this campaign",
     "attempts": "Attempts used up",
     "held": "Held by an agent",
     "zone_unknown": "Time zone unknown",
@@ -153,7 +154,13 @@ def inside_calling_window(zones, state: str | None, campaign: CampaignRules, now
     return Problem("zone_unknown" if unknown else "window", window.reason)
 
 
-KEY_RULES = (inside_calling_window,)
+def state_served(zones, state: str | None, campaign: CampaignRules, now: datetime) -> Problem | None:
+    if state and state.upper() in campaign.excluded_states:
+        return Problem("state_not_served", "state not served by this campaign")
+    return None
+
+
+KEY_RULES = (state_served, inside_calling_window)
 
 
 def key_problems(zones, state: str | None, campaign: CampaignRules, now: datetime) -> list[Problem]:

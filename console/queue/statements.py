@@ -55,6 +55,7 @@ TWINS = (
                          " OR l.last_called_at <= k.spaced_before)"),
     Twin("callback_owner", ROW, f"(l.queue_state != '{QueueState.CALLBACK}' OR l.callback_owner_id IS NULL"
                                 " OR CAST(:agent_id AS INTEGER) IS NULL OR l.callback_owner_id = :agent_id)"),
+    Twin("state_not_served", WINDOW_KEY),
     Twin("zone_unknown", WINDOW_KEY),
     Twin("window", WINDOW_KEY),
     Twin("not_claimed", DIAL_TIME),

@@ -59,6 +59,13 @@ def test_marketing_saves_a_campaigns_settings(marketing_client, auth, campaign):
     assert "Q1 Push: settings saved." in marketing_client.get("/campaigns/").get_data(as_text=True)
 
 
+def test_marketing_names_the_states_a_campaign_does_not_serve(marketing_client, auth, campaign):
+    response = post(marketing_client, auth, f"/campaigns/{campaign.id}/settings", {**VALID, "excluded_states": "tx; FL"})
+    assert response.status_code == 303
+    assert fresh(Campaign, campaign.id).excluded_states == ["FL", "TX"]
+    assert 'value="FL, TX"' in marketing_client.get(f"/campaigns/{campaign.id}/settings").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"name": ""}, "Give the campaign a name."),
     ({"end_date": "2029-12-01"}, "The campaign cannot end before it starts."),
@@ -69,6 +76,7 @@ def test_marketing_saves_a_campaigns_settings(marketing_client, auth, campaign):
     ({"min_retry_minutes": "lots"}, "Not a valid integer value."),
     ({"calling_days": []}, "Choose at least one calling day."),
     ({"holidays": "2030-12-25\nChristmas"}, "Christmas is not a date: write one date per line"),
+    ({"excluded_states": "TX, Texas"}, "TEXAS: not a US state or Canadian province code"),
 ])
 def test_an_invalid_setting_is_refused_and_every_typed_value_is_kept(marketing_client, auth, campaign, changes, message):
     data = {**VALID, **changes}

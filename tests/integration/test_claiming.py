@@ -588,3 +588,17 @@ def test_a_head_of_leads_that_cannot_be_called_does_not_hide_the_next_dialable_l
     assert services.claims_by_path == {"fast_missed": missed, "per_window": 2}
     services.claim_next_lead(make_user(), now=moment + timedelta(minutes=1))
     assert services.claims_by_path["fast_missed"] == missed + 1  # a new minute: the fast path is tried again
+
+
+def test_a_campaign_never_claims_a_lead_in_a_state_it_does_not_serve(users, make_campaign, make_lead):
+    campaign = make_campaign(excluded_states=["TX"])
+    texan = make_lead(campaign, phone="+12145550160", state="TX")
+    new_yorker = make_lead(campaign, phone="+12125550161", state="NY")
+    agent = users["teleprospector"]
+    assert services.claim_next_lead(agent).lead_id == new_yorker.id
+    record_disposition(services.current_call(agent), agent, "not_interested")
+    assert services.claim_next_lead(agent) is None
+    explanation = services.explain_lead(texan, users["marketing"])
+    assert [problem.text for problem in explanation.problems] == ["state not served by this campaign"]
+    breakdown = services.campaign_dialability(campaign)
+    assert {reason.code: reason.count for reason in breakdown.reasons}["state_not_served"] == 1

@@ -58,6 +58,7 @@ campaigns = st.fixed_dictionaries({
     "calling_days": st.sampled_from(["1234567", "12345", "6"]),
     "max_attempts": st.integers(1, 6),
     "min_retry_minutes": st.sampled_from([0, 30, 120]),
+    "excluded_states": st.sampled_from([[], ["TX"], ["NY", "HI"]]),
 })
 
 
@@ -75,7 +76,8 @@ def _store(campaign_facts, facts_list, agent_ids, moment):
                         start_date=moment.date() + timedelta(days=starts) if starts is not None else None,
                         calling_start=campaign_facts["hours"][0], calling_end=campaign_facts["hours"][1],
                         calling_days=campaign_facts["calling_days"], max_attempts=campaign_facts["max_attempts"],
-                        min_retry_minutes=campaign_facts["min_retry_minutes"])
+                        min_retry_minutes=campaign_facts["min_retry_minutes"],
+                        excluded_states=campaign_facts["excluded_states"])
     db.session.add(campaign)
     db.session.flush()
     account = Account(name="Generated Inc")

@@ -90,3 +90,13 @@ def test_the_breakdown_counts_a_lead_under_its_most_fundamental_reason():
     lead = with_(LEAD, do_not_call=True, attempts=5, zones=())
     assert primary_reason(problems(lead, OPEN_ALL_DAY, NOW)) == "do_not_call"
     assert list(REASONS)[0] == "dialable"
+
+
+def test_a_lead_in_a_state_the_campaign_does_not_serve_is_not_dialable_and_says_so():
+    texas_only_excluded = CampaignRules(name="No Texas", hours=OPEN_ALL_DAY.hours, excluded_states=frozenset({"TX"}))
+    texan = with_(LEAD, zones=("America/Chicago",), state="TX")
+    found = problems(texan, texas_only_excluded, NOW)
+    assert [(problem.code, problem.text) for problem in found] == [
+        ("state_not_served", "state not served by this campaign")]
+    assert codes(LEAD, texas_only_excluded) == []  # New York is served
+    assert codes(with_(texan, state=None), texas_only_excluded) == []  # no state: the rule cannot apply
