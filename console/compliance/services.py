@@ -20,9 +20,3 @@ def covering_entry(phone, campaign_id):
 def is_listed(phone: str, campaign_id: int | None, connection=None) -> bool:
     """Is this number on the global list, or on this campaign's?"""
     return bool((connection or db.session).scalar(select(covering_entry(phone, campaign_id))))
-
-
-def global_entry(phone: str) -> DoNotCallEntry | None:
-    """The number's entry on the global list, if it has one."""
-    return db.session.scalar(select(DoNotCallEntry).where(DoNotCallEntry.phone == phone,
-                                                          DoNotCallEntry.campaign_id.is_(None)).limit(1))

@@ -110,15 +110,6 @@ def queue_columns(lead: LeadState, now: datetime) -> dict:
     return {"window_key": window_key(lead.zones, lead.state), "queue_rank": queue_rank(lead, now)}
 
 
-def tier_of(rank: int) -> int:
-    return (rank // SPAN) % 10
-
-
-def sort_for_queue(candidates):
-    """Order (lead_id, tier, priority, score) tuples as the queue serves them: the order queue_rank encodes."""
-    return sorted(candidates, key=lambda c: (c[1], -c[2], score_part(c[3]), c[0]))
-
-
 # ---------------------------------------------------------------- the bands in SQL
 
 # The partial indexes of the waiting and held bands (console/leads/models.py) use these

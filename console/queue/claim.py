@@ -143,7 +143,7 @@ class ClaimDraft:
     expires_at: datetime
     has_callbacks: bool
     try_fast_path: bool  # False: go straight to the per-window path (fast_path_worth_trying)
-    fast_parameters: dict  # the fast claim's parameters
+    campaign_parameters: dict  # the fast claim's and the own callbacks' parameters: per running campaign
     guides: list  # guides.services.published_guides()
     call: dict  # the new call's columns, but for the lead, its campaign and the guide version
     audit: dict  # the audit row, but for the lead and the call
@@ -162,8 +162,7 @@ def _draft(connection, plan: ClaimPlan, state, agent_id: int, agent_email: str, 
     return ClaimDraft(
         plan=plan, dialect=dialect, agent_id=agent_id, expires_at=expires_at, has_callbacks=bool(state.has_callbacks),
         try_fast_path=try_fast_path,
-        fast_parameters={"now": now, "agent_id": agent_id, "expires_at": expires_at, **plan.head_parameters()}
-        if try_fast_path else {},
+        campaign_parameters={"now": now, "agent_id": agent_id, "expires_at": expires_at, **plan.head_parameters()},
         guides=published_guides(connection),
         call={"agent_id": agent_id, "status": CallStatus.OPEN, "notes": "", "started_at": now,
               "seconds_since_previous_call": call_rules.seconds_between_calls(state.previous_end, now)},
@@ -263,7 +262,8 @@ def _keep_bands_right(connection, plan: ClaimPlan) -> None:
 
 
 def _run(connection, draft: ClaimDraft, name: str, per_key: int = statements.CANDIDATES_PER_KEY):
-    parameters = draft.fast_parameters if name == "fast_claim" else {**draft.parameters, "per_key": per_key}
+    parameters = draft.campaign_parameters if name in ("fast_claim", "own_callback_claim") \
+        else {**draft.parameters, "per_key": per_key}
     row = connection.execute(statements.statement(name, draft.dialect, len(draft.plan.open_campaigns)),
                              parameters).first()
     if row is not None:

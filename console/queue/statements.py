@@ -107,6 +107,13 @@ HEAD_KEEP = 16
 # PostgreSQL's per-window path: candidates taken per window key before SKIP LOCKED picks one.
 CANDIDATES_PER_KEY = 4
 
+# The agent's own callbacks, read from (callback_owner_id, queue_rank): one row per running campaign
+# for its limits, and its open keys tested with IN, which the database answers from a set it builds
+# once (joining every callback to a JSON table of keys would read that table once per callback).
+CAMPAIGN_ROW = ("SELECT :campaign_{n} AS campaign_id, :priority_{n} AS priority, :max_attempts_{n} AS max_attempts,"
+                " :spaced_before_{n} AS spaced_before")
+OPEN_FOR_CAMPAIGN = "(l.campaign_id = :campaign_{n} AND l.window_key IN {open_keys})"
+
 HEAD = (
     "SELECT * FROM (SELECT h.id, h.queue_rank, :priority_{n} AS priority, :max_attempts_{n} AS max_attempts,"
     " :spaced_before_{n} AS spaced_before"
@@ -146,11 +153,11 @@ SQLITE = {
     ),
     # The agent's own due callbacks come first (index callback_owner_id, queue_rank).
     "own_callback_claim": (
-        "WITH {keys} UPDATE leads SET {hold} WHERE id = ("
-        "SELECT l.id FROM leads AS l INDEXED BY ix_leads_callback_owner JOIN keys AS k"
-        " ON k.campaign_id = l.campaign_id AND k.window_key = l.window_key"
+        "WITH campaigns AS ({campaign_rows}) UPDATE leads SET {hold} WHERE id = ("
+        "SELECT l.id FROM leads AS l INDEXED BY ix_leads_callback_owner JOIN campaigns AS k"
+        " ON k.campaign_id = l.campaign_id"
         " WHERE l.callback_owner_id = :agent_id AND l.queue_rank >= 0 AND l.queue_rank < {own_callback_high}"
-        " AND {dialable} ORDER BY k.priority DESC, l.queue_rank, l.id LIMIT 1)"
+        " AND ({open_for_campaign}) AND {dialable} ORDER BY k.priority DESC, l.queue_rank, l.id LIMIT 1)"
         " AND {not_listed} AND {holds_nothing} RETURNING {returning}"
     ),
     # How many leads this agent could be given now: their own callbacks and everyone's due leads.
@@ -196,10 +203,11 @@ POSTGRESQL = {
         " SELECT id FROM candidates ORDER BY queue_rank / {span}, priority DESC, queue_rank, id LIMIT 1"
     ),
     "own_callback_claim": (
-        "WITH {keys}, chosen AS (SELECT l.id FROM leads AS l JOIN keys AS k"
-        " ON k.campaign_id = l.campaign_id AND k.window_key = l.window_key"
+        "WITH campaigns AS ({campaign_rows}), chosen AS (SELECT l.id FROM leads AS l JOIN campaigns AS k"
+        " ON k.campaign_id = l.campaign_id"
         " WHERE l.callback_owner_id = :agent_id AND l.queue_rank >= 0 AND l.queue_rank < {own_callback_high}"
-        " AND {dialable} ORDER BY k.priority DESC, l.queue_rank, l.id LIMIT 1 FOR UPDATE OF l SKIP LOCKED)"
+        " AND ({open_for_campaign}) AND {dialable} ORDER BY k.priority DESC, l.queue_rank, l.id LIMIT 1"
+        " FOR UPDATE OF l SKIP LOCKED)"
         " UPDATE leads SET {hold} FROM chosen WHERE leads.id = chosen.id AND {not_listed} AND {holds_nothing}"
         " RETURNING {returning}"
     ),
@@ -248,12 +256,15 @@ def render(name: str, dialect: str, campaigns: int = 1) -> str:
     """The statement `name` as it runs on `dialect` (the fast claim: with `campaigns` running campaigns)."""
     template = (SQLITE if dialect == "sqlite" else POSTGRESQL)[name]
     constants = _constants()
-    heads = " UNION ALL ".join(
-        HEAD.format(n=n, open_keys=_OPEN_KEYS_OF_HEAD[dialect].format(n=n), **constants) for n in range(campaigns))
+    open_keys = [_OPEN_KEYS_OF_HEAD[dialect].format(n=n) for n in range(campaigns)]
+    heads = " UNION ALL ".join(HEAD.format(n=n, open_keys=open_keys[n], **constants) for n in range(campaigns))
     return template.format(
         keys=_KEYS[dialect], dialable=DIALABLE, not_listed=_NOT_LISTED, holds_nothing=_HOLDS_NOTHING[dialect],
         returning=_RETURNING.format(table="leads." if dialect == "postgresql" else ""),
-        hold=_HOLD.format(**constants), heads=heads, **constants)
+        hold=_HOLD.format(**constants), heads=heads,
+        campaign_rows=" UNION ALL ".join(CAMPAIGN_ROW.format(n=n) for n in range(campaigns)),
+        open_for_campaign=" OR ".join(OPEN_FOR_CAMPAIGN.format(n=n, open_keys=open_keys[n]) for n in range(campaigns)),
+        **constants)
 
 
 @cache

@@ -7,11 +7,20 @@ from hypothesis import strategies as st
 from console.compliance.rules import split_window_key, window_key
 from console.leads.queue_columns import (
     DUE_HIGH, DUE_LOW, HELD_LOW, OWN_CALLBACK_HIGH, SPAN, TIER_CALLBACK, TIER_INBOUND, TIER_NEW, TIER_OWN_CALLBACK,
-    TIER_RETRY, WAITING_HIGH, WAITING_LOW, LeadState, queue_columns, queue_rank, queue_tier, sort_for_queue, tier_of,
+    TIER_RETRY, WAITING_HIGH, WAITING_LOW, LeadState, queue_columns, queue_rank, queue_tier, score_part,
 )
 
 NOW = datetime(2026, 1, 13, 17, 0)
 LEAD = LeadState(zones=("America/New_York",), state="NY")
+
+
+def sort_for_queue(candidates):
+    """The documented order (docs/queue.md) of (lead_id, tier, priority, score): what queue_rank must encode."""
+    return sorted(candidates, key=lambda c: (c[1], -c[2], score_part(c[3]), c[0]))
+
+
+def tier_of(rank: int) -> int:
+    return (rank // SPAN) % 10
 
 
 def with_(lead, **changes):
