@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _register_blueprints(app)
     _register_commands(app)
+    _register_jobs()
     _register_template_helpers(app)
 
     @app.get("/")
@@ -76,11 +77,14 @@ def _register_blueprints(app: Flask) -> None:
     from console.errors import blueprint as errors
     from console.guides.views import blueprint as guides
     from console.handoffs.views import blueprint as handoffs
+    from console.notifications.views import blueprint as notifications
+    from console.outbox.views import blueprint as outbox
     from console.queue.views import blueprint as queue
     from console.reports.views import blueprint as reports
     from console.telephony.views import blueprint as telephony
 
-    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, queue, reports, telephony):
+    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, notifications, outbox, queue, reports,
+                      telephony):
         app.register_blueprint(blueprint)
 
 
@@ -88,11 +92,17 @@ def _register_commands(app: Flask) -> None:
     from console.auth.cli import users
     from console.demo.cli import demo
     from console.guides.cli import guides
+    from console.outbox.cli import worker
     from console.queue.cli import queue
     from console.telephony.cli import twilio
 
-    for group in (users, demo, guides, queue, twilio):
+    for group in (users, demo, guides, queue, twilio, worker):
         app.cli.add_command(group)
+
+
+def _register_jobs() -> None:
+    """Every area's background job kinds, so that the worker can run them (console.outbox.services.register_job)."""
+    import console.leads.jobs  # noqa: F401
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -56,6 +56,17 @@ def from_environment(instance_path: Path) -> dict:
         # Where Twilio reaches this console (https://console.example.com or a tunnel): webhook
         # URLs are built from it and signatures are checked against it, so it must match exactly.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # The outbox (docs/outbox.md): mail settings, and how the worker claims its rows.
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),  # empty: emails are kept, "not sent: no SMTP configured"
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1").lower() in ("1", "true", "yes"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "console@localhost"),
+        "OUTBOX_BATCH": int(os.environ.get("OUTBOX_BATCH", "20")),
+        "OUTBOX_IDLE_SECONDS": float(os.environ.get("OUTBOX_IDLE_SECONDS", "1")),
+        "OUTBOX_MESSAGE_LEASE_SECONDS": int(os.environ.get("OUTBOX_MESSAGE_LEASE_SECONDS", "300")),
+        "OUTBOX_JOB_LEASE_SECONDS": int(os.environ.get("OUTBOX_JOB_LEASE_SECONDS", "120")),
         # argon2-cffi parameter profile; tests use CHEAPEST to stay fast.
         "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,

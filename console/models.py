@@ -7,4 +7,6 @@ from console.compliance.models import DoNotCallEntry  # noqa: F401
 from console.guides.models import CallGuide, GuideVersion  # noqa: F401
 from console.handoffs.models import Handoff  # noqa: F401
 from console.leads.models import Account, Lead, Touch  # noqa: F401
+from console.notifications.models import Notification  # noqa: F401
+from console.outbox.models import OutboxEntry, WebhookEndpoint  # noqa: F401
 import console.telephony.models  # noqa: F401,E402

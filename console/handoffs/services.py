@@ -17,6 +17,8 @@ from console.handoffs.models import Handoff, HandoffStatus
 from console.leads import services as leads
 from console.leads.models import Lead
 from console.leads.rules import Stage
+from console.outbox import services as outbox
+from console.web import absolute_url_for, path_for
 
 
 class HandoffError(Exception):
@@ -73,7 +75,36 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
     db.session.add(handoff)
     db.session.flush()
     audit.record("handoff.created", handoff, actor=agent, lead_id=lead.id, assigned_to_id=handoff.assigned_to_id)
+    _announce(handoff, lead)
     return handoff
+
+
+def _announce(handoff: Handoff, lead) -> None:
+    """The sales member hears of the hand-off (in the console and by email) and the CRM gets it, all through
+    the outbox, in the hand-off's own transaction: sent if and only if the hand-off is made."""
+    member = handoff.assigned_to
+    packet_url = path_for("handoffs.packet", handoff_id=handoff.id)
+    title = f"New hand-off: {lead.full_name}, {lead.account.name}"
+    key = f"handoff.created:{handoff.id}"
+    outbox.notify([member.id], title, body=f"Score {handoff.score} ({handoff.score_band}). Accept or reject it.",
+                  url=packet_url, dedupe_key=f"{key}:notification")
+    outbox.email(member.email, title, "handoff_created", {
+        "member": member, "lead": lead, "handoff": handoff,
+        "packet_url": absolute_url_for("handoffs.packet", handoff_id=handoff.id)},
+        dedupe_key=f"{key}:email")
+    outbox.webhook("handoff.created", handoff_summary(handoff, lead), dedupe_key=key)
+
+
+def handoff_summary(handoff: Handoff, lead) -> dict:
+    """What the CRM is told of a hand-off (the full packet schema comes with the JSON API)."""
+    return {
+        "handoff_id": handoff.id, "status": handoff.status, "created_at": handoff.created_at.isoformat() + "Z",
+        "campaign_id": handoff.campaign_id, "assigned_to": handoff.assigned_to.email,
+        "score": handoff.score, "band": handoff.score_band, "scoring_model_version": handoff.score_model_version,
+        "answers": handoff.answers, "reasons": handoff.score_reasons,
+        "lead": {"id": lead.id, "first_name": lead.first_name, "last_name": lead.last_name, "title": lead.title,
+                 "email": lead.email, "phone": lead.phone, "company": lead.account.name},
+    }
 
 
 def inbox(user) -> list[Handoff]:
