@@ -67,6 +67,8 @@ def from_environment(instance_path: Path) -> dict:
         "OUTBOX_IDLE_SECONDS": float(os.environ.get("OUTBOX_IDLE_SECONDS", "1")),
         "OUTBOX_MESSAGE_LEASE_SECONDS": int(os.environ.get("OUTBOX_MESSAGE_LEASE_SECONDS", "300")),
         "OUTBOX_JOB_LEASE_SECONDS": int(os.environ.get("OUTBOX_JOB_LEASE_SECONDS", "120")),
+        # How often the bell in the top bar asks for the unread count (a small query per open page).
+        "NOTIFICATIONS_POLL_SECONDS": int(os.environ.get("NOTIFICATIONS_POLL_SECONDS", "30")),
         # argon2-cffi parameter profile; tests use CHEAPEST to stay fast.
         "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,

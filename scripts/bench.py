@@ -1,7 +1,7 @@
 #!/usr/bin/env python
-"""Benchmark of the call queue: `scripts/bench.py claim` (see docs/queue.md, "Benchmark").
+"""Benchmarks of the call queue and the outbox: `scripts/bench.py claim`, `scripts/bench.py outbox`.
 
-Builds a database with 1,000,000 leads in one campaign (US time zones spread
+`claim` (see docs/queue.md, "Benchmark") builds a database with 1,000,000 leads in one campaign (US time zones spread
 like the population, some numbers on the do-not-call list, some callbacks and
 retries), then, on SQLite (a temporary file) and on PostgreSQL when
 DATABASE_URL points to one:
@@ -29,7 +29,22 @@ JSON object with every figure.
 
 The console's clock is shifted to the next weekday at 17:00 UTC (midday in the
 continental US) so that the result does not depend on the hour the bench runs.
-The PostgreSQL database is emptied: its name must contain "bench".
+
+`outbox` enqueues --messages CRM webhooks (services.webhook, one endpoint: a
+receiver on loopback, in a process of its own, that answers 200 and counts
+webhook-ids) in an empty database (SQLite: a temporary file; PostgreSQL when
+DATABASE_URL points to one), then times a bare loop (one process posting the
+same bodies with the same signed headers through the worker's HTTP client,
+console.outbox.delivery.http_client()) and real `flask worker` processes
+draining them (1 on SQLite, 2 on PostgreSQL), from the moment they become due
+until every one is settled. It prints messages per second for both, the ratio
+worker/bare, duplicates and lost messages (both must be 0); then a second pass:
+as many messages again, a worker killed with SIGKILL a third of the way in and
+restarted (lease --lease-seconds), lost (must be 0) and whether every duplicate
+is an id received before the kill. The last line is one JSON object with every
+figure. It runs on the real clock (the workers read it).
+
+Either empties the PostgreSQL database: its name must contain "bench".
 """
 from __future__ import annotations
 
@@ -39,6 +54,7 @@ import json
 import multiprocessing
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import threading
@@ -46,7 +62,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.schema import CreateIndex, DropIndex  # noqa: E402
@@ -661,6 +678,378 @@ def _percentile(sorted_values: list[float], percent: float) -> float:
     return sorted_values[index]
 
 
+# ---------------------------------------------------------------- the outbox bench
+#
+# `scripts/bench.py outbox`: --messages webhook messages to one CRM endpoint, a receiver on loopback in a
+# process of its own, drained by real `flask worker` processes (1 on SQLite, 2 on PostgreSQL), against a bare
+# loop posting the same bodies with the same signed headers through the same HTTP client in one process.
+
+OUTBOX_WORKERS = {"sqlite": 1, "postgresql": 2}
+OUTBOX_TARGET_RATIO = 0.5
+OUTBOX_POLL_SECONDS = 0.02
+
+
+class WebhookReceiver:
+    """A CRM on loopback, in a process of its own: answers every POST 200 with an empty body and counts
+    the webhook-ids it got. GET /counts gives them ({id: times}), GET /total how many requests came,
+    POST /reset forgets them."""
+
+    def __init__(self):
+        context = multiprocessing.get_context("fork")
+        ours, theirs = context.Pipe()
+        self.process = context.Process(target=self._serve, args=(theirs,), daemon=True)
+        self.process.start()
+        self.url = f"http://127.0.0.1:{ours.recv()}/hooks"
+        import httpx
+
+        self._control = httpx.Client(base_url=self.url.rsplit("/", 1)[0], timeout=30)
+
+    @staticmethod
+    def _serve(pipe) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        counts: dict[int, int] = {}
+        lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: a client reuses its connection, as the worker's does
+            disable_nagle_algorithm = True
+
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.path == "/reset":
+                    with lock:
+                        counts.clear()
+                else:
+                    webhook_id = int(self.headers["webhook-id"])
+                    with lock:
+                        counts[webhook_id] = counts.get(webhook_id, 0) + 1
+                self._answer(b"")
+
+            def do_GET(self):  # noqa: N802
+                with lock:
+                    answer = sum(counts.values()) if self.path == "/total" else dict(counts)
+                self._answer(json.dumps(answer).encode())
+
+            def _answer(self, body: bytes) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args):
+                pass
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                if not isinstance(sys.exc_info()[1], ConnectionError):  # a worker killed mid-send: expected
+                    super().handle_error(request, client_address)
+
+        server = Server(("127.0.0.1", 0), Handler)
+        pipe.send(server.server_port)
+        server.serve_forever()
+
+    def reset(self) -> None:
+        self._control.post("/reset").raise_for_status()
+
+    def total(self) -> int:
+        return self._control.get("/total").json()
+
+    def counts(self) -> dict[int, int]:
+        return {int(webhook_id): times for webhook_id, times in self._control.get("/counts").json().items()}
+
+    def close(self) -> None:
+        self._control.close()
+        self.process.kill()
+        self.process.join()
+
+
+class WorkerProcess:
+    """`flask worker` in a process of its own, on the bench database; what it says is kept."""
+
+    def __init__(self, url: str, *, lease_seconds: int | None = None):
+        environment = {**os.environ, "FLASK_APP": "app.py", "DATABASE_URL": url, "SECRET_KEY": "bench",
+                       "OUTBOX_IDLE_SECONDS": "0.05"}
+        if lease_seconds is not None:
+            environment["OUTBOX_MESSAGE_LEASE_SECONDS"] = str(lease_seconds)
+        self.process = subprocess.Popen([sys.executable, "-m", "flask", "worker"], cwd=ROOT, env=environment,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.said: list[str] = []
+        self.started = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.said.append(line.rstrip())
+            if " started" in line:
+                self.started.set()
+
+    def wait_started(self, timeout: float = 60) -> None:
+        if not self.started.wait(timeout):
+            raise RuntimeError("a worker did not start: " + " | ".join(self.said[-20:]))
+
+    def kill(self) -> int:
+        self.process.kill()
+        return self.process.wait()
+
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM: the worker finishes the message in hand and exits."""
+        self.process.terminate()
+        try:
+            status = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            status = self.process.wait()
+        self._reader.join(5)
+        return status
+
+
+def outbox_build(url: str, receiver: WebhookReceiver):
+    """The bench database, empty (db.create_all), with one CRM endpoint: the receiver."""
+    from console.extensions import db
+    from console.outbox import services
+
+    app = make_app(url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        endpoint = services.save_endpoint(None, None, name="Bench CRM", url=receiver.url, allow_private_network=True)
+        secret = endpoint.secret
+        db.session.remove()
+    return app, secret
+
+
+def enqueue_webhooks(app, messages: int, tag: str) -> tuple[list[int], float]:
+    """`messages` webhooks enqueued as business changes do (services.webhook, one transaction), held back
+    (due in a day) until make_due. Returns their ids and the seconds the enqueueing took."""
+    from sqlalchemy import update
+
+    from console.database import writers
+    from console.extensions import db
+    from console.outbox import services
+    from console.outbox.models import OutboxEntry
+
+    began = time.perf_counter()
+    with app.app_context():
+        with writers.write_transaction(db.session):
+            ids = [message_id for n in range(messages) for message_id in services.webhook(
+                "lead.qualified", {"lead_id": n, "score": n % 100, "pass": tag}, dedupe_key=f"bench:{tag}:{n}")]
+            db.session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(ids))
+                               .values(available_at=console.clock.utcnow() + timedelta(days=1)))
+        db.session.remove()
+    return ids, time.perf_counter() - began
+
+
+def make_due(app, ids: list[int]) -> float:
+    """The held-back messages become due, all at once, each as of when it was enqueued (as a message is:
+    oldest first, as business changes made them); returns the moment they did (perf_counter)."""
+    from sqlalchemy import update
+
+    from console.database import writers
+    from console.extensions import db
+    from console.outbox.models import OutboxEntry
+
+    with app.app_context():
+        with writers.write_transaction(db.session):
+            db.session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(ids))
+                               .values(available_at=OutboxEntry.created_at))
+        committed = time.perf_counter()
+        db.session.remove()
+    return committed
+
+
+def wait_settled(app, first_id: int, timeout: float) -> float:
+    """Wait until no message from first_id on is open (pending, leased or failed); returns when (perf_counter)."""
+    from console.extensions import db
+
+    deadline = time.perf_counter() + timeout
+    with app.app_context():
+        while True:
+            open_rows = db.session.scalar(text(
+                "SELECT count(*) FROM outbox WHERE status IN ('pending', 'leased', 'failed') AND id >= :first"),
+                {"first": first_id})
+            db.session.rollback()
+            now = time.perf_counter()
+            if not open_rows:
+                db.session.remove()
+                return now
+            if now > deadline:
+                raise RuntimeError(f"{open_rows} message(s) still open after {timeout:.0f} s")
+            time.sleep(OUTBOX_POLL_SECONDS)
+
+
+def outbox_statuses(app, first_id: int) -> dict[str, int]:
+    from console.extensions import db
+
+    with app.app_context():
+        found = dict(db.session.execute(text(
+            "SELECT status, count(*) FROM outbox WHERE id >= :first GROUP BY status"), {"first": first_id}).all())
+        retried = db.session.scalar(text("SELECT count(*) FROM outbox WHERE id >= :first AND attempts > 1"),
+                                    {"first": first_id})
+        db.session.remove()
+    return {**found, "attempted_more_than_once": retried}
+
+
+def bare_posts(app, secret: str, receiver: WebhookReceiver, ids: list[int]) -> float:
+    """The floor: one process posting the messages' bodies, signed as the worker signs them, with the worker's
+    HTTP client, one after another. The bodies and headers are made before the clock starts; returns seconds."""
+    from sqlalchemy import select
+
+    from console.extensions import db
+    from console.outbox import delivery
+    from console.outbox.models import OutboxEntry
+    from console.outbox.services import Claimed
+
+    with app.app_context():
+        rows = db.session.execute(select(OutboxEntry.id, OutboxEntry.kind, OutboxEntry.payload)
+                                  .where(OutboxEntry.id.in_(ids)).order_by(OutboxEntry.id)).all()
+        db.session.remove()
+    prepared = []
+    for row in rows:
+        body = delivery.webhook_body(Claimed(row.id, "message", row.kind, row.payload, 1, 8))
+        prepared.append((body.encode(), delivery.signed_headers(secret, str(row.id), body, console.clock.utcnow())))
+    client = delivery.http_client()
+    try:
+        began = time.perf_counter()
+        for body, headers in prepared:
+            response = client.post(receiver.url, content=body, headers=headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"the receiver answered {response.status_code}")
+        return time.perf_counter() - began
+    finally:
+        client.close()
+
+
+def received_figures(counts: dict[int, int], ids: list[int]) -> dict:
+    wanted = set(ids)
+    return {"lost": len(wanted - set(counts)), "duplicates": sum(times - 1 for n, times in counts.items() if n in wanted),
+            "strangers": len(set(counts) - wanted)}
+
+
+def bench_outbox_database(url: str, args, log) -> dict:
+    name = make_url(url).get_backend_name()
+    processes = OUTBOX_WORKERS[name]
+    receiver = WebhookReceiver()
+    workers: list[WorkerProcess] = []
+    try:
+        app, secret = outbox_build(url, receiver)
+        log(f"{name}: enqueueing {args.messages:,} webhooks…")
+        ids, enqueue_seconds = enqueue_webhooks(app, args.messages, "first")
+
+        log(f"{name}: bare loop: one process posts the same bodies with the same signed headers…")
+        receiver.reset()
+        bare_seconds = bare_posts(app, secret, receiver, ids)
+        bare = received_figures(receiver.counts(), ids)
+        if bare["lost"] or bare["duplicates"]:
+            raise RuntimeError(f"the bare loop's posts did not all arrive once: {bare}")
+
+        log(f"{name}: {processes} worker process{'es' if processes > 1 else ''} drain them…")
+        workers = [WorkerProcess(url) for _n in range(processes)]
+        for worker in workers:
+            worker.wait_started()
+        receiver.reset()
+        began = make_due(app, ids)
+        settled = wait_settled(app, ids[0], timeout=args.messages / 50 + 120)
+        worker_seconds = settled - began
+        first = received_figures(receiver.counts(), ids)
+        statuses = outbox_statuses(app, ids[0])
+        stopped = [worker.stop() for worker in workers]
+        workers = []
+        figures = {
+            "database": name, "messages": args.messages, "worker_processes": processes,
+            "batch": app.config["OUTBOX_BATCH"],
+            "enqueue_per_s": round(args.messages / enqueue_seconds, 1),
+            "worker_seconds": round(worker_seconds, 2), "worker_per_s": round(args.messages / worker_seconds, 1),
+            "bare_seconds": round(bare_seconds, 2), "bare_per_s": round(args.messages / bare_seconds, 1),
+            "duplicates": first["duplicates"], "lost": first["lost"] + first["strangers"],
+            "not_done": args.messages - statuses.get("done", 0),
+            "attempted_more_than_once": statuses["attempted_more_than_once"],
+            "worker_exit_codes": stopped,
+        }
+        figures["ratio"] = round(figures["worker_per_s"] / figures["bare_per_s"], 3)
+        log(f"{name}: workers {figures['worker_per_s']} messages/s, bare {figures['bare_per_s']} messages/s, ratio"
+            f" {figures['ratio']}; duplicates {figures['duplicates']}, lost {figures['lost']}")
+
+        log(f"{name}: kill pass: {args.messages:,} more, a worker killed (-9) mid-drain and restarted, lease"
+            f" {args.lease_seconds} s…")
+        more, _seconds = enqueue_webhooks(app, args.messages, "killed")
+        workers = [WorkerProcess(url, lease_seconds=args.lease_seconds) for _n in range(processes)]
+        for worker in workers:
+            worker.wait_started()
+        receiver.reset()
+        began = make_due(app, more)
+        while receiver.total() < args.messages // 3:
+            time.sleep(OUTBOX_POLL_SECONDS)
+        killed_status = workers[0].kill()
+        time.sleep(0.05)  # what the killed worker had on the wire has arrived
+        before_kill = receiver.counts()
+        workers[0] = WorkerProcess(url, lease_seconds=args.lease_seconds)
+        settled = wait_settled(app, more[0], timeout=args.messages / 50 + 120 + args.lease_seconds)
+        after = receiver.counts()
+        second = received_figures(after, more)
+        statuses = outbox_statuses(app, more[0])
+        stopped = [worker.stop() for worker in workers]
+        workers = []
+        twice = {n for n, times in after.items() if times > 1}
+        figures.update({
+            "kill_pass_messages": args.messages, "kill_lease_seconds": args.lease_seconds,
+            "kill_received_before_kill": sum(before_kill.values()), "kill_killed_exit_code": killed_status,
+            "kill_lost": second["lost"] + second["strangers"], "kill_duplicates": second["duplicates"],
+            "kill_duplicated_ids": len(twice),
+            "kill_duplicates_already_received": twice <= set(before_kill),
+            "kill_not_done": args.messages - statuses.get("done", 0),
+            "kill_seconds": round(settled - began, 2), "kill_worker_exit_codes": stopped,
+        })
+        figures["targets_met"] = bool(
+            figures["ratio"] >= OUTBOX_TARGET_RATIO and figures["duplicates"] == 0 and figures["lost"] == 0
+            and figures["not_done"] == 0 and figures["kill_lost"] == 0 and figures["kill_not_done"] == 0
+            and figures["kill_duplicates_already_received"]
+            and all(status == 0 for status in figures["worker_exit_codes"] + stopped))
+        log(f"{name}: kill pass: killed after {figures['kill_received_before_kill']} received; lost"
+            f" {figures['kill_lost']}, {figures['kill_duplicates']} duplicate(s) of {len(twice)} id(s), every one"
+            f" already received: {figures['kill_duplicates_already_received']}; drained in {figures['kill_seconds']} s")
+        with app.app_context():
+            from console.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+        return figures
+    finally:
+        for worker in workers:
+            worker.kill()
+        receiver.close()
+
+
+def outbox_main(args, log) -> int:
+    results = {}
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory(prefix="console-outbox-bench-") as directory:
+            results["sqlite"] = bench_outbox_database(f"sqlite:///{Path(directory) / 'bench.db'}", args, log)
+    postgres_url = postgres_bench_url() if args.only in (None, "postgresql") else None
+    if postgres_url:
+        results["postgresql"] = bench_outbox_database(postgres_url, args, log)
+    elif args.only == "postgresql":
+        raise SystemExit("DATABASE_URL does not point to PostgreSQL")
+    results["targets"] = {"ratio_at_least": OUTBOX_TARGET_RATIO, "duplicates": 0, "lost": 0, "kill_lost": 0,
+                          "kill_duplicates_already_received": True}
+    results["definitions"] = {
+        "worker_per_s": "messages / seconds from the moment they became due (one commit) until every one was"
+                        " settled, drained by worker_processes `flask worker` processes",
+        "bare_per_s": "one process posting the same bodies with the same signed headers through"
+                      " console.outbox.delivery.http_client(), one after another (made before the clock starts)",
+        "ratio": "worker_per_s / bare_per_s",
+        "duplicates, lost": "webhook-ids the receiver got more than once, never (first pass, no kills)",
+        "kill_*": "a second batch; a worker killed with SIGKILL a third of the way in and restarted, the lease"
+                  " kill_lease_seconds: kill_lost must be 0, and every id received twice must be one received"
+                  " before the kill (kill_duplicates_already_received)",
+    }
+    results["targets_met"] = all(figures["targets_met"] for key, figures in results.items()
+                                 if key in ("sqlite", "postgresql"))
+    print(json.dumps(results, sort_keys=True), flush=True)
+    return 0
+
+
 # ---------------------------------------------------------------- main
 
 def bench_database(url: str, args, log) -> dict:
@@ -756,7 +1145,7 @@ def postgres_bench_url() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["claim"], help="the benchmark to run")
+    parser.add_argument("what", choices=["claim", "outbox"], help="the benchmark to run")
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each timed run")
     parser.add_argument("--talk-ms", type=float, default=100.0,
@@ -768,10 +1157,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="interleaved rounds of the app and the bare statement (each side gets --seconds in all)")
     parser.add_argument("--fresh-agents", type=int, default=60_000,
                         help="agents for the capacity and bare runs, each claiming once (more than either can use)")
+    parser.add_argument("--messages", type=int, default=20_000, help="outbox: webhook messages in each pass")
+    parser.add_argument("--lease-seconds", type=int, default=2,
+                        help="outbox: the message lease in the kill pass (a killed worker's rows come back after it)")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
         print(message, flush=True)
+
+    if args.what == "outbox":  # on the real clock: the workers are processes of their own, which read it
+        return outbox_main(args, log)
 
     target = next_weekday_midday(datetime.now(UTC).replace(tzinfo=None))
     shift_clock(target)

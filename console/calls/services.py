@@ -344,7 +344,6 @@ def _disposition_facts(call_id: int):
     twice, from two tabs or a double Ctrl+Enter, is applied once)."""
     statement = _DISPOSITION_FACTS
     if db.engine.dialect.name != "sqlite":
-        db.session.expire_all()  # READ COMMITTED reads afresh; loaded objects must too
         statement = _DISPOSITION_FACTS.with_for_update(of=_calls)
     connection = db.session.connection()
     return connection, connection.execute(statement, {"call_id": call_id}).one_or_none()

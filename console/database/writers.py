@@ -142,10 +142,12 @@ def _turn(engine, *, begin, rollback):
 def write_transaction(session):
     """The one way a service writes: a transaction that commits at the end of the block, or rolls back.
 
-    On SQLite it runs in this database's writer turn, begun IMMEDIATE (writer_turn);
-    on PostgreSQL it is an ordinary transaction. The session's read transaction ends
-    first, so what the caller loaded is read afresh inside. Everything the block adds
-    to the session (audit rows, outbox messages) commits with it or not at all.
+    On SQLite it runs in this database's writer turn, begun IMMEDIATE (writer_turn): the
+    session's read transaction ends first (committing what the caller changed). On PostgreSQL
+    the request's transaction goes on into the write (READ COMMITTED: each statement reads
+    what is committed), with no round trip more; what the caller changed is flushed into it.
+    Either way what the caller loaded is read afresh inside. Everything
+    the block adds to the session (audit rows, outbox messages) commits with it or not at all.
 
     A service called inside another's write transaction joins it: only the outermost
     block commits (or rolls back, when anything inside raises).
@@ -154,7 +156,10 @@ def write_transaction(session):
         yield
         return
     if session.get_bind().dialect.name != "sqlite":
-        session.commit()  # the read transaction ends (SQLite: writer_turn ends it before queueing)
+        # What the caller changed goes into this transaction (SQLite: writer_turn commits it first), then
+        # everything loaded is read afresh inside.
+        session.flush()
+        session.expire_all()
     session.info[_WRITING] = True
     try:
         with writer_turn(session):

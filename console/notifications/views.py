@@ -1,4 +1,61 @@
 """The bell in the top bar, the notifications page, and marking notifications read."""
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from console.extensions import db
+from console.notifications import services
+from console.notifications.models import Notification
+from console.security import login_required_for_all, same_site_redirect
+from console.web import fragment_requested
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@blueprint.app_context_processor
+def _unread_notifications():
+    """Every page's top bar shows the bell: its count is read once here, not by each view."""
+    if not current_user.is_authenticated or fragment_requested():
+        return {}  # a fragment has no top bar (the bell's own poll passes its count itself)
+    try:
+        return {"unread_notifications": services.unread_count(current_user)}
+    except SQLAlchemyError:  # an error page drawn while the database is down must still draw
+        db.session.rollback()
+        return {}
+
+
+def _load_visible(notification_id: int) -> Notification:
+    notification = db.get_or_404(Notification, notification_id)
+    if not notification.visible_to(current_user):
+        abort(403)
+    return notification
+
+
+@blueprint.get("/")
+@login_required_for_all
+def index():
+    return render_template("notifications/index.html", notifications=services.recent(current_user))
+
+
+@blueprint.get("/bell")
+@login_required_for_all
+def bell():
+    return render_template("notifications/_bell.html", unread_notifications=services.unread_count(current_user))
+
+
+@blueprint.post("/<int:notification_id>/read")
+@login_required_for_all
+def read(notification_id: int):
+    notification = _load_visible(notification_id)
+    # A notification's url is a console path; anything else is not followed (no open redirects).
+    target = same_site_redirect(notification.url, url_for("notifications.index"))
+    services.mark_read(notification)
+    return redirect(target, code=303)
+
+
+@blueprint.post("/read-all")
+@login_required_for_all
+def read_all():
+    if services.mark_all_read(current_user):
+        flash("All notifications marked read.", "success")
+    return redirect(url_for("notifications.index"), code=303)

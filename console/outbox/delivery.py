@@ -28,6 +28,7 @@ from console.outbox.services import EMAIL, NOTIFICATION, WEBHOOK, Claimed, Outco
 # Outbound HTTP never waits long: a slow CRM is a failed attempt, tried again later.
 WEBHOOK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 NO_SMTP = "not sent: no SMTP configured"
+ENDPOINT_PAUSED = "not sent: the CRM endpoint is paused (Retry sends it once the endpoint is active again)"
 
 
 def http_client() -> httpx.Client:
@@ -109,6 +110,8 @@ def deliver_webhook(claimed: Claimed, client: httpx.Client) -> Outcome:
     endpoint = services.webhook_endpoint(claimed.payload["endpoint_id"])
     if endpoint is None:
         return Outcome.failed(claimed.id, "the endpoint was deleted")
+    if not endpoint.active:
+        return Outcome(claimed.id, Status.HELD, error=ENDPOINT_PAUSED)
     problem = rules.webhook_url_problem(endpoint.url, allow_private=endpoint.allow_private_network)
     if problem is None and not endpoint.allow_private_network:
         problem = services.resolved_address_problem(urlsplit(endpoint.url).hostname)

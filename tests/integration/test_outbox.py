@@ -282,6 +282,29 @@ def test_a_webhook_to_a_private_address_is_refused_unless_allowed(app, users, re
     assert entry.status == Status.FAILED and "not sent to http://127.0.0.1" in entry.last_error
 
 
+def test_a_webhook_to_a_paused_endpoint_is_held_until_it_is_active_and_retried(app, users, receiver):
+    endpoint = endpoint_for(receiver, users["admin"])
+    endpoint_id, model = endpoint.id, type(endpoint)
+    with app.app_context():
+        with writers.write_transaction(db.session):
+            services.webhook("lead.test", {"n": 1}, dedupe_key="paused")
+        endpoint = db.session.get(model, endpoint_id)
+        services.save_endpoint(endpoint, users["admin"], name=endpoint.name, url=endpoint.url, active=False,
+                               allow_private_network=True)
+    run_worker(app)
+    assert receiver.requests == []
+    [entry] = entries()
+    assert (entry.status, entry.status_label) == (Status.HELD, "held, not sent")
+    assert "endpoint is paused" in entry.last_error
+    with app.app_context():
+        endpoint = db.session.get(model, endpoint_id)
+        services.save_endpoint(endpoint, users["admin"], name=endpoint.name, url=endpoint.url, active=True,
+                               allow_private_network=True)
+        services.retry(entries()[0], users["admin"])
+    run_worker(app)
+    assert len(receiver.requests) == 1 and entries()[0].status == Status.DONE
+
+
 def test_an_email_goes_out_with_both_parts_and_a_message_id_from_the_row(app, users, smtp_server):
     with app.test_request_context():
         with writers.write_transaction(db.session):
@@ -306,7 +329,7 @@ def test_without_smtp_an_email_is_kept_and_says_why(app, users, monkeypatch):
                 "member": users["sales"], "lead": _Lead(), "handoff": _Handoff(), "packet_url": "https://x/h/1"})
     run_worker(app)
     [entry] = entries()
-    assert (entry.status, entry.status_label) == (Status.HELD, "not sent: no SMTP configured")
+    assert (entry.status, entry.status_label, entry.last_error) == (Status.HELD, "held, not sent", "not sent: no SMTP configured")
     assert entry.payload["text"].startswith("Hello")  # readable on the admin Outbox page
 
 
