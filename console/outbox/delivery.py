@@ -37,11 +37,13 @@ def http_client() -> httpx.Client:
                         headers={"User-Agent": "teleprospecting-console/1 (webhooks)"})
 
 
-def deliver(claimed: Claimed, client: httpx.Client) -> Outcome:
+def deliver(claimed: Claimed, client: httpx.Client, endpoints: dict | None = None) -> Outcome:
+    """One attempt. `endpoints` keeps the CRM endpoints read for one batch (by id): a batch of webhooks reads
+    its endpoint once, and an admin's change to it counts from the next batch."""
     if claimed.kind == EMAIL:
         return deliver_email(claimed)
     if claimed.kind == WEBHOOK:
-        return deliver_webhook(claimed, client)
+        return deliver_webhook(claimed, client, {} if endpoints is None else endpoints)
     if claimed.kind == NOTIFICATION:
         return deliver_notification(claimed)
     return Outcome.failed(claimed.id, f"unknown message kind {claimed.kind!r}")
@@ -106,8 +108,11 @@ def signed_headers(secret: str, webhook_id: str, body: str, at: datetime) -> dic
             "webhook-signature": signature, "content-type": "application/json"}
 
 
-def deliver_webhook(claimed: Claimed, client: httpx.Client) -> Outcome:
-    endpoint = services.webhook_endpoint(claimed.payload["endpoint_id"])
+def deliver_webhook(claimed: Claimed, client: httpx.Client, endpoints: dict) -> Outcome:
+    endpoint_id = claimed.payload["endpoint_id"]
+    if endpoint_id not in endpoints:
+        endpoints[endpoint_id] = services.webhook_endpoint(endpoint_id)
+    endpoint = endpoints[endpoint_id]
     if endpoint is None:
         return Outcome.failed(claimed.id, "the endpoint was deleted")
     if not endpoint.active:

@@ -218,6 +218,18 @@ class Outcome:
         return cls(entry_id, Status.FAILED, error=error, **kwargs)
 
 
+# One statement for every outcome of a batch, sent as one executemany: each row gets its status and what the
+# attempt left (a failed one its next time; a done one keeps its available_at), while this worker holds it.
+_SETTLE = (update(_outbox)
+           .where(_outbox.c.id == bindparam("row_id"), _outbox.c.leased_by == bindparam("worker"),
+                  _outbox.c.status == Status.LEASED)
+           .values(status=bindparam("new_status"), leased_until=None, leased_by=None,
+                   response_status=bindparam("response_status"), response_excerpt=bindparam("response_excerpt"),
+                   last_error=bindparam("last_error"), finished_at=bindparam("finished_at", type_=DateTime()),
+                   available_at=func.coalesce(bindparam("next_at", type_=DateTime()), _outbox.c.available_at),
+                   result=bindparam("result", type_=_outbox.c.result.type)))
+
+
 def settle(worker: str, outcomes: list[tuple[Claimed, Outcome]], now: datetime | None = None, rng=None) -> None:
     """Record what became of the attempts this worker made, in one transaction.
 
@@ -227,22 +239,19 @@ def settle(worker: str, outcomes: list[tuple[Claimed, Outcome]], now: datetime |
     if not outcomes:
         return
     now = now or utcnow()
-    with writers.write_transaction(db.session):
-        connection = db.session.connection()
-        for claimed, outcome in outcomes:
-            values = {"leased_until": None, "leased_by": None, "response_status": outcome.response_status,
-                      "response_excerpt": outcome.response_excerpt}
-            if outcome.status == Status.FAILED:
-                if rules.out_of_attempts(claimed.attempts, claimed.max_attempts):
-                    values.update(status=Status.DEAD, last_error=outcome.error, finished_at=now)
-                else:
-                    values.update(status=Status.FAILED, last_error=outcome.error,
-                                  available_at=now + rules.retry_delay(claimed.attempts, rng))
+    rows = []
+    for claimed, outcome in outcomes:
+        row = {"row_id": claimed.id, "worker": worker, "new_status": outcome.status, "last_error": outcome.error,
+               "response_status": outcome.response_status, "response_excerpt": outcome.response_excerpt,
+               "finished_at": now, "next_at": None, "result": outcome.result}
+        if outcome.status == Status.FAILED:
+            if rules.out_of_attempts(claimed.attempts, claimed.max_attempts):
+                row["new_status"] = Status.DEAD
             else:
-                values.update(status=outcome.status, finished_at=now, result=outcome.result,
-                              last_error=outcome.error)
-            connection.execute(update(_outbox).where(_outbox.c.id == claimed.id, _outbox.c.leased_by == worker,
-                                                     _outbox.c.status == Status.LEASED).values(values))
+                row.update(finished_at=None, next_at=now + rules.retry_delay(claimed.attempts, rng))
+        rows.append(row)
+    with writers.write_transaction(db.session):
+        db.session.connection().execute(_SETTLE, rows)
 
 
 def release(worker: str, claimed: Iterable[Claimed]) -> None:

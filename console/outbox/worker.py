@@ -71,6 +71,7 @@ class Worker:
 
     def _work(self, claimed: list[Claimed], client) -> None:
         outcomes: list[tuple[Claimed, Outcome]] = []
+        endpoints: dict = {}  # the CRM endpoints this batch sends to, each read once
         for index, row in enumerate(claimed):
             if self.stopping:
                 services.settle(self.name, outcomes)
@@ -82,7 +83,7 @@ class Worker:
                 outcomes = []
                 self._record(row, self._run_job(row))
                 continue
-            outcome = self._attempt(lambda: delivery.deliver(row, client), row)
+            outcome = self._attempt(lambda: delivery.deliver(row, client, endpoints), row)
             outcomes.append((row, outcome))
             self._count(outcome)
         services.settle(self.name, outcomes)
