@@ -302,6 +302,10 @@ def save_endpoint(endpoint: WebhookEndpoint | None, actor, *, name: str, url: st
         errors["url"] = f"This URL cannot receive webhooks: {problem}."
     if not (name or "").strip():
         errors["name"] = "Name the endpoint (the CRM it is)."
+    elif db.session.scalar(select(WebhookEndpoint.id).where(
+            func.lower(WebhookEndpoint.name) == name.strip().lower(),
+            WebhookEndpoint.id != (endpoint.id if endpoint is not None else -1))) is not None:
+        errors["name"] = f"Another endpoint is already called {name.strip()!r}: give this one a name of its own."
     if errors:
         raise EndpointInvalid(errors)
     with writers.write_transaction(db.session):

@@ -305,6 +305,18 @@ def test_an_endpoint_without_a_name_is_refused_on_the_name(admin, auth):
     assert 'id="name-error">Name the endpoint (the CRM it is).' in response.get_data(as_text=True)
 
 
+def test_two_endpoints_cannot_share_a_name_but_an_endpoint_keeps_its_own(admin, auth, users):
+    endpoint = services.save_endpoint(None, users["admin"], name="HubSpot", url="https://crm.example.com/hooks")
+    response = auth.post("/admin/webhooks", {"name": " hubspot ", "url": "https://other.example.com/hooks"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "id=\"name-error\">Another endpoint is already called &#39;hubspot&#39;" in html
+    assert 'value="https://other.example.com/hooks"' in html
+    assert [saved.url for saved in services.endpoints()] == ["https://crm.example.com/hooks"]
+    kept = auth.post(f"/admin/webhooks/{endpoint.id}", {"name": "HubSpot", "url": "https://crm.example.com/v2"})
+    assert kept.status_code == 303
+
+
 def test_the_endpoints_page_lists_each_endpoint_with_its_secret_masked_until_opened(admin, auth, users):
     auth.post("/admin/webhooks", {"name": "Pipedrive", "url": "https://crm.example.com/hooks", "active": "y"})
     [endpoint] = services.endpoints()
