@@ -23,7 +23,7 @@ from console.extensions import db
 from console.guides.models import CallGuide
 
 pytest.register_assert_rewrite("tests.builders")
-pytest_plugins = ["tests.builders"]
+pytest_plugins = ["tests.builders", "tests.receivers"]
 from tests.builders import TEST_PASSWORD  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

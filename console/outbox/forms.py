@@ -49,7 +49,8 @@ class EndpointForm(FlaskForm):
     # Blank name and URL are refused by the service, with the URL's other problems, in one answer.
     name = StringField("Name", validators=[Length(max=120)])
     url = URLField("URL", validators=[Length(max=500)])
-    active = BooleanField("Active: the console's events are sent to it (paused, what was queued is held until retried)", default=True)
+    active = BooleanField("Active: the console's events are sent to it (paused, what was queued is held until retried)",
+                          default=True)
     allow_private_network = BooleanField("Allow plain http and private network addresses (a CRM inside the "
                                          "company network)")
 

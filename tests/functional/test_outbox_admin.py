@@ -4,8 +4,6 @@ worker and a real HTTP receiver on loopback."""
 from __future__ import annotations
 
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -19,40 +17,6 @@ from console.outbox.rules import Status
 from console.outbox.worker import Worker
 
 ADMIN = "admin@example.com"
-
-
-class Receiver:
-    """A CRM on loopback: answers every webhook with `status` ("thanks" when it succeeds, "nope" when not)."""
-
-    def __init__(self):
-        self.status = 200
-        self.bodies: list[str] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                receiver.bodies.append(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
-                self.send_response(receiver.status)
-                self.end_headers()
-                self.wfile.write(b"thanks" if receiver.status < 300 else b"nope")
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -27,44 +25,7 @@ from console.outbox.services import Outcome
 from console.outbox.worker import Worker
 
 
-# ---------------------------------------------------------------- receivers on loopback
-
-class Receiver:
-    """A real HTTP server on loopback that records every webhook it gets and answers with `status`."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.status = 200
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
-                                          "body": body.decode()})
-                self.send_response(receiver.status)
-                self.end_headers()
-                self.wfile.write(b"thanks" if receiver.status < 300 else b"nope")
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
+# -------------------------------------------- an SMTP server on loopback (HTTP: tests/receivers.py)
 
 class Mailbox:
     def __init__(self):
@@ -329,7 +290,8 @@ def test_without_smtp_an_email_is_kept_and_says_why(app, users, monkeypatch):
                 "member": users["sales"], "lead": _Lead(), "handoff": _Handoff(), "packet_url": "https://x/h/1"})
     run_worker(app)
     [entry] = entries()
-    assert (entry.status, entry.status_label, entry.last_error) == (Status.HELD, "held, not sent", "not sent: no SMTP configured")
+    assert (entry.status, entry.status_label, entry.last_error) == (
+        Status.HELD, "held, not sent", "not sent: no SMTP configured")
     assert entry.payload["text"].startswith("Hello")  # readable on the admin Outbox page
 
 
