@@ -47,7 +47,14 @@ class OutboxEntry(db.Model):
 
     @property
     def status_label(self) -> str:
+        if self.lease_lapsed:
+            return "lease lapsed: taken again next"
         return Status.label(self.status, self.family)
+
+    @property
+    def lease_lapsed(self) -> bool:
+        """Leased by a worker that did not settle it in time (it died): the next claim takes it again."""
+        return self.status == Status.LEASED and self.leased_until is not None and self.leased_until < utcnow()
 
     @property
     def is_job(self) -> bool:

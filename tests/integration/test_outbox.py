@@ -163,6 +163,18 @@ def test_a_lapsed_lease_returns_the_row_to_another_worker(app, users):
         assert entries()[0].status == Status.LEASED and entries()[0].leased_by == "other"
 
 
+def test_a_row_whose_lease_lapsed_says_so_until_it_is_taken_again(app_context, users):
+    with writers.write_transaction(db.session):
+        services.notify([users["sales"].id], "n")
+    services.claim("dead worker", 5)
+    assert entries()[0].status_label == "sending" and not entries()[0].lease_lapsed
+    db.session.execute(OutboxEntry.__table__.update().values(leased_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert entries()[0].status_label == "lease lapsed: taken again next"
+    services.claim("other", 5)
+    assert entries()[0].status_label == "sending" and entries()[0].leased_by == "other"
+
+
 def test_a_failed_attempt_is_retried_after_a_backoff_and_dead_after_the_last(app_context, users):
     with writers.write_transaction(db.session):
         services.notify([users["sales"].id], "n")
