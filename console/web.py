@@ -1,5 +1,9 @@
-"""How a request was made (is it htmx asking for a fragment?), and links that work outside a request."""
-from flask import current_app, has_request_context, request, url_for
+"""How a request was made (is it htmx asking for a fragment?), the record a route shows if its user may see it,
+and links that work outside a request."""
+from flask import abort, current_app, has_request_context, request, url_for
+from flask_login import current_user
+
+from console.extensions import db
 
 
 def fragment_requested() -> bool:
@@ -10,6 +14,14 @@ def fragment_requested() -> bool:
 def htmx_requested() -> bool:
     """Any request htmx made, boosted ones included (an error for it is shown in place, not as a page)."""
     return bool(request.headers.get("HX-Request"))
+
+
+def visible_or_abort(model, row_id: int):
+    """The row a route shows: 404 when there is none, 403 when its `visible_to(user)` says this user may not see it."""
+    row = db.get_or_404(model, row_id)
+    if not row.visible_to(current_user):
+        abort(403)
+    return row
 
 
 def path_for(endpoint: str, **values) -> str:

@@ -1021,16 +1021,22 @@ def bench_outbox_database(url: str, args, log) -> dict:
         receiver.close()
 
 
-def outbox_main(args, log) -> int:
+def on_each_database(args, bench) -> dict:
+    """bench(url) on SQLite in a temporary file, then on PostgreSQL when DATABASE_URL points to one (--only: one)."""
     results = {}
     if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory(prefix="console-outbox-bench-") as directory:
-            results["sqlite"] = bench_outbox_database(f"sqlite:///{Path(directory) / 'bench.db'}", args, log)
+        with tempfile.TemporaryDirectory(prefix="console-bench-") as directory:
+            results["sqlite"] = bench(f"sqlite:///{Path(directory) / 'bench.db'}")
     postgres_url = postgres_bench_url() if args.only in (None, "postgresql") else None
     if postgres_url:
-        results["postgresql"] = bench_outbox_database(postgres_url, args, log)
+        results["postgresql"] = bench(postgres_url)
     elif args.only == "postgresql":
         raise SystemExit("DATABASE_URL does not point to PostgreSQL")
+    return results
+
+
+def outbox_main(args, log) -> int:
+    results = on_each_database(args, lambda url: bench_outbox_database(url, args, log))
     results["targets"] = {"ratio_at_least": OUTBOX_TARGET_RATIO, "duplicates": 0, "lost": 0, "kill_lost": 0,
                           "kill_duplicates_already_received": True}
     results["definitions"] = {
@@ -1171,15 +1177,7 @@ def main(argv: list[str] | None = None) -> int:
     target = next_weekday_midday(datetime.now(UTC).replace(tzinfo=None))
     shift_clock(target)
     log(f"clock shifted to {target:%A %Y-%m-%d %H:%M} UTC")
-    results = {}
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory(prefix="console-bench-") as directory:
-            results["sqlite"] = bench_database(f"sqlite:///{Path(directory) / 'bench.db'}", args, log)
-    postgres_url = postgres_bench_url() if args.only in (None, "postgresql") else None
-    if postgres_url:
-        results["postgresql"] = bench_database(postgres_url, args, log)
-    elif args.only == "postgresql":
-        raise SystemExit("DATABASE_URL does not point to PostgreSQL")
+    results = on_each_database(args, lambda url: bench_database(url, args, log))
     results["targets"] = {"p95_ms_below": TARGET_P95_MS, "ratio_at_least": TARGET_RATIO, "double_claims": 0}
     results["definitions"] = {
         "claims_per_s, p50/p95/p99_ms": "16 agents: claim, talk 0..2*talk_ms, disposition (service layer)",

@@ -18,7 +18,7 @@ from console.handoffs.services import HandoffError
 from console.queue import services as queue
 from console.scoring.services import current_model
 from console.security import allow, same_site_redirect
-from console.web import fragment_requested
+from console.web import fragment_requested, visible_or_abort
 
 blueprint = Blueprint("calls", __name__)
 
@@ -39,13 +39,6 @@ def _agent_status():
 
 def _agent():
     return current_user._get_current_object()
-
-
-def _load_visible_call(call_id: int) -> Call:
-    call = db.get_or_404(Call, call_id)
-    if not call.visible_to(current_user):
-        abort(403)
-    return call
 
 
 def _render_call_screen(call: Call, form: DispositionForm | None = None, error: str | None = None, status: int = 200):
@@ -69,13 +62,13 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
 @blueprint.get("/calls/<int:call_id>")
 @allow(Role.TELEPROSPECTOR)
 def call_screen(call_id: int):
-    return _render_call_screen(_load_visible_call(call_id))
+    return _render_call_screen(visible_or_abort(Call, call_id))
 
 
 @blueprint.post("/calls/<int:call_id>/answers")
 @allow(Role.TELEPROSPECTOR)
 def save_answer(call_id: int):
-    call = _load_visible_call(call_id)
+    call = visible_or_abort(Call, call_id)
     form = AnswerForm()
     if not form.validate():
         abort(400)
@@ -96,7 +89,7 @@ def save_answer(call_id: int):
 @blueprint.post("/calls/<int:call_id>/notes")
 @allow(Role.TELEPROSPECTOR)
 def save_notes(call_id: int):
-    call = _load_visible_call(call_id)
+    call = visible_or_abort(Call, call_id)
     form = NotesForm()
     if not form.validate():
         return render_template("calls/_notes_status.html", error="Notes are too long."), 422
@@ -115,7 +108,7 @@ def save_notes(call_id: int):
 @allow(Role.TELEPROSPECTOR)
 def objection_quick_find(call_id: int):
     """Active search of the call's objections and battlecards (the fragment under the search box)."""
-    call = _load_visible_call(call_id)
+    call = visible_or_abort(Call, call_id)
     query = (request.args.get("q") or "")[:100]
     guide = guides.quick_find(call, query)
     if guide is None:
@@ -167,7 +160,7 @@ def _outcome_message(call: Call, handoff) -> str:
 @blueprint.post("/calls/<int:call_id>/disposition")
 @allow(Role.TELEPROSPECTOR)
 def disposition(call_id: int):
-    call = _load_visible_call(call_id)
+    call = visible_or_abort(Call, call_id)
     form = DispositionForm()
     if not form.validate():
         return _render_call_screen(call, form, "Check the disposition: " + "; ".join(

@@ -1,24 +1,17 @@
 """The sales inbox of hand-offs and the hand-off packet."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from console.auth.models import Role
 from console.calls import services as calls
-from console.extensions import db
 from console.handoffs import services
 from console.handoffs.forms import DecisionForm
 from console.handoffs.models import Handoff
 from console.security import allow
 from console.telephony.services import recordings_for_lead
+from console.web import visible_or_abort
 
 blueprint = Blueprint("handoffs", __name__, url_prefix="/handoffs")
-
-
-def _load_visible(handoff_id: int) -> Handoff:
-    handoff = db.get_or_404(Handoff, handoff_id)
-    if not handoff.visible_to(current_user):
-        abort(403)
-    return handoff
 
 
 @blueprint.get("/")
@@ -37,13 +30,13 @@ def _render_packet(handoff: Handoff, form: DecisionForm, error: str | None = Non
 @blueprint.get("/<int:handoff_id>")
 @allow(Role.SALES)
 def packet(handoff_id: int):
-    return _render_packet(_load_visible(handoff_id), DecisionForm())
+    return _render_packet(visible_or_abort(Handoff, handoff_id), DecisionForm())
 
 
 @blueprint.post("/<int:handoff_id>/decision")
 @allow(Role.SALES)
 def decide(handoff_id: int):
-    handoff = _load_visible(handoff_id)
+    handoff = visible_or_abort(Handoff, handoff_id)
     form = DecisionForm()
     if not form.validate():
         return _render_packet(handoff, form, "Choose accept or reject.", 422)

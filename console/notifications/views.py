@@ -1,5 +1,5 @@
 """The bell in the top bar, the notifications page, and marking notifications read."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -7,7 +7,7 @@ from console.extensions import db
 from console.notifications import services
 from console.notifications.models import Notification
 from console.security import login_required_for_all, same_site_redirect
-from console.web import fragment_requested
+from console.web import fragment_requested, visible_or_abort
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -22,13 +22,6 @@ def _unread_notifications():
     except SQLAlchemyError:  # an error page drawn while the database is down must still draw
         db.session.rollback()
         return {}
-
-
-def _load_visible(notification_id: int) -> Notification:
-    notification = db.get_or_404(Notification, notification_id)
-    if not notification.visible_to(current_user):
-        abort(403)
-    return notification
 
 
 @blueprint.get("/")
@@ -46,7 +39,7 @@ def bell():
 @blueprint.post("/<int:notification_id>/read")
 @login_required_for_all
 def read(notification_id: int):
-    notification = _load_visible(notification_id)
+    notification = visible_or_abort(Notification, notification_id)
     # A notification's url is a console path; anything else is not followed (no open redirects).
     target = same_site_redirect(notification.url, url_for("notifications.index"))
     services.mark_read(notification)
