@@ -1,5 +1,5 @@
 """The bell in the top bar, the notifications page, and marking notifications read."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,7 +18,9 @@ def _unread_notifications():
     if not current_user.is_authenticated or fragment_requested():
         return {}  # a fragment has no top bar (the bell's own poll passes its count itself)
     try:
-        return {"unread_notifications": services.unread_count(current_user)}
+        if "unread_notifications" not in g:  # one count a request, however many templates it renders
+            g.unread_notifications = services.unread_count(current_user)
+        return {"unread_notifications": g.unread_notifications}
     except SQLAlchemyError:  # an error page drawn while the database is down must still draw
         db.session.rollback()
         return {}
