@@ -234,11 +234,11 @@
     if (section) section.open = true;
   }
 
-  function openLinkedSection() {
-    var target = linkedElement(window.location.hash);
+  function openLinkedSection(anchor) {
+    var target = linkedElement(anchor ? "#" + anchor : window.location.hash);
     if (openSectionAround(target)) target.scrollIntoView({ block: "start" });
   }
-  window.addEventListener("hashchange", openLinkedSection);
+  window.addEventListener("hashchange", function () { openLinkedSection(); });
 
   // ------------------------------------------------------------ after every htmx swap
 
@@ -250,6 +250,8 @@
     }
     var target = event.detail.target;
     if (!target) return;
+    // A boosted link with #anchor (the performance page's "Edit the response") landed on the editor.
+    if (event.detail.boosted && event.detail.pathInfo && event.detail.pathInfo.anchor) openLinkedSection(event.detail.pathInfo.anchor);
     if (target.id === "guide-preview") { initGuides(target); showInPreview(false); return; }
     if (target.id === "guide-form") { editorDirty = true; reopenSection(target); focusChangedItem(target); }
     // A save refused (invalid, or someone saved first) shows the editor again with the text still unsaved.

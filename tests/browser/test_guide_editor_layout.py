@@ -89,3 +89,25 @@ def test_the_editor_opens_one_section_at_a_time_with_the_save_bar_and_preview_in
     expect(save).to_be_in_viewport()
     screenshot(page, "guide-editor-3-objection-and-preview", full_page=False)
     assert problems == []
+
+
+def test_a_link_to_a_field_in_a_closed_section_opens_it(page: Page, live_server, users, default_guide):
+    sign_in(page, live_server, "sales@example.com")
+    # "Edit the response" on the objection performance page links into the editor.
+    page.goto(f"{live_server}/guides/{default_guide.id}/performance")
+    page.locator("a.edit-response").nth(3).click()
+    card = page.locator("#edit-objections-3")
+    expect(page.locator("#section-objections")).to_have_attribute("open", "")
+    expect(card).to_be_in_viewport()
+    expect(card.locator("legend")).to_have_text("It's too expensive.")
+
+    # A problem in the live preview links to its field, in a section that is closed.
+    open_section(page, "Opening")
+    page.get_by_label("What the agent says first").fill("Hi {{ contact.shoe_size }}")
+    problem = page.locator("#guide-preview .preview-problems a", has_text="Opening")
+    expect(problem).to_be_visible()
+    open_section(page, "Closing scripts")
+    expect(page.get_by_label("What the agent says first")).to_be_hidden()
+    problem.click()
+    expect(page.locator("#section-opening")).to_have_attribute("open", "")
+    expect(page.get_by_label("What the agent says first")).to_be_in_viewport()
