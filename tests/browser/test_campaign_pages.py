@@ -23,6 +23,7 @@ def test_every_campaign_page_has_the_same_tab_bar_and_width(page: Page, live_ser
     sign_in(page, live_server, "marketing@example.com")
 
     page.goto(f"{live_server}/campaigns/")
+    screenshot(page, "campaign-list", full_page=False)
     page.get_by_role("link", name=f"Leads of {campaign.name} dialable now").click()
     expect(page.locator("#dialable-now")).to_have_text("2")
 
