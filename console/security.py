@@ -69,11 +69,23 @@ def _enforce_access():
         if request.method == "GET" and not htmx_requested():
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
-    if allowed is None:
-        abort(403)  # undeclared views are closed to everyone
-    if "*" in allowed or current_user.has_role(*allowed):
+    if _lets_in(allowed):
         return None
-    abort(403)
+    abort(403)  # undeclared views are closed to everyone
+
+
+def _lets_in(allowed) -> bool:
+    """Whether the signed-in user is one of the roles a view declared (PUBLIC and "*": everyone)."""
+    if allowed is None:
+        return False
+    return allowed == PUBLIC or "*" in allowed or current_user.has_role(*allowed)
+
+
+def may_use(endpoint: str) -> bool:
+    """Whether the signed-in user may open this view: what a page asks before it links to one."""
+    view = current_app.view_functions.get(endpoint)
+    allowed = getattr(view, "allowed_roles", None)
+    return allowed == PUBLIC or (current_user.is_authenticated and _lets_in(allowed))
 
 
 def _set_security_headers(response):
@@ -102,6 +114,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = HttpsAwareSessionInterface()
     app.before_request(_enforce_access)
     app.after_request(_set_security_headers)
+    app.jinja_env.globals["may_use"] = may_use
 
 
 def same_site_redirect(target: str | None, fallback: str) -> str:

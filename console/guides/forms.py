@@ -56,6 +56,7 @@ class GuideForm(FlaskForm):
     change_note = StringField("Change note", validators=[Length(max=500)])
     base_number = HiddenField()
     change = HiddenField()  # add/remove/move requests from the editor's buttons
+    section = HiddenField()  # the editor's open section (guides.views.EDITOR_SECTIONS), kept when the form is shown again
 
     @classmethod
     def for_content(cls, content: dict, campaigns: list[str], **extra) -> "GuideForm":

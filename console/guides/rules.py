@@ -617,44 +617,100 @@ def _folded(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
-def _matches(query: str, headline: str, body: str) -> int | None:
-    """Rank of an item for a query: every word must appear; words in the headline count double. None: no match."""
-    words = _folded(query).split()
-    headline, body = _folded(headline), _folded(body)
-    rank = 0
-    for word in words:
-        if word in headline:
-            rank += 2
-        elif word in body:
-            rank += 1
-        else:
+def _words(folded: str) -> list[str]:
+    """The words of folded text: apostrophes dropped (it's → its), any other punctuation separates."""
+    return re.findall(r"[a-z0-9]+", folded.replace("'", ""))
+
+
+# How well one word of the query is found in an item, best first. The item's own words are its title
+# (what the prospect says, or the battlecard's competitor); its tags and competitor come next; anywhere
+# else (inside a word, in the response or the battlecard's text) last.
+FIND_TITLE_WORD = 4  # a word of the title: "expensive" in "It's too expensive."
+FIND_TITLE_PREFIX = 3  # the start of a word of the title: "expens"
+FIND_TAG = 2  # a tag or a word of the competitor, or the start of one: "price", "pri" in tags [price, budget]
+FIND_ANYWHERE = 1  # inside any of its text: the response, the middle of a word
+
+
+@dataclass(frozen=True)
+class FindRank:
+    """How well an item matches a quick-find query; a greater rank is a better match.
+
+    Compared field by field, in this order:
+    exact: the title is the query (case, accents and punctuation aside).
+    words: each query word's score (FIND_*), summed.
+    prefix: the title starts with the query (its last word may be unfinished: "it's too exp").
+    tag_order: minus the position of the first tag a word matched (a guide lists first the tag that says
+    most what the objection is about: [price, budget] is about price); minus the number of tags when none did.
+    """
+
+    exact: bool
+    words: int
+    prefix: bool
+    tag_order: int
+
+    def key(self) -> tuple:
+        """Sort key, best first."""
+        return (-self.exact, -self.words, -self.prefix, -self.tag_order)
+
+
+def find_rank(query: str, title: str, tags: list[str] | tuple[str, ...] = (), body: str = "") -> FindRank | None:
+    """The rank of an item for what the agent typed, or None when some word of the query is not in it at all.
+
+    Every word must be found somewhere (title, tags, body: as a substring, ignoring case and accents);
+    how well decides the order: the item's own words above its tags, its tags above the rest."""
+    query_words = _folded(query).split()
+    if not query_words:
+        return None
+    folded_title, folded_tags, folded_body = _folded(title), [_folded(tag) for tag in tags], _folded(body)
+    everything = " ".join([folded_title, *folded_tags, folded_body])
+    title_words = _words(folded_title)
+    tag_words = [(position, word) for position, tag in enumerate(folded_tags) for word in _words(tag)]
+    score, first_tag = 0, len(folded_tags)
+    for raw in query_words:
+        if raw not in everything:
             return None
-    return rank
+        word = "".join(_words(raw))
+        tag_positions = [position for position, tag_word in tag_words if word and tag_word.startswith(word)]
+        if word and word in title_words:
+            score += FIND_TITLE_WORD
+        elif word and any(title_word.startswith(word) for title_word in title_words):
+            score += FIND_TITLE_PREFIX
+        elif tag_positions:
+            score += FIND_TAG
+        else:
+            score += FIND_ANYWHERE
+        if tag_positions:
+            first_tag = min(first_tag, tag_positions[0])
+    asked = _words(" ".join(query_words))
+    prefix = bool(asked) and len(asked) <= len(title_words) and asked[:-1] == title_words[:len(asked) - 1] \
+        and title_words[len(asked) - 1].startswith(asked[-1])
+    return FindRank(exact=asked == title_words, words=score, prefix=prefix, tag_order=-first_tag)
+
+
+def _best_first(items: list[dict], query: str, rank_of) -> list[dict]:
+    """Items matching the query, best rank first, in guide order among equals (all of them for an empty query)."""
+    if not query.strip():
+        return list(items)
+    ranked = [(rank, position, item) for position, item in enumerate(items)
+              if (rank := rank_of(item)) is not None]
+    ranked.sort(key=lambda entry: (*entry[0].key(), entry[1]))
+    return [item for _rank, _position, item in ranked]
 
 
 def find_objections(objections: list[dict], query: str) -> list[dict]:
-    """Objections matching what the agent typed, best first (all of them, in guide order, for an empty query)."""
-    if not query.strip():
-        return list(objections)
-    ranked = []
-    for position, objection in enumerate(objections):
-        headline = " ".join([objection["objection"], *objection.get("tags", []), objection.get("competitor", "")])
-        rank = _matches(query, headline, objection.get("response", ""))
-        if rank is not None:
-            ranked.append((-rank, position, objection))
-    return [objection for _rank, _position, objection in sorted(ranked, key=lambda item: item[:2])]
+    """Objections matching what the agent typed, best first (all of them, in guide order, for an empty query).
+
+    An objection's own words are what the prospect says; its tags and competitor rank below them."""
+    return _best_first(objections, query, lambda objection: find_rank(
+        query, objection["objection"], [*objection.get("tags", []), objection.get("competitor", "")],
+        objection.get("response", "")))
 
 
 def find_battlecards(cards: list[dict], query: str) -> list[dict]:
-    if not query.strip():
-        return list(cards)
-    ranked = []
-    for position, card in enumerate(cards):
-        body = " ".join([card.get("positioning", ""), *card.get("landmines", []), *card.get("proof_points", [])])
-        rank = _matches(query, card["competitor"], body)
-        if rank is not None:
-            ranked.append((-rank, position, card))
-    return [card for _rank, _position, card in sorted(ranked, key=lambda item: item[:2])]
+    """Battlecards matching what the agent typed, best first: the competitor's name above the card's text."""
+    return _best_first(cards, query, lambda card: find_rank(
+        query, card["competitor"], (),
+        " ".join([card.get("positioning", ""), *card.get("landmines", []), *card.get("proof_points", [])])))
 
 
 # ---------------------------------------------------------------- export

@@ -3,7 +3,7 @@ objection performance. (The call screen's quick-find and objection marks are con
 """
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -20,6 +20,28 @@ blueprint = Blueprint("guides", __name__, url_prefix="/guides")
 
 EDITORS = (Role.SALES,)  # and admins, who may do everything
 READERS = (Role.SALES, Role.MARKETING)
+
+# The editor's sections, opened one at a time (the guide's name and audience and the save bar stay in view).
+EDITOR_SECTIONS = ("opening", "steps", "objections", "battlecards", "scripts")
+FIRST_SECTION = "opening"
+REOPEN_SECTION = "guide_editor_section"  # in the session: [guide id, section] from a save to the page after it
+
+
+def _section_of(field: str | None) -> str | None:
+    """The section a field id or an item's path is in (steps-2-question, objections[3]); None: outside them."""
+    head = re.split(r"[-\[.]", field or "", maxsplit=1)[0]
+    if head in ("handoff_script", "voicemail_script"):
+        return "scripts"
+    return head if head in EDITOR_SECTIONS else None
+
+
+def _open_section(form: GuideForm, problems: list[dict], focus: str | None) -> str:
+    """The section the editor opens: the first problem's, else the item just added or moved, else the one the
+    author had open (the form's section field), else the first."""
+    for problem in problems:
+        if section := _section_of(problem["field_id"]):
+            return section
+    return _section_of(focus) or (form.section.data if form.section.data in EDITOR_SECTIONS else FIRST_SECTION)
 
 
 def _field_id(path: str) -> str:
@@ -49,7 +71,7 @@ def _stats_period() -> str:
 
 def _editor_context(guide: CallGuide, form: GuideForm, **extra) -> dict:
     period = _stats_period()
-    return dict(
+    return dict(open_section=_open_section(form, extra.get("problems", []), extra.get("focus")),
         guide=guide, form=form, published=guide.published_version, draft=services.draft_version(guide),
         stats={item.objection_id: item for item in services.objection_stats(guide, period)},
         stats_period=period, periods=rules.STATS_PERIODS, scoring=current_model(),
@@ -113,7 +135,10 @@ def edit(guide_id: int):
     guide = db.get_or_404(CallGuide, guide_id)
     latest = services.latest_version(guide)
     content = latest.content if latest else {}
-    form = GuideForm.for_content(content, services.campaign_names(), base_number=latest.number if latest else "")
+    reopened = session.pop(REOPEN_SECTION, None)  # the section open when this author last saved this guide
+    section = reopened[1] if isinstance(reopened, list) and len(reopened) == 2 and reopened[0] == guide.id else ""
+    form = GuideForm.for_content(content, services.campaign_names(), base_number=latest.number if latest else "",
+                                 section=section)
     return _render_editor(guide, form, base=latest)
 
 
@@ -140,6 +165,8 @@ def save(guide_id: int):
         # Keep every word they typed; the next save builds on the version they now know about.
         form.base_number.data = str(conflict.latest.number)
         return _render_editor(guide, form, 409, conflict=conflict, base=conflict.latest)
+    if form.section.data in EDITOR_SECTIONS:
+        session[REOPEN_SECTION] = [guide.id, form.section.data]
     if version is None:
         flash("No changes to save: the text is the same as the latest version.", "info")
     else:
@@ -160,7 +187,7 @@ def change_form(guide_id: int):
     except ValueError:
         abort(400)
     form = GuideForm.for_content(content, services.campaign_names(), change_note=submitted.change_note.data,
-                                 base_number=submitted.base_number.data)
+                                 base_number=submitted.base_number.data, section=submitted.section.data)
     base_number = int(form.base_number.data) if (form.base_number.data or "").isdigit() else None
     context = _editor_context(guide, form, focus=focus,
                               base=services.version_by_number(guide, base_number) if base_number else None)

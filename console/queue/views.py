@@ -46,7 +46,7 @@ def campaign_dialability(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
     breakdown = services.campaign_dialability(campaign)
     template = "queue/_campaign_dialability.html" if fragment_requested() else "queue/campaign.html"
-    return render_template(template, breakdown=breakdown)
+    return render_template(template, campaign=campaign, breakdown=breakdown)
 
 
 @blueprint.get("/queue/leads/<int:lead_id>")

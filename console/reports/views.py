@@ -19,5 +19,5 @@ def campaigns():
 @blueprint.get("/campaigns/<int:campaign_id>")
 @allow(Role.MARKETING)
 def campaign(campaign_id: int):
-    outcome = services.campaign_outcomes(db.get_or_404(Campaign, campaign_id))
-    return render_template("reports/campaign.html", outcome=outcome)
+    campaign = db.get_or_404(Campaign, campaign_id)
+    return render_template("reports/campaign.html", campaign=campaign, outcome=services.campaign_outcomes(campaign))

@@ -182,6 +182,64 @@
     showInPreview(true);
   });
 
+  // ------------------------------------------------------------ editor sections, one open at a time
+
+  // Opening a section shows its first item in the preview beside it; the form remembers which is open
+  // (input name=section), so the server opens it again when it shows the form again.
+  var SECTION_PREVIEW = {
+    opening: { kind: "opening", index: 0 }, steps: { kind: "steps", index: 0 },
+    objections: { kind: "objections", index: 0 }, battlecards: { kind: "battlecards", index: 0 },
+    scripts: { kind: "handoff_script", index: 0 }
+  };
+
+  function sectionOpened(section) {
+    var form = section.closest("#guide-form");
+    // details name= keeps one open; this does the same where a browser does not know it yet.
+    form.querySelectorAll("details[data-section][open]").forEach(function (other) { if (other !== section) other.open = false; });
+    var field = form.querySelector("input[name=section]");
+    if (field) field.value = section.dataset.section;
+    var active = document.activeElement;
+    if (active && section.contains(active) && active.matches("input, textarea, select")) return;  // a field already leads the preview
+    previewFocus = SECTION_PREVIEW[section.dataset.section] || null;
+    showInPreview(true);
+  }
+
+  document.addEventListener("toggle", function (event) {
+    var section = event.target;
+    if (section.open && section.matches && section.matches("#guide-form details[data-section]")) sectionOpened(section);
+  }, true);  // toggle does not bubble
+
+  // A link to a field in a closed section (a problem in the list, #edit-objections-2 from the performance page) opens it.
+  function openSectionAround(element) {
+    var section = element && element.closest && element.closest("#guide-form details[data-section]");
+    if (section && !section.open) section.open = true;
+    return section;
+  }
+
+  function linkedElement(hash) {
+    if (!hash || hash.length < 2) return null;
+    try { return document.getElementById(decodeURIComponent(hash.slice(1))); } catch (error) { return null; }
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest('a[href^="#"]');
+    if (link) openSectionAround(linkedElement(link.getAttribute("href")));
+  });
+
+  // htmx puts the new form in before it takes the old one out, so the browser closes the new open section
+  // (another of its name was still open): open the one the server chose again.
+  function reopenSection(form) {
+    var field = form.querySelector("input[name=section]");
+    var section = field && form.querySelector('details[data-section="' + CSS.escape(field.value) + '"]');
+    if (section) section.open = true;
+  }
+
+  function openLinkedSection(anchor) {
+    var target = linkedElement(anchor ? "#" + anchor : window.location.hash);
+    if (openSectionAround(target)) target.scrollIntoView({ block: "start" });
+  }
+  window.addEventListener("hashchange", function () { openLinkedSection(); });
+
   // ------------------------------------------------------------ after every htmx swap
 
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -192,13 +250,15 @@
     }
     var target = event.detail.target;
     if (!target) return;
+    // A boosted link with #anchor (the performance page's "Edit the response") landed on the editor.
+    if (event.detail.boosted && event.detail.pathInfo && event.detail.pathInfo.anchor) openLinkedSection(event.detail.pathInfo.anchor);
     if (target.id === "guide-preview") { initGuides(target); showInPreview(false); return; }
-    if (target.id === "guide-form") { editorDirty = true; focusChangedItem(target); }
+    if (target.id === "guide-form") { editorDirty = true; reopenSection(target); focusChangedItem(target); }
     // A save refused (invalid, or someone saved first) shows the editor again with the text still unsaved.
     if (document.getElementById("save-problems") || document.getElementById("save-conflict")) editorDirty = true;
     initGuides(target.isConnected ? (target.parentNode || document) : document);
   });
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { initGuides(); });
-  else initGuides();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { initGuides(); openLinkedSection(); });
+  else { initGuides(); openLinkedSection(); }
 })();

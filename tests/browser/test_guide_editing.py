@@ -26,6 +26,17 @@ NEW_WORDS = "spend a day a week on forecasts"
 CHANGE_NOTE = "Lead with the cost of doing nothing"
 
 
+def open_section(page: Page, title: str):
+    """Open one of the editor's sections (they open one at a time) by its heading, as an author clicks it."""
+    summary = page.locator("#guide-form details.editor-section > summary").filter(has_text=title)
+    if summary.locator("xpath=..").get_attribute("open") is None:
+        summary.click()
+    section = page.locator("#guide-form details.editor-section[open]")
+    expect(section).to_have_count(1)
+    expect(section.locator("> summary")).to_contain_text(title)
+    return section
+
+
 def quick_find(page: Page, words: str):
     """`/`, type, Enter: the way an agent finds a response mid-sentence. Returns the opened objection."""
     page.keyboard.press("Escape")
@@ -70,6 +81,7 @@ def test_a_sales_member_edits_a_response_and_agents_find_it_on_their_next_call(
         sales.get_by_role("navigation", name="Main").get_by_role("link", name="Call guides").click()
         sales.get_by_role("link", name="Northwind Revenue Cloud: B2B qualification").click()
         expect(sales.get_by_role("heading", name="Live preview")).to_be_visible()
+        open_section(sales, "Objections")
         card = sales.locator("fieldset.objection-card").filter(has=sales.locator("legend", has_text="It's too expensive."))
         card.get_by_label("Response").fill(NEW_RESPONSE)
         preview = sales.locator("#guide-preview")
@@ -129,6 +141,7 @@ def test_a_sales_member_adds_an_objection_and_a_branch_and_the_preview_follows(p
     page.goto(f"{live_server}/guides/{default_guide.id}/edit")
     expect(page.get_by_role("heading", name="Live preview")).to_be_visible()
 
+    open_section(page, "Objections")
     page.get_by_role("button", name="+ Add objection").click()
     card = page.locator("fieldset.objection-card").last
     expect(card.get_by_label("The prospect says")).to_be_focused()
@@ -138,6 +151,7 @@ def test_a_sales_member_adds_an_objection_and_a_branch_and_the_preview_follows(p
     expect(preview).to_contain_text("We're locked into a three-year contract.")
 
     # A new answer option on the first step that branches to the hand-off.
+    open_section(page, "Discovery steps")
     first_step = page.locator("#edit-steps-0")
     first_step.get_by_role("button", name="+ Add answer option").click()
     new_answer = first_step.locator("tbody tr").last
