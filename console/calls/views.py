@@ -45,12 +45,13 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
     lead = call.lead
     form = form or DispositionForm(notes=call.notes)
     model = current_model(lead.campaign_id)
+    earlier = services.earlier_calls(call)
     body = render_template(
         "calls/call.html",
         call=call, lead=lead, form=form, error=error,
         answers={key: answer.value for key, answer in services.answers_for(lead).items()},
         score=services.score_lead(lead, model), model=model,
-        guide=guides.guide_for_call(call), earlier_calls=services.earlier_calls(call),
+        guide=guides.guide_for_call(call), earlier_calls=earlier, attempt=services.attempt_number(call, earlier),
         colleagues=services.colleagues_at_account(lead),
         dispositions=services.dispositions_for(call.campaign_id), labels=BY_CODE,
         lead_now=services.local_time(utcnow(), lead), auto_advance=services.auto_advance_enabled(_agent()),

@@ -48,9 +48,15 @@
     window.requestAnimationFrame(function () { var field = byId(id); if (field) field.focus(); });
   }
 
+  // Each qualification question is a radio group (form[data-answer]): arrow keys choose within it, Tab moves
+  // on, and letters and digits stay shortcuts (a radio has no type-ahead to swallow them).
   function firstOpenQuestion() {
-    var selects = Array.prototype.slice.call(document.querySelectorAll("select[data-answer]"));
-    return selects.find(function (select) { return select.value === ""; }) || selects[0];
+    var groups = Array.prototype.slice.call(document.querySelectorAll("form[data-answer]"));
+    var open = groups.find(function (group) {
+      var chosen = group.querySelector("input[type=radio]:checked");
+      return !chosen || chosen.value === "";
+    }) || groups[0];
+    return open && (open.querySelector("input[type=radio]:checked") || open.querySelector("input[type=radio]"));
   }
 
   var SHORTCUTS = {
@@ -67,8 +73,8 @@
       return false;
     },
     a: function () {
-      var select = firstOpenQuestion();
-      if (select) { select.focus(); return true; }
+      var radio = firstOpenQuestion();
+      if (radio) { radio.focus(); return true; }
       return false;
     },
     e: function () {
@@ -132,7 +138,8 @@
     if (event.target.matches("[data-close-help]")) byId("shortcut-help").hidden = true;
   });
 
-  // The wrap-up and call clocks in the top bar count up from the time the server gave.
+  // The top bar's clock and the dialer's call timer count up from the moment the server gave (data-since),
+  // in the format console/clock.py elapsed_clock() draws them with: one clock for both.
   function tickClocks() {
     document.querySelectorAll("time[data-since]").forEach(function (clock) {
       var seconds = Math.max(0, Math.floor((Date.now() - Date.parse(clock.dataset.since)) / 1000));

@@ -45,7 +45,7 @@ def test_the_call_screen_shows_the_lead_beside_the_published_guide(agent_client,
     for heading in ("Opening", "Discovery", "Objections", "Competitive positioning"):
         assert heading in page
     for label in ("Budget", "Authority", "Need", "Timeline"):
-        assert f">{label}</label>" in page
+        assert f'<legend class="answer-head"><span>{label}</span>' in page  # each question a radio group
 
 
 def test_an_answer_saves_at_once_and_returns_the_explained_score_fragment(agent_client, auth, call_url):
@@ -55,7 +55,7 @@ def test_an_answer_saves_at_once_and_returns_the_explained_score_fragment(agent_
     assert "<html" not in fragment and 'id="score"' in fragment
     assert "Budget confirmed +25" in fragment and "Saved" in fragment
     # A reload (or a crashed browser) finds the answer where it was left.
-    assert '<option value="confirmed" selected>' in agent_client.get(call_url).get_data(as_text=True)
+    assert '<input type="radio" name="value" value="confirmed" checked>' in agent_client.get(call_url).get_data(as_text=True)
 
 
 def test_notes_autosave_and_survive_a_reload(agent_client, auth, call_url):
@@ -148,7 +148,7 @@ def test_a_stale_answer_is_refused_with_409_and_a_message_and_the_newer_answer_s
     assert "Not saved: this lead changed since your page loaded" in fragment and "Reload the call" in fragment
     assert 'class="answer-status is-error" hx-swap-oob="true">Not saved</span>' in fragment
     assert "Budget confirmed +25" in fragment  # what is actually stored, shown at once
-    assert '<option value="confirmed" selected>' in agent_client.get(call_url).get_data(as_text=True)
+    assert '<input type="radio" name="value" value="confirmed" checked>' in agent_client.get(call_url).get_data(as_text=True)
 
 
 def test_an_answer_without_the_page_version_is_a_bad_request(agent_client, auth, call_url):
@@ -190,7 +190,7 @@ def test_the_lead_context_shows_role_touches_earlier_calls_colleagues_and_score(
     assert "Assistant said call Tuesday &lt;b&gt;early&lt;/b&gt;" in page  # notes are escaped
     assert "Others at Globex Logistics" in page and "Casey Nguyen" in page and "economic buyer" in page
     assert re.search(r'<span id="lead-score">\s*<span class="band band-cool">Cool · 15</span>', page)
-    assert "Attempt</dt><dd>2 of 6" in page
+    assert "Attempt</dt><dd id=\"attempt\">2 of 6" in page
 
 
 def test_an_answer_updates_the_score_beside_the_contact_too(agent_client, auth, call_url):
