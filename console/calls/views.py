@@ -114,7 +114,8 @@ def objection_quick_find(call_id: int):
     guide = guides.quick_find(call, query)
     if guide is None:
         abort(404)
-    return render_template("guides/_objection_results.html", guide=guide, can_mark=call.agent_id == current_user.id)
+    return render_template("guides/_objection_results.html", guide=guide,
+                           can_mark=call.agent_id == current_user.id and call.is_open)
 
 
 @blueprint.post("/guides/calls/<int:call_id>/objections/<objection_id>")
