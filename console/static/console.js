@@ -134,6 +134,21 @@
     if (event.target.matches('input[name="disposition"]')) showNextAction();
   });
 
+  // A guide's branch answer (a button with data-field and data-value) also answers the qualification question
+  // it stands for: its radio is chosen and saved like a click on it. (The questions' ids are question-<key>.)
+  document.addEventListener("click", function (event) {
+    var branch = event.target.closest("[data-goto-step][data-field][data-value]");
+    if (!branch) return;
+    var group = byId("question-" + branch.dataset.field);
+    if (!group) return;
+    var radio = Array.prototype.find.call(group.querySelectorAll("input[type=radio]"), function (input) {
+      return input.value === branch.dataset.value;
+    });
+    if (!radio || radio.checked) return;
+    radio.checked = true;
+    radio.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   document.addEventListener("click", function (event) {
     if (event.target.matches("[data-close-help]")) byId("shortcut-help").hidden = true;
   });
