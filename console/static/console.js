@@ -153,11 +153,15 @@
     if (event.target.matches("[data-close-help]")) byId("shortcut-help").hidden = true;
   });
 
-  // The top bar's clock and the dialer's call timer count up from the moment the server gave (data-since),
-  // in the format console/clock.py elapsed_clock() draws them with: one clock for both.
+  // The top bar's clock and the dialer's call timer count up from the moment the server gave (data-since):
+  // from the seconds it had counted when it drew them (data-elapsed), in the format console/clock.py
+  // elapsed_clock() draws them with. The browser's own clock is never read for the time of day, so a
+  // wrong PC clock cannot make the two disagree.
   function tickClocks() {
-    document.querySelectorAll("time[data-since]").forEach(function (clock) {
-      var seconds = Math.max(0, Math.floor((Date.now() - Date.parse(clock.dataset.since)) / 1000));
+    var now = Date.now();
+    document.querySelectorAll("time[data-since][data-elapsed]").forEach(function (clock) {
+      if (!clock.dataset.seenAt) clock.dataset.seenAt = String(now);
+      var seconds = Math.max(0, Number(clock.dataset.elapsed) + Math.floor((now - Number(clock.dataset.seenAt)) / 1000));
       var minutes = Math.floor(seconds / 60);
       var text = minutes >= 60
         ? Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0") + " min"
