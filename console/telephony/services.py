@@ -355,7 +355,9 @@ def advance_simulated_line(phone_call: PhoneCall, now: datetime | None = None) -
             _simulate_answer(phone_call, now)
     if phone_call.status == rules.IN_PROGRESS and (
             phone_call.call.status != CallStatus.OPEN or elapsed > rules.SIMULATED_MAX_SECONDS):
-        SimulatedLine().hang_up(phone_call, now)
+        # A call closed while its line lived on (a lapsed claim): the talk ended when the call did, not now.
+        closed_at = phone_call.call.ended_at if phone_call.call.status != CallStatus.OPEN else None
+        SimulatedLine().hang_up(phone_call, min(closed_at, now) if closed_at else now)
 
 
 def _simulate_answer(phone_call: PhoneCall, now: datetime) -> None:
