@@ -1,6 +1,6 @@
 """The call screen (answers, notes, objections, disposition), the agent's callbacks and auto-advance switch,
 and each campaign's dispositions page."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -31,7 +31,10 @@ def _agent_status():
     if fragment_requested():
         return {}  # a fragment (an answer's score, a notes status) has no top bar: spare the queries
     try:
-        return {"agent_status": services.agent_status(current_user._get_current_object())}
+        # Read once a request: the call screen renders the dialer inside itself, and each render asks again.
+        if "agent_status" not in g:
+            g.agent_status = services.agent_status(current_user._get_current_object())
+        return {"agent_status": g.agent_status}
     except SQLAlchemyError:  # an error page drawn while the database is down must still draw
         db.session.rollback()
         return {}
