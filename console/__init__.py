@@ -42,12 +42,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_commands(app)
     _register_jobs()
+    _register_ports()
     _register_template_helpers(app)
 
     @app.get("/")
     @security.login_required_for_all
     def home():
         return redirect(url_for(_home_endpoint_for(current_user.role)))
+
+    @app.get("/favicon.ico")
+    @security.public
+    def favicon():
+        """Browsers ask for /favicon.ico whatever the page declares: send them the console's icon."""
+        return app.send_static_file("favicon.svg")
 
     @app.get("/healthz")
     @security.public
@@ -105,10 +112,21 @@ def _register_jobs() -> None:
     import console.leads.jobs  # noqa: F401
 
 
+def _register_ports() -> None:
+    """Ports a lower area asks through and a higher one fills (docs/architecture.md, "Ports")."""
+    from console.calls import line
+    from console.telephony.services import TelephonyLine
+
+    line.register(TelephonyLine())
+
+
 def _register_template_helpers(app: Flask) -> None:
+    from console.clock import elapsed_clock, seconds_since
     from console.leads.rules import format_phone
 
     app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.globals["elapsed_clock"] = elapsed_clock
+    app.jinja_env.globals["seconds_since"] = seconds_since
     app.jinja_env.globals["home_endpoint_for"] = _home_endpoint_for
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import DateTime, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from console.audit import services as audit
-from console.calls import rules
+from console.calls import line, rules
 from console.calls.errors import CallError, NotYourCall, refuse
 from console.calls.models import AgentSettings, Call, CallStatus, DispositionSetting, QualificationAnswer
 from console.campaigns.models import Campaign
@@ -272,6 +272,20 @@ class Referral:
 
 def _add_referral(lead: Lead, call: Call, agent, referral: Referral) -> Lead:
     """Create the referred contact as a new lead on the same account, in the same campaign."""
+    errors, phone = _referral_errors(lead, referral)
+    if errors:
+        raise ReferralInvalid(errors)
+    contact = leads.create_lead(
+        campaign_id=lead.campaign_id, account=lead.account, first_name=referral.first_name.strip(),
+        last_name=referral.last_name.strip(), title=referral.title.strip() or None, phone=phone, source="referral")
+    call.referral_lead_id = contact.id
+    audit.record("lead.referral_added", contact, actor=agent, referred_by_lead_id=lead.id, call_id=call.id,
+                 phone=phone)
+    return contact
+
+
+def _referral_errors(lead: Lead, referral: Referral) -> tuple[dict[str, str], str]:
+    """What is wrong with the referred contact, field by field, and its number normalised."""
     errors: dict[str, str] = {}
     if not referral.first_name.strip():
         errors["referral_first_name"] = "Give the referred contact's first name."
@@ -291,15 +305,7 @@ def _add_referral(lead: Lead, call: Call, agent, referral: Referral) -> Lead:
             errors["referral_phone"] = f"{existing.full_name} already has this number in this campaign."
         elif do_not_call_list.is_listed(phone, lead.campaign_id):
             errors["referral_phone"] = "This number is on the do-not-call list."
-    if errors:
-        raise ReferralInvalid(errors)
-    contact = leads.create_lead(
-        campaign_id=lead.campaign_id, account=lead.account, first_name=referral.first_name.strip(),
-        last_name=referral.last_name.strip(), title=referral.title.strip() or None, phone=phone, source="referral")
-    call.referral_lead_id = contact.id
-    audit.record("lead.referral_added", contact, actor=agent, referred_by_lead_id=lead.id, call_id=call.id,
-                 phone=phone)
-    return contact
+    return errors, phone
 
 
 def _add_to_do_not_call(lead: Lead, call: Call, agent) -> None:
@@ -316,11 +322,28 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
 
     Every call ends here. Like the claim, the common case is a few SQL statements
     without loading ORM objects; only a referral, a hand-off or an opt-out loads the lead.
+
+    A live phone call is hung up first, through the line it is on (console.calls.line): the disposition is
+    checked, then the line ended (telephony commits its own request and the carrier's answer), then the
+    call closed. A disposition that would be refused hangs nothing up; a carrier that refuses to hang up
+    leaves the call open and nothing saved.
     """
     call_id, agent_id, agent_email = call.id, agent.id, agent.email  # read before a commit expires them
+    _check_disposition(call, agent, code, callback_at=callback_at, referral=referral)
+    line.current().end_for_disposition(call, agent)
     with writers.write_transaction(db.session):  # a failure is rolled back at once, releasing the call row
         return _record_disposition(call_id, agent, agent_id, agent_email, code, notes=notes,
                                    callback_at=callback_at, callback_anyone=callback_anyone, referral=referral)
+
+
+def _check_disposition(call: Call, agent, code: str, *, callback_at, referral) -> None:
+    """Everything the disposition's own transaction will check, read before the line is touched."""
+    facts = _disposition_facts(call.id, lock=False)[1]
+    _decide(facts, agent.id, code, callback_at, utcnow())
+    if code == "wrong_person" and referral is not None and referral.given:
+        errors = _referral_errors(call.lead, referral)[0]
+        if errors:
+            raise ReferralInvalid(errors)
 
 
 _calls, _leads = Call.__table__, Lead.__table__
@@ -339,22 +362,21 @@ _ANSWERS = select(QualificationAnswer.__table__.c.criterion, QualificationAnswer
 _CLOSE_CALL = update(_calls).where(_calls.c.id == bindparam("call_id"))
 
 
-def _disposition_facts(call_id: int):
+def _disposition_facts(call_id: int, lock: bool = True):
     """Read what the disposition decides on (on PostgreSQL locking the call's row: a disposition sent
     twice, from two tabs or a double Ctrl+Enter, is applied once)."""
     statement = _DISPOSITION_FACTS
-    if db.engine.dialect.name != "sqlite":
+    if lock and db.engine.dialect.name != "sqlite":
         statement = _DISPOSITION_FACTS.with_for_update(of=_calls)
     connection = db.session.connection()
     return connection, connection.execute(statement, {"call_id": call_id}).one_or_none()
 
 
-def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, code: str, *,
-                        notes, callback_at, callback_anyone, referral):
-    connection, facts = _disposition_facts(call_id)
+def _decide(facts, agent_id: int, code: str, callback_at, now: datetime):
+    """May this agent close the call with this disposition now? Raises the refusal; else returns
+    (disposition, callback time or None, scoring model, answers, score)."""
     if facts is None:
         raise NotYourCall(rules.Refusal.MESSAGES[rules.Refusal.NOT_YOURS])
-    now = utcnow()
     refuse(rules.work_refusal(agent_id, facts.agent_id, facts.status, facts.claimed_by_id, facts.claim_expires_at,
                               now))
     disposition = next((d for d in dispositions_for(facts.campaign_id) if d.code == code), None)
@@ -368,10 +390,18 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
     else:
         callback_at = None
     model = current_model(facts.campaign_id)
-    answers = dict(connection.execute(_ANSWERS, {"lead_id": facts.lead_id}).all())
+    answers = dict(db.session.connection().execute(_ANSWERS, {"lead_id": facts.lead_id}).all())
     score = scoring.score(answers, model)
     if disposition.next_action == rules.NextAction.HANDOFF and not score.can_qualify:
         raise QualificationIncomplete(score)
+    return disposition, callback_at, model, answers, score
+
+
+def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, code: str, *,
+                        notes, callback_at, callback_anyone, referral):
+    connection, facts = _disposition_facts(call_id)
+    now = utcnow()
+    disposition, callback_at, model, answers, score = _decide(facts, agent_id, code, callback_at, now)
 
     closed = {"disposition": code, "status": CallStatus.COMPLETED, "ended_at": now,
               "next_action": disposition.next_action, "callback_at": callback_at}
@@ -429,10 +459,13 @@ def set_auto_advance(agent, enabled: bool) -> None:
 
 
 class AgentState:
-    ON_CALL = "on_call"
+    READY = "ready"  # a lead open, nothing dialled yet
+    DIALLING = "dialling"
+    ON_CALL = "on_call"  # the lead is on the line
     WRAP_UP = "wrap_up"
     IDLE = "idle"
-    LABELS = {ON_CALL: "On a call", WRAP_UP: "Wrap-up", IDLE: "Not on a call"}
+    LABELS = {READY: "Lead open, not dialled", DIALLING: "Dialling", ON_CALL: "On a call", WRAP_UP: "Wrap-up",
+              IDLE: "Not on a call"}
 
 
 @dataclass(frozen=True)
@@ -448,15 +481,23 @@ class AgentStatus:
         return AgentState.LABELS[self.state]
 
 
+# The top bar's state while a lead is open follows its line (console.calls.line), and its clock counts from
+# the same moment as the dialer's: the answer while on the line, the dial while dialling, the hang-up after.
+_STATE_OF_LINE = {line.LinePhase.NONE: AgentState.READY, line.LinePhase.DIALLING: AgentState.DIALLING,
+                  line.LinePhase.CONNECTED: AgentState.ON_CALL, line.LinePhase.ENDED: AgentState.WRAP_UP}
+
+
 def agent_status(agent, now: datetime | None = None) -> AgentStatus:
-    """On a call, in wrap-up (dispositioned, next lead not yet claimed) or not working, for the top bar."""
+    """Lead open, dialling, on a call, in wrap-up (hung up, or dispositioned and the next lead not yet
+    claimed) or not working, for the top bar."""
     now = now or utcnow()
     current = current_call(agent)
     due = db.session.scalar(select(func.count(Lead.id)).where(
         Lead.queue_state == QueueState.CALLBACK, Lead.callback_owner_id == agent.id, Lead.next_call_at <= now))
     auto = auto_advance_enabled(agent)
     if current is not None:
-        return AgentStatus(AgentState.ON_CALL, current.started_at, current.id, auto, due)
+        state = line.current().state(current.id)
+        return AgentStatus(_STATE_OF_LINE[state.phase], state.since, current.id, auto, due)
     last = _previous_disposition_at(agent.id)
     if last is not None and now - last <= rules.BREAK_AFTER:
         return AgentStatus(AgentState.WRAP_UP, last, None, auto, due)
@@ -535,6 +576,14 @@ def upcoming_callbacks(agent, now: datetime | None = None, limit: int = 100) -> 
 def earlier_calls(call: Call) -> list[Call]:
     return list(db.session.scalars(
         select(Call).where(Call.lead_id == call.lead_id, Call.id != call.id).order_by(Call.started_at.desc())))
+
+
+def attempt_number(call: Call, earlier: list[Call]) -> int:
+    """Which attempt on the lead this call is: the next one while it is open (the lead counts the attempts
+    made), else one more than the dispositioned calls before it."""
+    if call.is_open:
+        return call.lead.attempts + 1
+    return 1 + sum(1 for other in earlier if other.status == CallStatus.COMPLETED and other.id < call.id)
 
 
 def completed_calls(lead_id: int) -> list[Call]:

@@ -1,6 +1,6 @@
 """The call screen (answers, notes, objections, disposition), the agent's callbacks and auto-advance switch,
 and each campaign's dispositions page."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -31,7 +31,10 @@ def _agent_status():
     if fragment_requested():
         return {}  # a fragment (an answer's score, a notes status) has no top bar: spare the queries
     try:
-        return {"agent_status": services.agent_status(current_user._get_current_object())}
+        # Read once a request: the call screen renders the dialer inside itself, and each render asks again.
+        if "agent_status" not in g:
+            g.agent_status = services.agent_status(current_user._get_current_object())
+        return {"agent_status": g.agent_status}
     except SQLAlchemyError:  # an error page drawn while the database is down must still draw
         db.session.rollback()
         return {}
@@ -45,12 +48,13 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
     lead = call.lead
     form = form or DispositionForm(notes=call.notes)
     model = current_model(lead.campaign_id)
+    earlier = services.earlier_calls(call)
     body = render_template(
         "calls/call.html",
         call=call, lead=lead, form=form, error=error,
         answers={key: answer.value for key, answer in services.answers_for(lead).items()},
         score=services.score_lead(lead, model), model=model,
-        guide=guides.guide_for_call(call), earlier_calls=services.earlier_calls(call),
+        guide=guides.guide_for_call(call), earlier_calls=earlier, attempt=services.attempt_number(call, earlier),
         colleagues=services.colleagues_at_account(lead),
         dispositions=services.dispositions_for(call.campaign_id), labels=BY_CODE,
         lead_now=services.local_time(utcnow(), lead), auto_advance=services.auto_advance_enabled(_agent()),
@@ -113,7 +117,8 @@ def objection_quick_find(call_id: int):
     guide = guides.quick_find(call, query)
     if guide is None:
         abort(404)
-    return render_template("guides/_objection_results.html", guide=guide, can_mark=call.agent_id == current_user.id)
+    return render_template("guides/_objection_results.html", guide=guide,
+                           can_mark=call.agent_id == current_user.id and call.is_open)
 
 
 @blueprint.post("/guides/calls/<int:call_id>/objections/<objection_id>")

@@ -48,9 +48,15 @@
     window.requestAnimationFrame(function () { var field = byId(id); if (field) field.focus(); });
   }
 
+  // Each qualification question is a radio group (form[data-answer]): arrow keys choose within it, Tab moves
+  // on, and letters and digits stay shortcuts (a radio has no type-ahead to swallow them).
   function firstOpenQuestion() {
-    var selects = Array.prototype.slice.call(document.querySelectorAll("select[data-answer]"));
-    return selects.find(function (select) { return select.value === ""; }) || selects[0];
+    var groups = Array.prototype.slice.call(document.querySelectorAll("form[data-answer]"));
+    var open = groups.find(function (group) {
+      var chosen = group.querySelector("input[type=radio]:checked");
+      return !chosen || chosen.value === "";
+    }) || groups[0];
+    return open && (open.querySelector("input[type=radio]:checked") || open.querySelector("input[type=radio]"));
   }
 
   var SHORTCUTS = {
@@ -67,8 +73,8 @@
       return false;
     },
     a: function () {
-      var select = firstOpenQuestion();
-      if (select) { select.focus(); return true; }
+      var radio = firstOpenQuestion();
+      if (radio) { radio.focus(); return true; }
       return false;
     },
     e: function () {
@@ -128,14 +134,34 @@
     if (event.target.matches('input[name="disposition"]')) showNextAction();
   });
 
+  // A guide's branch answer (a button with data-field and data-value) also answers the qualification question
+  // it stands for: its radio is chosen and saved like a click on it. (The questions' ids are question-<key>.)
+  document.addEventListener("click", function (event) {
+    var branch = event.target.closest("[data-goto-step][data-field][data-value]");
+    if (!branch) return;
+    var group = byId("question-" + branch.dataset.field);
+    if (!group) return;
+    var radio = Array.prototype.find.call(group.querySelectorAll("input[type=radio]"), function (input) {
+      return input.value === branch.dataset.value;
+    });
+    if (!radio || radio.checked) return;
+    radio.checked = true;
+    radio.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   document.addEventListener("click", function (event) {
     if (event.target.matches("[data-close-help]")) byId("shortcut-help").hidden = true;
   });
 
-  // The wrap-up and call clocks in the top bar count up from the time the server gave.
+  // The top bar's clock and the dialer's call timer count up from the moment the server gave (data-since):
+  // from the seconds it had counted when it drew them (data-elapsed), in the format console/clock.py
+  // elapsed_clock() draws them with. The browser's own clock is never read for the time of day, so a
+  // wrong PC clock cannot make the two disagree.
   function tickClocks() {
-    document.querySelectorAll("time[data-since]").forEach(function (clock) {
-      var seconds = Math.max(0, Math.floor((Date.now() - Date.parse(clock.dataset.since)) / 1000));
+    var now = Date.now();
+    document.querySelectorAll("time[data-since][data-elapsed]").forEach(function (clock) {
+      if (!clock.dataset.seenAt) clock.dataset.seenAt = String(now);
+      var seconds = Math.max(0, Number(clock.dataset.elapsed) + Math.floor((now - Number(clock.dataset.seenAt)) / 1000));
       var minutes = Math.floor(seconds / 60);
       var text = minutes >= 60
         ? Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0") + " min"

@@ -169,14 +169,15 @@ _TWILIO_ERRORS = {
 }
 
 
-def describe_twilio_error(code: int | None, message: str, *, to: str = "", caller_id: str = "") -> str:
+def describe_twilio_error(code: int | None, message: str, *, to: str = "", caller_id: str = "",
+                          action: str = "place the call") -> str:
     """A sentence for the agent: what went wrong and what to do, with Twilio's own words and code kept."""
     known = _TWILIO_ERRORS.get(code or 0)
     reference = f" (Twilio error {code})" if code else ""
     if known:
         return known.format(to=to or "dialled", caller_id=caller_id or "in use") + reference
     detail = (message or "no reason given").strip().rstrip(".")
-    return f"Twilio could not place the call: {detail}{reference}."
+    return f"Twilio could not {action}: {detail}{reference}."
 
 
 # --- The simulated line's timeline -------------------------------------------------------------

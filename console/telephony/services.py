@@ -39,6 +39,7 @@ from console.leads.models import Lead
 from console.leads.rules import InvalidPhoneNumber, normalise_phone
 from console.database import writers
 from console.calls.errors import CallError, NotDialable, NotYourCall
+from console.calls.line import LinePhase, LineState
 from console.queue.services import assert_dialable, dialability_problems
 from console.telephony import rules, twiml
 from console.telephony.models import AgentTelephony, CallingMode, CampaignTelephony, PhoneCall, Recording
@@ -354,7 +355,9 @@ def advance_simulated_line(phone_call: PhoneCall, now: datetime | None = None) -
             _simulate_answer(phone_call, now)
     if phone_call.status == rules.IN_PROGRESS and (
             phone_call.call.status != CallStatus.OPEN or elapsed > rules.SIMULATED_MAX_SECONDS):
-        SimulatedLine().hang_up(phone_call, now)
+        # A call closed while its line lived on (a lapsed claim): the talk ended when the call did, not now.
+        closed_at = phone_call.call.ended_at if phone_call.call.status != CallStatus.OPEN else None
+        SimulatedLine().hang_up(phone_call, min(closed_at, now) if closed_at else now)
 
 
 def _simulate_answer(phone_call: PhoneCall, now: datetime) -> None:
@@ -492,7 +495,7 @@ def hang_up(call: Call, agent, *, reason: str | None = None) -> PhoneCall | None
         reached_carrier = _dialer_of(phone_call).hang_up(phone_call)
     except TwilioRestException as error:
         db.session.rollback()
-        raise TelephonyError(rules.describe_twilio_error(error.code, error.msg)) from error
+        raise TelephonyError(rules.describe_twilio_error(error.code, error.msg, action="hang up")) from error
     except (TwilioException, requests.RequestException, OSError) as error:
         db.session.rollback()
         raise TelephonyError("Could not reach Twilio to hang up. Hang up on your phone or headset.") from error
@@ -501,6 +504,45 @@ def hang_up(call: Call, agent, *, reason: str | None = None) -> PhoneCall | None
         if not reached_carrier and phone_call.is_active:
             phone_call.status, phone_call.ended_at = rules.CANCELED, utcnow()
     return phone_call
+
+
+class TelephonyLine:
+    """What the calls area asks of the line (console.calls.line), registered by create_app."""
+
+    def state(self, call_id: int) -> LineState:
+        phone_call = db.session.scalar(select(PhoneCall).where(PhoneCall.call_id == call_id)
+                                       .order_by(PhoneCall.id.desc()).limit(1))
+        if phone_call is None:
+            return LineState(LinePhase.NONE)
+        if not phone_call.is_active:
+            return LineState(LinePhase.ENDED, phone_call.ended_at)
+        if phone_call.status == rules.IN_PROGRESS:
+            return LineState(LinePhase.CONNECTED, phone_call.answered_at)
+        return LineState(LinePhase.DIALLING, phone_call.placed_at)
+
+    def end_for_disposition(self, call: Call, agent) -> None:
+        end_line_for_disposition(call, agent)
+
+
+def end_line_for_disposition(call: Call, agent) -> PhoneCall | None:
+    """A disposition ends the call: hang up its live phone call first, through the dialer it was placed on.
+
+    The simulated line is moved on to now first (an answer due by now is an answer), so the talk time it
+    reports ends at the disposition. When the carrier refuses to hang up, TelephonyError says so and what to
+    do; the caller then saves nothing. Commit rule as in hang_up(): the request, the carrier, its answer.
+    """
+    phone_call = active_phone_call(call)
+    if phone_call is None:
+        return None
+    if phone_call.mode == CallingMode.SIMULATED:
+        advance_simulated_line(phone_call)
+        if active_phone_call(call) is None:
+            return db.session.get(PhoneCall, phone_call.id, populate_existing=True)
+    try:
+        return hang_up(call, agent)
+    except TelephonyError as error:
+        raise TelephonyError(f"Not saved: the call is still on the line. {error} Hang up on your phone or headset, "
+                             "then save the disposition again.") from error
 
 
 def start_recording(call: Call, agent, *, consent_confirmed: bool) -> Recording:
@@ -637,9 +679,17 @@ _STAMPS = {rules.INITIATED: "initiated_at", rules.RINGING: "ringing_at", rules.I
 def _apply_lead_leg(phone_call: PhoneCall, incoming: str | None, params: Mapping[str, str], now: datetime) -> None:
     if incoming is None:
         return
-    if rules.is_final(incoming) and params.get("CallDuration", "").isdigit():
+    if rules.is_final(incoming):
         # The lead's own leg knows the true talk time, even if the call was already closed from the agent's side.
-        phone_call.duration_seconds = int(params["CallDuration"])
+        # Its first final status is the carrier's report and wins; a later one (a replay, a second report) is
+        # logged and changes nothing. Only this leg's report ever sets the duration.
+        if phone_call.duration_seconds is not None:
+            log.info("Later final status %s (CallDuration=%s) for phone call %s ignored: %s s already recorded",
+                     incoming, params.get("CallDuration"), phone_call.id, phone_call.duration_seconds)
+        elif params.get("CallDuration", "").isdigit():
+            phone_call.duration_seconds = int(params["CallDuration"])
+        elif phone_call.answered_at:
+            phone_call.duration_seconds = _seconds_between(phone_call.answered_at, now)
     status = rules.next_status(phone_call.status, incoming)
     if status == phone_call.status:
         return  # a replay, or late: the call never moves back
@@ -653,8 +703,6 @@ def _apply_lead_leg(phone_call: PhoneCall, incoming: str | None, params: Mapping
             phone_call.error_code = code
             phone_call.error_message = rules.describe_twilio_error(code, params.get("ErrorMessage", ""),
                                                                    to=phone_call.to_number)
-        if phone_call.duration_seconds is None and phone_call.answered_at:
-            phone_call.duration_seconds = _seconds_between(phone_call.answered_at, now)
 
 
 def _apply_agent_leg(phone_call: PhoneCall, incoming: str | None, now: datetime) -> None:
@@ -671,10 +719,8 @@ def _apply_agent_leg(phone_call: PhoneCall, incoming: str | None, now: datetime)
                 " the lead was not dialled.")
     else:
         # A <Dial>ed leg cannot outlive the leg that dialled it: if the lead's final callback is late
-        # or lost, the phone call still ends (its duration is corrected when that callback comes).
+        # or lost, the phone call still ends. Its talk time stays the carrier's to report (the lead's leg).
         phone_call.status = rules.COMPLETED if phone_call.answered_at else rules.CANCELED
-        if phone_call.answered_at and phone_call.duration_seconds is None:
-            phone_call.duration_seconds = _seconds_between(phone_call.answered_at, now)
     phone_call.ended_at = now
 
 

@@ -6,9 +6,11 @@ import logging
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
                    stream_with_context, url_for)
 from flask_login import current_user
+from markupsafe import Markup
 
 from console.auth.models import Role
 from console.calls.models import Call
+from console.calls.services import agent_status
 from console.campaigns.models import Campaign
 from console.extensions import csrf, db
 from console.calls.errors import NotYourCall
@@ -44,14 +46,25 @@ def _agent():
     return current_user._get_current_object()
 
 
-def _render_dialer(call: Call, *, error: str | None = None, status: int = 200, connect: bool = False):
+def _render_dialer(call: Call, *, error: str | None = None, status: int = 200, connect: bool = False,
+                   with_status: bool = True):
+    """The dialer panel. Sent alone (htmx), it carries the agent's top-bar status out of band, so that the
+    top bar and the dialer show one state and count one clock (both drawn from the same phone call)."""
     state = services.dialer_state(call, _agent())
+    status_update = agent_status(_agent()) if with_status and call.agent_id == current_user.id else None
     body = render_template("telephony/_dialer_panel.html", state=state, call=call, lead=call.lead, error=error,
                            connect=connect and state.phone_call is not None and state.phone_call.is_active,
                            dial_form=DialForm(), hang_up_form=HangUpForm(), recording_form=RecordingForm(),
                            recording_modes=rules.RecordingMode.LABELS,
-                           consent_notice_for_agent=rules.CONSENT_NOTICE_FOR_AGENT)
+                           consent_notice_for_agent=rules.CONSENT_NOTICE_FOR_AGENT, status_update=status_update)
     return body, status
+
+
+@blueprint.app_template_global("dialer_panel")
+def _dialer_panel(call: Call) -> Markup:
+    """The dialer drawn with the call screen (templates/calls/_dialer.html): the screen opens in its final
+    layout, with no placeholder to replace. The page's own top bar already has the status."""
+    return Markup(_render_dialer(call, with_status=False)[0])
 
 
 # --- The dialer on the call screen --------------------------------------------------------------

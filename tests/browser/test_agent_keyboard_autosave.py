@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_agent_keyboard import expect_lead, sign_in_with_keyboard
-from tests.browser.test_thin_path import screenshot
+from tests.browser.test_thin_path import answer_value, choose_answer, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,7 @@ def test_answers_typed_faster_than_the_server_replies_are_all_saved_in_order(cal
     page.reload()  # what a crash and a reopened browser would find
     for criterion, value in (("budget", "confirmed"), ("authority", "decision_maker"), ("need", "urgent"),
                              ("timeline", "under_3_months")):
-        expect(page.locator(f"#answer-{criterion}")).to_have_value(value)
+        expect(answer_value(page, criterion)).to_have_value(value)
 
 
 def test_an_answer_from_a_window_opened_before_another_change_is_refused_on_screen(call_page: Page):
@@ -46,10 +46,10 @@ def test_an_answer_from_a_window_opened_before_another_change_is_refused_on_scre
     second.goto(first.url)
     second.wait_for_load_state("load")
 
-    first.locator("#answer-budget").select_option("confirmed")
+    choose_answer(first, "Budget", "Budget confirmed +25")
     expect(first.locator("#answer-status-budget")).to_have_text("Saved")
 
-    second.locator("#answer-budget").select_option("none")
+    choose_answer(second, "Budget", "No budget -10")
     error = second.locator("#score-error")
     expect(error).to_contain_text("Not saved: this lead changed since your page loaded")
     expect(second.locator("#answer-status-budget")).to_have_text("Not saved")
@@ -57,5 +57,5 @@ def test_an_answer_from_a_window_opened_before_another_change_is_refused_on_scre
     screenshot(second, "25-stale-answer-refused", full_page=False)
 
     second.get_by_role("link", name="Reload the call").click()
-    expect(second.locator("#answer-budget")).to_have_value("confirmed")
+    expect(answer_value(second, "budget")).to_have_value("confirmed")
     second.close()

@@ -70,7 +70,7 @@ def test_a_sales_member_edits_a_response_and_agents_find_it_on_their_next_call(
     expect(current).to_contain_text("Need: pain today")
     guide.locator(".guide-step.is-current").get_by_role("button", name=re.compile("^Clear, urgent pain")).click()
     expect(guide.locator(".guide-step.is-current")).to_contain_text("Authority: who decides")
-    expect(agent.locator("#answer-need")).to_have_value("urgent")  # the branch answer filled in the qualification
+    expect(agent.locator("#question-need input:checked")).to_have_value("urgent")  # the branch answer filled in the qualification
     expect(quick_find(agent, "expensive")).to_contain_text(OLD_WORDS)
 
     # 2. Sales rewrites the response; the live preview shows what agents will see; save, then publish.

@@ -31,6 +31,17 @@ ANSWERS = {
 NOTES = "Jordan runs sales ops; forecasting lives in spreadsheets today. Wants a demo with the CRO next week."
 
 
+def choose_answer(page: Page, question: str, option: str) -> None:
+    """Answer a qualification question as a person does: click the option (a radio) in the question's group."""
+    group = page.get_by_role("group", name=re.compile(rf"^{re.escape(question)}\b"))
+    group.get_by_role("radio", name=option, exact=True).check()
+
+
+def answer_value(page: Page, criterion: str):
+    """The chosen option of a question on the call screen (a locator for to_have_value)."""
+    return page.locator(f"#question-{criterion} input:checked")
+
+
 def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
     """Save a screenshot of the current screen to test-artifacts/screenshots/<name>.png (full page by default;
     full_page=False keeps what a user sees in the 1366x768 viewport, scrolled panels included)."""
@@ -86,7 +97,7 @@ def test_a_lead_goes_from_the_agents_queue_to_the_sales_inbox_and_the_campaign_r
     screenshot(page, "02-call-screen")
 
     for label, (value, reason) in ANSWERS.items():
-        page.get_by_label(label, exact=True).select_option(value)
+        choose_answer(page, label, reason)
         # Wait for each answer's round trip before the next one, so the panel ends on the full score.
         expect(score.locator(".reasons")).to_contain_text(reason)
     expect(score.locator(".band")).to_have_text(re.compile(r"Hot\s*·\s*100"))

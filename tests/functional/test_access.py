@@ -23,6 +23,7 @@ ANYONE = {T, S, M, A}
 ROUTES = {
     "home": ("GET", "/", ANYONE),
     "healthz": ("GET", "/healthz", "public"),
+    "favicon": ("GET", "/favicon.ico", "public"),
     "auth.login": ("GET", "/login", "public"),
     "auth.logout": ("POST", "/logout", ANYONE),
     "handoffs.inbox": ("GET", "/handoffs/", {S, A}),

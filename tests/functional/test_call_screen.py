@@ -45,7 +45,7 @@ def test_the_call_screen_shows_the_lead_beside_the_published_guide(agent_client,
     for heading in ("Opening", "Discovery", "Objections", "Competitive positioning"):
         assert heading in page
     for label in ("Budget", "Authority", "Need", "Timeline"):
-        assert f">{label}</label>" in page
+        assert f'<legend class="answer-head"><span>{label}</span>' in page  # each question a radio group
 
 
 def test_an_answer_saves_at_once_and_returns_the_explained_score_fragment(agent_client, auth, call_url):
@@ -55,7 +55,7 @@ def test_an_answer_saves_at_once_and_returns_the_explained_score_fragment(agent_
     assert "<html" not in fragment and 'id="score"' in fragment
     assert "Budget confirmed +25" in fragment and "Saved" in fragment
     # A reload (or a crashed browser) finds the answer where it was left.
-    assert '<option value="confirmed" selected>' in agent_client.get(call_url).get_data(as_text=True)
+    assert '<input type="radio" name="value" value="confirmed" checked>' in agent_client.get(call_url).get_data(as_text=True)
 
 
 def test_notes_autosave_and_survive_a_reload(agent_client, auth, call_url):
@@ -148,7 +148,7 @@ def test_a_stale_answer_is_refused_with_409_and_a_message_and_the_newer_answer_s
     assert "Not saved: this lead changed since your page loaded" in fragment and "Reload the call" in fragment
     assert 'class="answer-status is-error" hx-swap-oob="true">Not saved</span>' in fragment
     assert "Budget confirmed +25" in fragment  # what is actually stored, shown at once
-    assert '<option value="confirmed" selected>' in agent_client.get(call_url).get_data(as_text=True)
+    assert '<input type="radio" name="value" value="confirmed" checked>' in agent_client.get(call_url).get_data(as_text=True)
 
 
 def test_an_answer_without_the_page_version_is_a_bad_request(agent_client, auth, call_url):
@@ -190,7 +190,7 @@ def test_the_lead_context_shows_role_touches_earlier_calls_colleagues_and_score(
     assert "Assistant said call Tuesday &lt;b&gt;early&lt;/b&gt;" in page  # notes are escaped
     assert "Others at Globex Logistics" in page and "Casey Nguyen" in page and "economic buyer" in page
     assert re.search(r'<span id="lead-score">\s*<span class="band band-cool">Cool · 15</span>', page)
-    assert "Attempt</dt><dd>2 of 6" in page
+    assert "Attempt</dt><dd id=\"attempt\">2 of 6" in page
 
 
 def test_an_answer_updates_the_score_beside_the_contact_too(agent_client, auth, call_url):
@@ -314,3 +314,99 @@ def test_the_callbacks_page_shows_the_average_seconds_between_my_calls(agent_cli
     page = agent_client.get("/callbacks").get_data(as_text=True)
     assert '<dd id="pace-calls">2</dd>' in page
     assert re.search(r'<dd id="pace-average">[01] s</dd>', page)  # claimed within a second of the disposition
+
+
+# --- A closed call, the top bar and the line --------------------------------------------------------
+
+def test_a_closed_call_shows_what_was_recorded_and_no_form(agent_client, auth, call_url):
+    assert 'id="attempt">1 of 6' in agent_client.get(call_url).get_data(as_text=True)  # the first call
+    save_answer(agent_client, auth, call_url, "budget", "confirmed")
+    agent_client.post(f"{call_url}/disposition", data={"disposition": "not_interested", "notes": "Uses <Acme>",
+                                                        "csrf_token": auth.csrf_token()})
+    page = agent_client.get(call_url).get_data(as_text=True)
+    for editable in ('id="disposition-form"', "data-answer", 'id="notes"', 'type="radio"', "<textarea",
+                     'id="dial-button"', "hx-post"):
+        assert editable not in page.split('<main id="main"')[1], editable
+    assert re.search(r'id="recorded-disposition"><kbd>7</kbd> Not interested', page)
+    assert re.search(r'id="recorded-budget">Budget confirmed <span class="points">\+25', page)
+    assert re.search(r'id="recorded-need"><span class="muted">Not answered', page)
+    assert 'id="recorded-notes">Uses &lt;Acme&gt;</p>' in page
+    assert 'id="attempt">1 of 6' in page  # still the first attempt, though the lead has used one since
+
+
+def test_the_top_bar_says_lead_open_with_no_clock_until_the_lead_is_dialled(agent_client, auth, call_url):
+    page = agent_client.get(call_url).get_data(as_text=True)
+    status = re.search(r'<div id="agent-status".*?</span>', page, re.S).group(0)
+    assert "Lead open, not dialled" in status and "On a call" not in status and "data-since" not in status
+
+    dialled = htmx_post(agent_client, auth, f"{call_url}/dial", {"outcome": "answer"}).get_data(as_text=True)
+    # The dialer's answer carries the top bar along (out of band): one state, drawn from one phone call.
+    assert re.search(r'<div id="agent-status" class="agent-status state-dialling"[^>]*hx-swap-oob="true"', dialled)
+    assert "Dialling" in dialled
+
+
+def test_on_the_line_the_top_bar_and_the_dialer_count_from_the_same_moment(agent_client, auth, call_url):
+    from datetime import timedelta
+
+    from console.telephony import services as telephony
+    from console.telephony.models import PhoneCall
+
+    htmx_post(agent_client, auth, f"{call_url}/dial", {"outcome": "answer"})
+    db.session.rollback()
+    phone_call = db.session.scalar(db.select(PhoneCall))
+    telephony.advance_simulated_line(phone_call, phone_call.placed_at + timedelta(seconds=4))
+
+    page = agent_client.get(call_url).get_data(as_text=True)
+    top_bar = re.search(r'id="agent-clock" datetime="([^"]+)" data-since="([^"]+)"', page)
+    timer = re.search(r'id="call-timer" datetime="([^"]+)" data-since="([^"]+)"', page)
+    assert top_bar and timer and top_bar.group(2) == timer.group(2)
+    assert 'class="agent-status state-on_call"' in page and ">On a call <time" in page
+    progress = agent_client.get(f"{call_url}/dialer/progress?phase=connected").get_data(as_text=True)
+    assert f'data-since="{timer.group(2)}"' in progress
+
+
+def test_a_disposition_on_a_live_call_hangs_it_up(agent_client, auth, call_url):
+    from datetime import timedelta
+
+    from console.telephony import services as telephony
+    from console.telephony.models import PhoneCall
+
+    htmx_post(agent_client, auth, f"{call_url}/dial", {"outcome": "answer"})
+    db.session.rollback()
+    phone_call = db.session.scalar(db.select(PhoneCall))
+    telephony.advance_simulated_line(phone_call, phone_call.placed_at + timedelta(seconds=4))
+    response = agent_client.post(f"{call_url}/disposition", data={"disposition": "busy",
+                                                                   "csrf_token": auth.csrf_token()})
+    assert response.status_code == 303
+    db.session.rollback()
+    assert db.session.get(PhoneCall, phone_call.id).status == "completed"
+
+
+def test_when_twilio_will_not_hang_up_the_call_screen_says_so_and_keeps_what_was_typed(
+        agent_client, auth, call_url, fake_twilio):
+    from console.telephony import services as telephony
+    from console.telephony.models import PhoneCall
+    from console.telephony.testing import CALLER_ID, call_resource, error_body
+
+    agent_leg, lead_leg = "CA" + "a" * 32, "CA" + "b" * 32
+    agent_client.post("/telephony/settings", data={"calling_mode": "bridge", "phone": "+12125550199",
+                                                   "csrf_token": auth.csrf_token()})
+    fake_twilio.queue(201, call_resource(agent_leg), url_contains="/Calls.json")
+    htmx_post(agent_client, auth, f"{call_url}/dial", {})
+    db.session.rollback()
+    phone_call = db.session.scalar(db.select(PhoneCall))
+    telephony.answer_voice_request({"CallSid": agent_leg, "From": CALLER_ID}, phone_call.id)
+    telephony.record_call_progress({"CallSid": lead_leg, "ParentCallSid": agent_leg, "CallStatus": "in-progress"},
+                                   phone_call.id)
+    fake_twilio.queue(400, error_body(20003, "Authenticate"), url_contains=f"/Calls/{agent_leg}.json")
+
+    response = agent_client.post(f"{call_url}/disposition", data={"disposition": "not_interested",
+                                                                   "notes": "Said no twice",
+                                                                   "csrf_token": auth.csrf_token()})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'id="disposition-error">Not saved: the call is still on the line\. Twilio refused', page)
+    assert "Said no twice</textarea>" in page and 'value="not_interested" data-key="7"' in page
+    db.session.rollback()
+    assert db.session.get(PhoneCall, phone_call.id).status == "in-progress"
+    assert db.session.scalar(db.select(Handoff)) is None

@@ -217,6 +217,36 @@ def test_duplicated_and_late_callbacks_never_move_a_call_back(client, agent, bro
     assert db.session.scalar(select(func.count(PhoneCall.id))) == 1
 
 
+def test_the_first_final_status_keeps_its_talk_time_and_a_later_one_is_logged(client, agent, browser_call, caplog):
+    signed_post(client, "/twilio/voice", voice_params(browser_call, agent))
+    path = f"/twilio/status?phone_call={browser_call.id}"
+    signed_post(client, path, lead_leg("in-progress"))
+    signed_post(client, path, lead_leg("completed", CallDuration="42"))
+    ended = reload(browser_call).ended_at
+
+    with caplog.at_level(logging.INFO, logger="console.telephony.services"):
+        for later in (lead_leg("completed", CallDuration="1"), lead_leg("no-answer", CallDuration="0"),
+                      lead_leg("completed")):
+            assert signed_post(client, path, later).status_code == 204
+
+    phone_call = reload(browser_call)
+    assert (phone_call.status, phone_call.duration_seconds, phone_call.ended_at) == ("completed", 42, ended)
+    assert "Later final status completed (CallDuration=1)" in caplog.text and "42 s already recorded" in caplog.text
+    assert "Later final status no-answer (CallDuration=0)" in caplog.text
+
+
+def test_the_agents_leg_ending_first_guesses_no_talk_time(client, agent, browser_call):
+    signed_post(client, "/twilio/voice", voice_params(browser_call, agent))
+    path = f"/twilio/status?phone_call={browser_call.id}"
+    signed_post(client, path, lead_leg("in-progress"))
+    signed_post(client, path, {"CallSid": BROWSER_LEG, "CallStatus": "completed", "CallDuration": "50"})
+    phone_call = reload(browser_call)
+    assert phone_call.status == "completed" and phone_call.duration_seconds is None  # the lead's leg will say
+    signed_post(client, path, lead_leg("completed", CallDuration="44"))
+    signed_post(client, path, lead_leg("completed", CallDuration="3"))  # a second report changes nothing
+    assert reload(browser_call).duration_seconds == 44
+
+
 def test_callbacks_linked_by_call_sid_need_no_id_in_the_url(client, agent, browser_call):
     signed_post(client, "/twilio/voice", voice_params(browser_call, agent))
     signed_post(client, "/twilio/status", lead_leg("ringing"))

@@ -66,12 +66,13 @@ def test_the_agents_pace_averages_the_seconds_between_their_calls(agent, campaig
     assert 20 <= pace.average_seconds_between_calls <= 21  # (30 + 10) / 2, give or take the test's own second
 
 
-def test_an_agent_is_on_a_call_then_in_wrap_up_then_not_working(agent, campaign, make_lead):
+def test_an_agent_has_a_lead_open_then_is_in_wrap_up_then_not_working(agent, campaign, make_lead):
     make_lead(campaign)
     assert services.agent_status(agent).state == services.AgentState.IDLE
     call = claim_next_lead(agent)
     status = services.agent_status(agent)
-    assert status.state == services.AgentState.ON_CALL and status.call_id == call.id
+    # Nothing dialled yet: not "on a call", and no clock (tests/integration/test_call_line.py follows the line).
+    assert status.state == services.AgentState.READY and status.call_id == call.id and status.since is None
     finish(call, agent)
     status = services.agent_status(agent)
     assert status.state == services.AgentState.WRAP_UP and status.since == db.session.get(Call, call.id).ended_at
