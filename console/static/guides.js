@@ -56,16 +56,6 @@
     });
   }
 
-  // A branch answer also fills in the qualification answer it stands for, if the call screen asks it.
-  function recordAnswer(field, value) {
-    var select = document.getElementById("answer-" + field);
-    if (!select || select.value === value) return;
-    var exists = Array.prototype.some.call(select.options, function (option) { return option.value === value; });
-    if (!exists) return;
-    select.value = value;
-    select.dispatchEvent(new Event("change", { bubbles: true }));
-  }
-
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-goto-step]");
     if (!button) return;
@@ -75,7 +65,6 @@
     if (button.classList.contains("answer")) {
       var group = button.closest(".step-answers");
       if (group) group.querySelectorAll(".answer").forEach(function (other) { other.classList.toggle("is-chosen", other === button); });
-      if (button.dataset.field && button.dataset.value) recordAnswer(button.dataset.field, button.dataset.value);
     }
     showStep(container, stepId, { move: true });
   });
