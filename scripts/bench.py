@@ -1359,6 +1359,8 @@ def pages_database(url: str, args, log) -> dict:
             db.session.remove()
             db.engine.dispose()
         building.rename(cached)
+        for leftover in cache.glob(f"pages-{key}.building.db*"):  # the writer turn's lock file
+            leftover.unlink()
         facts.write_text(json.dumps({"build_seconds": built["build_seconds"], "counts": built["counts"]}))
     else:
         log(f"{name}: {args.leads:,} leads from {cached}")
