@@ -113,9 +113,13 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
     `expected_version` is the lead version the agent's page was drawn with: a save
     made against an older page is refused with StaleSave instead of overwriting.
     """
-    with writers.write_transaction(db.session):  # the call and lead are read afresh inside it
-        _refuse_unless_workable(call, agent)
+    call_id, agent_id, agent_email = call.id, agent.id, agent.email  # read before the write expires them
+    with writers.write_transaction(db.session):
+        # The call and its lead read afresh, in one statement (the agent need not be: their id is enough).
+        call = db.session.execute(select(Call).options(joinedload(Call.lead)).where(Call.id == call_id)).scalar_one()
         lead = call.lead
+        refuse(rules.work_refusal(agent_id, call.agent_id, call.status, lead.claimed_by_id, lead.claim_expires_at,
+                                  utcnow()))
         model = current_model(lead.campaign_id)
         criterion = model.criterion(criterion_key)
         if criterion is None:
@@ -135,16 +139,17 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
                 db.session.delete(answer)
         elif answer is None:
             db.session.add(QualificationAnswer(lead_id=lead.id, criterion=criterion_key, value=value,
-                                               call_id=call.id, answered_by_id=agent.id))
+                                               call_id=call_id, answered_by_id=agent_id))
         else:
-            answer.value, answer.call_id, answer.answered_by_id = value, call.id, agent.id
+            answer.value, answer.call_id, answer.answered_by_id = value, call_id, agent_id
         db.session.flush()
         values = {key: saved.value for key, saved in answers.items() if key != criterion_key}
         if value:
             values[criterion_key] = value
         result = score_lead(lead, model, values)  # the answers as just written
         leads.set_score(lead, result.points, result.band)
-        audit.record("lead.answer_saved", lead, actor=agent, criterion=criterion_key, value=value, call_id=call.id)
+        audit.write("lead.answer_saved", "Lead", lead.id, actor_id=agent_id, actor_email=agent_email,
+                    criterion=criterion_key, value=value, call_id=call_id)
     return result
 
 

@@ -18,9 +18,9 @@ from tests.conftest import AuthActions
 # the objection marks, the earlier calls with their agents and referrals, the colleagues, the dispositions, the
 # agent's status (top bar) and the bell.
 CALL_SCREEN_STATEMENTS = 9
-# The answer autosave: the user and the call; in the write: the call, lead and user read afresh, the version bump,
+# The answer autosave: the user and the call; in the write: the call with its lead read afresh, the version bump,
 # the answers, the answer, the audit row, the score; after it, the call and lead for the fragment.
-AUTOSAVE_STATEMENTS = 12
+AUTOSAVE_STATEMENTS = 10
 
 
 class Statements:
