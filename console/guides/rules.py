@@ -569,13 +569,15 @@ class Prepared:
 
     `fields`: (name, as written) for each marker in `html`. `in_attributes`: the HTML has a tag with attributes,
     where a marker may stand (a link's address): filled, it is sanitised again, so that no value can make a
-    link run script. `text`: the text itself holds the marker; it is rendered afresh each time.
+    link run script. `text`: the text itself holds the marker; it is rendered afresh each time (`inline`: as
+    render_inline renders it).
     """
 
     html: str
     fields: tuple[tuple[str, str], ...] = ()
     in_attributes: bool = False
     text: str | None = None
+    inline: bool = False
 
 
 def prepare_authored(text: str) -> str | Prepared:
@@ -600,7 +602,7 @@ def fill_authored(prepared: str | Prepared, values: dict[str, str] | None) -> st
     if isinstance(prepared, str):
         return prepared
     if prepared.text is not None:
-        return _render_now(prepared.text, values)
+        return _unwrapped(_render_now(prepared.text, values)) if prepared.inline else _render_now(prepared.text, values)
     values = values or {}
     quote = prepared.in_attributes
 
@@ -612,14 +614,21 @@ def fill_authored(prepared: str | Prepared, values: dict[str, str] | None) -> st
     return _sanitised(filled) if quote else filled
 
 
+def _unwrapped(rendered: str) -> str:
+    """One paragraph's HTML without its <p> (anything else as it is)."""
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        return rendered[3:-4]
+    return rendered
+
+
 def prepare_inline(text: str) -> str | Prepared:
     """A one-line item (landmine, proof point) prepared like authored text, without its paragraph."""
     prepared = prepare_authored(text)
-    rendered = prepared if isinstance(prepared, str) else prepared.html
-    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
-        return rendered[3:-4] if isinstance(prepared, str) else Prepared(
-            rendered[3:-4], prepared.fields, prepared.in_attributes)
-    return prepared
+    if isinstance(prepared, str):
+        return _unwrapped(prepared)
+    if prepared.text is not None:
+        return Prepared("", text=prepared.text, inline=True)
+    return Prepared(_unwrapped(prepared.html), prepared.fields, prepared.in_attributes)
 
 
 def render_authored(text: str, values: dict[str, str] | None = None) -> str:

@@ -82,3 +82,6 @@ def test_a_field_without_a_value_stays_as_written_and_text_holding_the_marker_st
     marker = "zqmergefieldq0q"
     assert render_authored(f"{marker} and {{{{ contact.first_name }}}}", {"contact.first_name": "Jordan"}) \
         == f"<p>{marker} and Jordan</p>"
+    assert rules.render_inline(f"**{marker}** {{{{ contact.first_name }}}}", {"contact.first_name": "Jordan"}) \
+        == f"<strong>{marker}</strong> Jordan"
+    assert rules.render_inline("Beats **{{ account.name }}**", {"account.name": "Acme"}) == "Beats <strong>Acme</strong>"
