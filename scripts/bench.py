@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmarks of the call queue and the outbox: `scripts/bench.py claim`, `scripts/bench.py outbox`.
+"""Benchmarks of the call queue, the outbox and the pages: `scripts/bench.py claim`, `outbox`, `pages`.
 
 `claim` (see docs/queue.md, "Benchmark") builds a database with 1,000,000 leads in one campaign (US time zones spread
 like the population, some numbers on the do-not-call list, some callbacks and
@@ -44,7 +44,16 @@ restarted (lease --lease-seconds), lost (must be 0) and whether every duplicate
 is an id received before the kill. The last line is one JSON object with every
 figure. It runs on the real clock (the workers read it).
 
-Either empties the PostgreSQL database: its name must contain "bench".
+`pages` serves the console with gunicorn as ./scripts/start does (WEB_CONCURRENCY workers × 4 threads, on
+PAGES_CLOCK, a weekday at midday in the US) on the bench's database (built like `claim`'s; on SQLite once
+per size and schema into --cache-dir and copied for each run), and a Flask hello world under the same
+settings; 16 browsers on loopback (threads with keep-alive connections in PAGES_CLIENT_PROCESSES processes),
+each signed in as its own agent, ask for their own call screen, post answer autosaves, or open the queue page
+(16 other agents, between calls), in --rounds interleaved rounds (default 3). It prints requests per second
+and p95 per page and each page's ratio to the hello world's requests per second in the same round, the
+median of the rounds, and every request that was not answered 200; the last line is one JSON object.
+
+Each empties the PostgreSQL database: its name must contain "bench".
 """
 from __future__ import annotations
 
