@@ -16,9 +16,12 @@ def htmx_requested() -> bool:
     return bool(request.headers.get("HX-Request"))
 
 
-def visible_or_abort(model, row_id: int):
-    """The row a route shows: 404 when there is none, 403 when its `visible_to(user)` says this user may not see it."""
-    row = db.get_or_404(model, row_id)
+def visible_or_abort(model, row_id: int, options=()):
+    """The row a route shows: 404 when there is none, 403 when its `visible_to(user)` says this user may not see it.
+
+    `options`: loader options for the statement that reads it (what the page shows of it, in the same statement).
+    """
+    row = db.get_or_404(model, row_id, options=options)
     if not row.visible_to(current_user):
         abort(403)
     return row

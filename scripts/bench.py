@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmarks of the call queue and the outbox: `scripts/bench.py claim`, `scripts/bench.py outbox`.
+"""Benchmarks of the call queue, the outbox and the pages: `scripts/bench.py claim`, `outbox`, `pages`.
 
 `claim` (see docs/queue.md, "Benchmark") builds a database with 1,000,000 leads in one campaign (US time zones spread
 like the population, some numbers on the do-not-call list, some callbacks and
@@ -44,7 +44,16 @@ restarted (lease --lease-seconds), lost (must be 0) and whether every duplicate
 is an id received before the kill. The last line is one JSON object with every
 figure. It runs on the real clock (the workers read it).
 
-Either empties the PostgreSQL database: its name must contain "bench".
+`pages` serves the console with gunicorn as ./scripts/start does (WEB_CONCURRENCY workers × 4 threads, on
+PAGES_CLOCK, a weekday at midday in the US) on the bench's database (built like `claim`'s; on SQLite once
+per size and schema into --cache-dir and copied for each run), and a Flask hello world under the same
+settings; 16 browsers on loopback (threads with keep-alive connections in PAGES_CLIENT_PROCESSES processes),
+each signed in as its own agent, ask for their own call screen, post answer autosaves, or open the queue page
+(16 other agents, between calls), in --rounds interleaved rounds (default 3). It prints requests per second
+and p95 per page and each page's ratio to the hello world's requests per second in the same round, the
+median of the rounds, and every request that was not answered 200; the last line is one JSON object.
+
+Each empties the PostgreSQL database: its name must contain "bench".
 """
 from __future__ import annotations
 
@@ -609,10 +618,10 @@ def _run_rounds(target, arguments, gate, order: list[str]) -> dict:
     """Run target(argument, barrier, box) in one thread per argument, round by round across every process.
 
     The barrier's action opens each round (and closes it) for every thread of every process at once;
-    box["side_walls"] adds up how long each side's rounds took.
+    box["side_walls"] adds up how long each side's rounds took, box["round_walls"] lists each round's.
     """
     errors = []
-    box = {"side_walls": dict.fromkeys(order, 0.0), "phase": 0}
+    box = {"side_walls": dict.fromkeys(order, 0.0), "round_walls": [], "phase": 0}
 
     def at_barrier():
         gate.wait()  # the other processes' threads are at the same barrier too
@@ -621,6 +630,7 @@ def _run_rounds(target, arguments, gate, order: list[str]) -> dict:
             box["round_started"] = now
         else:
             box["side_walls"][order[box["phase"] // 2]] += now - box["round_started"]
+            box["round_walls"].append(now - box["round_started"])
         box["phase"] += 1
 
     barrier = threading.Barrier(len(arguments), action=at_barrier)
@@ -1056,6 +1066,422 @@ def outbox_main(args, log) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- the pages bench
+#
+# `scripts/bench.py pages`: the console served by gunicorn as ./scripts/start serves it, on the bench's database
+# (1M leads by default), and a Flask hello world under the same gunicorn settings, both on loopback; 16 agents'
+# browsers (threads with keep-alive connections, PAGES_CLIENT_PROCESSES processes) ask for one page at a time.
+
+PAGES_TARGETS = {"call_screen_ratio_at_least": 0.10, "autosave_ratio_at_least": 0.20, "call_screen_p95_ms_below": 50.0}
+PAGES_SIDES = ("hello", "call_screen", "autosave", "queue")
+PAGES_ROUNDS = 3
+PAGES_CLIENT_PROCESSES = 2
+# A Wednesday at midday in the continental US and no holiday anywhere: every lead's window is open, whenever the
+# bench runs, and a database built once (cached, see pages_database) is as fresh on every run.
+PAGES_CLOCK = datetime(2026, 11, 18, 17, 0)
+# ./scripts/start: gunicorn --workers "${WEB_CONCURRENCY:-2}" --threads 4 --access-logfile - app:app
+# (tests/integration/test_bench_script.py checks that scripts/start still says so).
+GUNICORN_THREADS = 4
+BENCH_PASSWORD = "bench-password-1"
+
+
+def served_console():
+    """gunicorn's app factory for the bench (`bench:served_console()`): the console as app.py builds it,
+    on the bench's clock (PAGES_CLOCK, ticking), configured from the environment like ./scripts/start; the
+    agents' passwords are checked with the cheapest hash (signing in is not timed)."""
+    shift_clock(PAGES_CLOCK)
+    from console import create_app
+
+    return create_app({"PASSWORD_HASH_PROFILE": "CHEAPEST"})
+
+
+def hello_world():
+    """gunicorn's app factory for the floor: Flask answering "Hello, World!"."""
+    from flask import Flask
+
+    app = Flask("hello")
+
+    @app.get("/")
+    def hello():
+        return "Hello, World!"
+
+    return app
+
+
+def gunicorn_command(spec: str, port: int) -> list[str]:
+    """gunicorn as ./scripts/start runs it, serving `spec` (a factory in this file) on loopback."""
+    return [sys.executable, "-m", "gunicorn", "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
+            "--threads", str(GUNICORN_THREADS), "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
+            "--pythonpath", str(ROOT / "scripts"), "--chdir", str(ROOT), spec]
+
+
+class Served:
+    """A gunicorn master and its workers, in a process group of their own; what they log is kept in a file."""
+
+    def __init__(self, spec: str, environment: dict, ready_path: str, directory: Path):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.log_path = directory / f"gunicorn-{spec.split(':')[1].rstrip('()')}.log"
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen(gunicorn_command(spec, self.port), cwd=ROOT, env=environment,
+                                        stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True)
+        self._wait_ready(ready_path)
+
+    def _wait_ready(self, path: str, timeout: float = 90) -> None:
+        import http.client
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({self.process.returncode}): {self.said()}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", path)
+                if connection.getresponse().status == 200:
+                    connection.close()
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer {path} within {timeout:.0f} s: {self.said()}")
+
+    def said(self, lines: int = 30) -> str:
+        self._log.flush()
+        return " | ".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        import signal
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+
+class Browser:
+    """One person's browser on loopback: a keep-alive connection and the cookies the console set."""
+
+    def __init__(self, port: int):
+        import http.client
+
+        self._http = http.client
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+        """(status, body text, Location); a connection the server closed while idle is opened again once."""
+        from urllib.parse import urlencode
+
+        headers = dict(headers or {})
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        for attempt in (1, 2):
+            try:
+                self.connection.request(method, path, body, headers)
+                response = self.connection.getresponse()
+                data = response.read()
+                break
+            except (self._http.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.connection.close()  # gunicorn closes a keep-alive connection idle for 2 s
+                if attempt == 2:
+                    raise
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value.strip()
+        return response.status, data.decode("utf-8", "replace"), response.getheader("Location")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _csrf_token(page: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', page)
+    if match is None:
+        raise RuntimeError("no CSRF token on the page")
+    return match.group(1)
+
+
+def _lead_version(page: str) -> int:
+    import re
+
+    match = re.search(r'id="lead-version"[^>]*\bvalue="(\d+)"', page)
+    if match is None:
+        raise RuntimeError("the page does not say the lead's version")
+    return int(match.group(1))
+
+
+class PagesAgent:
+    """An agent signed in in their own browser: a call screen of their own (claimed through Next lead), or none."""
+
+    def __init__(self, port: int, email: str, *, claim: bool):
+        self.browser = Browser(port)
+        status, page, _location = self.browser.request("GET", "/login")
+        status, page, location = self.browser.request(
+            "POST", "/login", {"email": email, "password": BENCH_PASSWORD, "csrf_token": _csrf_token(page)})
+        if status != 303:
+            raise RuntimeError(f"{email} could not sign in ({status})")
+        self.call_path = None
+        if claim:
+            status, page, _location = self.browser.request("GET", "/queue")
+            status, page, location = self.browser.request("POST", "/queue/next", {"csrf_token": _csrf_token(page)})
+            if status != 303 or "/calls/" not in (location or ""):
+                raise RuntimeError(f"{email} could not claim a lead ({status}, {location})")
+            self.call_path = "/" + location.split("://", 1)[-1].split("/", 1)[1] if "://" in location else location
+            status, page, _location = self.browser.request("GET", self.call_path)
+            if status != 200:
+                raise RuntimeError(f"{email}'s call screen answered {status}")
+            self.token, self.version = _csrf_token(page), _lead_version(page)
+            from console.scoring.rules import SHIPPED_MODEL
+
+            criterion = SHIPPED_MODEL.criteria[0]
+            self.criterion, self.answers, self.saves = criterion.key, [option.value for option in criterion.options[:2]], 0
+
+    def call_screen(self) -> int:
+        return self.browser.request("GET", self.call_path)[0]
+
+    def autosave(self) -> int:
+        """The answer autosave as htmx sends it: the answer, the page's lead version, the CSRF token in a header."""
+        self.saves += 1
+        status, fragment, _location = self.browser.request(
+            "POST", self.call_path + "/answers",
+            {"criterion": self.criterion, "value": self.answers[self.saves % 2], "version": str(self.version)},
+            {"HX-Request": "true", "X-CSRFToken": self.token, "HX-Current-URL": self.call_path})
+        if status == 200:
+            self.version = _lead_version(fragment)
+        return status
+
+    def queue(self) -> int:
+        return self.browser.request("GET", "/queue")[0]
+
+
+def pages_phase(_app, ids: dict, threads: int, gate, *, seconds: float, rounds: int, ports: dict) -> dict:
+    """This process's browsers: each thread signs in a calling agent (who claims a lead) and an agent between
+    calls, then all of them ask for one side's page, as fast as answers come, round by round (sides interleaved)."""
+    order = [side for n in range(rounds) for side in (PAGES_SIDES if n % 2 == 0 else PAGES_SIDES[::-1])]
+    round_seconds = seconds / rounds
+    results = [{"requests": 0, "failed": 0, "latencies": [], "statuses": {}} for _side in order]
+    lock = threading.Lock()
+
+    def worker(n: int, barrier, box):
+        calling = PagesAgent(ports["console"], ids["calling"][n], claim=True)
+        between = PagesAgent(ports["console"], ids["between"][n], claim=False)
+        hello = Browser(ports["hello"])
+        expected = {"hello": 200, "call_screen": 200, "autosave": 200, "queue": 200}
+        ask = {"hello": lambda: hello.request("GET", "/")[0], "call_screen": calling.call_screen,
+               "autosave": calling.autosave, "queue": between.queue}
+        for side in PAGES_SIDES:  # warm up: templates compiled, caches filled, connections open (not timed)
+            for _warm in range(3):
+                ask[side]()
+        mine = [{"requests": 0, "failed": 0, "latencies": [], "statuses": {}} for _side in order]
+        try:
+            for index, side in enumerate(order):
+                barrier.wait()  # every thread of every process starts the round together
+                stop = box["round_started"] + round_seconds
+                counts, request = mine[index], ask[side]
+                while True:
+                    began = time.perf_counter()
+                    if began >= stop:
+                        break
+                    status = request()
+                    counts["latencies"].append(time.perf_counter() - began)
+                    counts["requests"] += 1
+                    if status != expected[side]:
+                        counts["failed"] += 1
+                        counts["statuses"][status] = counts["statuses"].get(status, 0) + 1
+                barrier.wait()  # the round ends for everyone before the next begins
+        finally:
+            for browser in (calling.browser, between.browser, hello):
+                browser.close()
+        with lock:
+            for total, counts in zip(results, mine):
+                total["requests"] += counts["requests"]
+                total["failed"] += counts["failed"]
+                total["latencies"].extend(counts["latencies"])
+                for status, times in counts["statuses"].items():
+                    total["statuses"][status] = total["statuses"].get(status, 0) + times
+
+    box = _run_rounds(worker, range(threads), gate, order)
+    return {"order": order, "rounds": results, "walls": box["round_walls"]}
+
+
+def pages_schema_key(leads: int) -> str:
+    """What a cached bench database depends on: its size, the tables and indexes, the build and the guide it loads."""
+    import hashlib
+    import inspect
+
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateTable
+
+    import console.models  # noqa: F401  (every table on the metadata)
+    from console.extensions import db
+    from console.guides.services import GUIDES_DIR
+
+    digest = hashlib.sha256(inspect.getsource(build).encode())
+    for table in db.metadata.sorted_tables:
+        digest.update(str(CreateTable(table).compile(dialect=sqlite.dialect())).encode())
+        for index in sorted(table.indexes, key=lambda index: index.name or ""):
+            digest.update(str(CreateIndex(index).compile(dialect=sqlite.dialect())).encode())
+    digest.update((GUIDES_DIR / "default-b2b.yaml").read_bytes())
+    return f"{leads}-leads-{digest.hexdigest()[:12]}"
+
+
+def pages_database(url: str, args, log) -> dict:
+    """The bench's database at `url`. SQLite: a copy of one built once per size and schema and kept in
+    --cache-dir (built there first if missing); PostgreSQL: built in place."""
+    import shutil
+
+    name = make_url(url).get_backend_name()
+    shift_clock(PAGES_CLOCK)  # the build dates its leads as of the clock the console is served on
+    if name != "sqlite":
+        log(f"{name}: building…")
+        built = build(make_app(url), args.leads, log, capacity_agents=AGENTS)
+        built["cached"] = False
+        return built
+    cache = Path(args.cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    key = pages_schema_key(args.leads)
+    cached, facts = cache / f"pages-{key}.db", cache / f"pages-{key}.json"
+    if not (cached.exists() and facts.exists()):
+        log(f"{name}: building {args.leads:,} leads once into {cached} (kept for the next runs)…")
+        building = cache / f"pages-{key}.building.db"
+        for stale in cache.glob(f"pages-{key}.building.db*"):
+            stale.unlink()
+        app = make_app(f"sqlite:///{building}")
+        built = build(app, args.leads, log, capacity_agents=AGENTS)
+        with app.app_context():
+            from console.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+        building.rename(cached)
+        for leftover in cache.glob(f"pages-{key}.building.db*"):  # the writer turn's lock file
+            leftover.unlink()
+        facts.write_text(json.dumps({"build_seconds": built["build_seconds"], "counts": built["counts"]}))
+    else:
+        log(f"{name}: {args.leads:,} leads from {cached}")
+    shutil.copyfile(cached, make_url(url).database)
+    return {**json.loads(facts.read_text()), "cached": True}
+
+
+def bench_pages_database(url: str, args, log) -> dict:
+    name = make_url(url).get_backend_name()
+    built = pages_database(url, args, log)
+    rounds = args.rounds or PAGES_ROUNDS
+    environment = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "FLASK_APP": "app.py"}
+    workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+    calling = [f"agent{n}@bench.example" for n in range(AGENTS)]
+    between = [f"shift{n}@bench.example" for n in range(AGENTS)]
+    with tempfile.TemporaryDirectory(prefix="console-bench-pages-") as directory:
+        served = []
+        try:
+            served.append(Served("bench:served_console()", environment, "/healthz", Path(directory)))
+            served.append(Served("bench:hello_world()", environment, "/", Path(directory)))
+            console_server, hello_server = served
+            log(f"{name}: gunicorn ({workers} workers × {GUNICORN_THREADS} threads) serves the console on port"
+                f" {console_server.port} and a hello world on port {hello_server.port}; {AGENTS} browsers"
+                f" ({PAGES_CLIENT_PROCESSES} processes) in {rounds} interleaved rounds of {', '.join(PAGES_SIDES)},"
+                f" {args.seconds / rounds:.1f} s each…")
+            reports = run_in_processes(url, pages_phase, {"calling": calling, "between": between}, AGENTS,
+                                       PAGES_CLIENT_PROCESSES, seconds=args.seconds, rounds=rounds,
+                                       ports={"console": console_server.port, "hello": hello_server.port})
+            server_errors = [server.said(10) for server in served if "Traceback" in server.log_path.read_text()]
+        finally:
+            for server in served:
+                server.stop()
+    figures = pages_figures(reports, rounds)
+    figures.update({"database": name, "leads": args.leads, "browsers": AGENTS, "gunicorn_workers": workers,
+                    "gunicorn_threads": GUNICORN_THREADS, "rounds": rounds, "round_seconds": round(args.seconds / rounds, 2),
+                    "build_seconds": built["build_seconds"], "database_from_cache": built["cached"],
+                    "server_errors": len(server_errors)})
+    if server_errors:
+        log(f"{name}: the console logged errors: {server_errors[0]}")
+    figures["targets_met"] = bool(
+        (figures["call_screen_ratio"] or 0) >= PAGES_TARGETS["call_screen_ratio_at_least"]
+        and (figures["autosave_ratio"] or 0) >= PAGES_TARGETS["autosave_ratio_at_least"]
+        and (figures["call_screen_p95_ms"] or 1e9) < PAGES_TARGETS["call_screen_p95_ms_below"]
+        and not any(figures["failed"].values()))
+    log(f"{name}: hello world {figures['hello_rps']} requests/s; call screen {figures['call_screen_rps']}/s (ratio"
+        f" {figures['call_screen_ratio']}, p95 {figures['call_screen_p95_ms']} ms); autosave"
+        f" {figures['autosave_rps']}/s (ratio {figures['autosave_ratio']}, p95 {figures['autosave_p95_ms']} ms);"
+        f" queue {figures['queue_rps']}/s (ratio {figures['queue_ratio']}, p95 {figures['queue_p95_ms']} ms);"
+        f" failed {figures['failed']}")
+    return figures
+
+
+def pages_figures(reports: list[dict], rounds: int) -> dict:
+    """Each round's requests per second and p95 per side (every process's browsers together), each page's ratio
+    to the hello world's requests per second in the same round, and the median of the rounds of each."""
+    from statistics import median
+
+    order = reports[0]["order"]
+    per_round = []
+    for index, side in enumerate(order):
+        requests = sum(report["rounds"][index]["requests"] for report in reports)
+        wall = max(report["walls"][index] for report in reports)
+        latencies = sorted(value for report in reports for value in report["rounds"][index]["latencies"])
+        per_round.append({"round": index // len(PAGES_SIDES), "side": side, "requests": requests,
+                          "seconds": round(wall, 2), "rps": round(requests / wall, 1) if wall else None,
+                          "p95_ms": _ms(latencies, 95)})
+    hello_of = {entry["round"]: entry["rps"] for entry in per_round if entry["side"] == "hello"}
+    for entry in per_round:
+        entry["ratio"] = round(entry["rps"] / hello_of[entry["round"]], 3) if entry["rps"] and hello_of[entry["round"]] \
+            else None
+    figures = {"per_round": per_round, "requests": {}, "failed": {}, "failed_statuses": {}}
+    for side in PAGES_SIDES:
+        mine = [entry for entry in per_round if entry["side"] == side]
+        for name in ("rps", "p95_ms") + (("ratio",) if side != "hello" else ()):
+            values = [entry[name] for entry in mine if entry[name] is not None]
+            figures[f"{side}_{name}"] = round(median(values), 3 if name == "ratio" else 1) if values else None
+        indexes = [index for index, entry in enumerate(order) if entry == side]
+        figures["requests"][side] = sum(report["rounds"][index]["requests"] for report in reports for index in indexes)
+        figures["failed"][side] = sum(report["rounds"][index]["failed"] for report in reports for index in indexes)
+        statuses: dict[str, int] = {}
+        for report in reports:
+            for index in indexes:
+                for status, times in report["rounds"][index]["statuses"].items():
+                    statuses[str(status)] = statuses.get(str(status), 0) + times
+        if statuses:
+            figures["failed_statuses"][side] = statuses
+    return figures
+
+
+def pages_main(args, log) -> int:
+    results = on_each_database(args, lambda url: bench_pages_database(url, args, log))
+    results["targets"] = PAGES_TARGETS
+    results["definitions"] = {
+        "hello_rps": "a Flask hello world served by the same gunicorn settings, on loopback, asked by the same"
+                     " 16 browsers (the floor of serving anything)",
+        "call_screen_rps, _p95_ms": "GET of each calling agent's own call screen (the agent signed in, the lead"
+                                    " claimed through Next lead before the clock starts)",
+        "autosave_rps, _p95_ms": "the answer autosave as htmx posts it (CSRF header, the page's lead version,"
+                                 " alternating between two answers)",
+        "queue_rps, _p95_ms": "GET /queue by 16 other agents, between calls (it counts their dialable leads)",
+        "*_ratio": "the page's requests per second / the hello world's, in the same round",
+        "medians": "each figure is the median of the rounds (sides interleaved: hello, call screen, autosave,"
+                   " queue, then the other way round)",
+        "failed": "requests answered with another status than 200 (must be 0)",
+    }
+    results["targets_met"] = all(figures["targets_met"] for key, figures in results.items()
+                                 if key in ("sqlite", "postgresql"))
+    print(json.dumps(results, sort_keys=True), flush=True)
+    return 0
+
+
 # ---------------------------------------------------------------- main
 
 def bench_database(url: str, args, log) -> dict:
@@ -1151,7 +1577,7 @@ def postgres_bench_url() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["claim", "outbox"], help="the benchmark to run")
+    parser.add_argument("what", choices=["claim", "outbox", "pages"], help="the benchmark to run")
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each timed run")
     parser.add_argument("--talk-ms", type=float, default=100.0,
@@ -1159,13 +1585,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="run on one database only")
     parser.add_argument("--processes", type=int, default=2, choices=range(1, AGENTS + 1), metavar=f"1..{AGENTS}",
                         help="processes serving the agents, as gunicorn's workers do (./scripts/start runs 2)")
-    parser.add_argument("--rounds", type=int, default=8,
-                        help="interleaved rounds of the app and the bare statement (each side gets --seconds in all)")
+    parser.add_argument("--rounds", type=int,
+                        help="claim: interleaved rounds of the app and the bare statement (default 8); pages:"
+                             f" interleaved rounds of every page (default {PAGES_ROUNDS}); each side gets --seconds"
+                             " in all")
     parser.add_argument("--fresh-agents", type=int, default=60_000,
                         help="agents for the capacity and bare runs, each claiming once (more than either can use)")
     parser.add_argument("--messages", type=int, default=20_000, help="outbox: webhook messages in each pass")
     parser.add_argument("--lease-seconds", type=int, default=2,
                         help="outbox: the message lease in the kill pass (a killed worker's rows come back after it)")
+    parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "console-bench-cache"),
+                        help="pages: where the SQLite bench database is kept, built once per size and schema")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -1173,6 +1603,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.what == "outbox":  # on the real clock: the workers are processes of their own, which read it
         return outbox_main(args, log)
+    if args.what == "pages":  # on PAGES_CLOCK, in the console's gunicorn workers and in the build
+        return pages_main(args, log)
+    args.rounds = args.rounds or 8
 
     target = next_weekday_midday(datetime.now(UTC).replace(tzinfo=None))
     shift_clock(target)

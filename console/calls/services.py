@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, bindparam, func, or_, select, text, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Boolean, DateTime, Integer, bindparam, column, func, or_, select, text, update
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from console.audit import services as audit
 from console.calls import line, rules
@@ -24,7 +24,7 @@ from console.clock import utcnow
 from console.compliance import services as do_not_call_list
 from console.database import writers
 from console.extensions import db
-from console.guides.models import CallObjection
+from console.guides.models import CallObjection, GuideVersion
 from console.handoffs import services as handoffs
 from console.leads import services as leads
 from console.leads.models import Lead
@@ -96,8 +96,15 @@ def answers_for(lead: Lead) -> dict[str, QualificationAnswer]:
             db.session.scalars(select(QualificationAnswer).where(QualificationAnswer.lead_id == lead.id))}
 
 
-def score_lead(lead: Lead, model: scoring.ScoringModel) -> scoring.Score:
-    return scoring.score({key: answer.value for key, answer in answers_for(lead).items()}, model)
+def answer_values(lead: Lead) -> dict[str, str]:
+    """Criterion → the lead's current answer (what the call screen shows and scores)."""
+    return dict(db.session.execute(select(QualificationAnswer.criterion, QualificationAnswer.value)
+                                   .where(QualificationAnswer.lead_id == lead.id)).all())
+
+
+def score_lead(lead: Lead, model: scoring.ScoringModel, answers: dict[str, str] | None = None) -> scoring.Score:
+    """The lead's score under `model`, from `answers` (answer_values) when the caller has them already."""
+    return scoring.score(answer_values(lead) if answers is None else answers, model)
 
 
 def save_answer(call: Call, agent, criterion_key: str, value: str, expected_version: int | None = None) -> scoring.Score:
@@ -106,9 +113,13 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
     `expected_version` is the lead version the agent's page was drawn with: a save
     made against an older page is refused with StaleSave instead of overwriting.
     """
-    with writers.write_transaction(db.session):  # the call and lead are read afresh inside it
-        _refuse_unless_workable(call, agent)
+    call_id, agent_id, agent_email = call.id, agent.id, agent.email  # read before the write expires them
+    with writers.write_transaction(db.session):
+        # The call and its lead read afresh, in one statement (the agent need not be: their id is enough).
+        call = db.session.execute(select(Call).options(joinedload(Call.lead)).where(Call.id == call_id)).scalar_one()
         lead = call.lead
+        refuse(rules.work_refusal(agent_id, call.agent_id, call.status, lead.claimed_by_id, lead.claim_expires_at,
+                                  utcnow()))
         model = current_model(lead.campaign_id)
         criterion = model.criterion(criterion_key)
         if criterion is None:
@@ -121,19 +132,24 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
             raise StaleSave("Not saved: this lead changed since your page loaded (an answer was saved in another "
                             "window, or by someone else). Reload to see the latest answers, then change it again.") \
                 from None
-        answer = answers_for(lead).get(criterion_key)
+        answers = answers_for(lead)
+        answer = answers.get(criterion_key)
         if not value:
             if answer is not None:
                 db.session.delete(answer)
         elif answer is None:
             db.session.add(QualificationAnswer(lead_id=lead.id, criterion=criterion_key, value=value,
-                                               call_id=call.id, answered_by_id=agent.id))
+                                               call_id=call_id, answered_by_id=agent_id))
         else:
-            answer.value, answer.call_id, answer.answered_by_id = value, call.id, agent.id
+            answer.value, answer.call_id, answer.answered_by_id = value, call_id, agent_id
         db.session.flush()
-        result = score_lead(lead, model)
+        values = {key: saved.value for key, saved in answers.items() if key != criterion_key}
+        if value:
+            values[criterion_key] = value
+        result = score_lead(lead, model, values)  # the answers as just written
         leads.set_score(lead, result.points, result.band)
-        audit.record("lead.answer_saved", lead, actor=agent, criterion=criterion_key, value=value, call_id=call.id)
+        audit.write("lead.answer_saved", "Lead", lead.id, actor_id=agent_id, actor_email=agent_email,
+                    criterion=criterion_key, value=value, call_id=call_id)
     return result
 
 
@@ -439,11 +455,6 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
 
 # --- The agent's pace: wrap-up, seconds between calls, auto-advance ----------------------------------
 
-def _previous_disposition_at(agent_id: int) -> datetime | None:
-    return db.session.scalar(select(func.max(Call.ended_at)).where(
-        Call.agent_id == agent_id, Call.status == CallStatus.COMPLETED))
-
-
 def auto_advance_enabled(agent) -> bool:
     settings = db.session.get(AgentSettings, agent.id)
     return True if settings is None else settings.auto_advance
@@ -485,20 +496,33 @@ class AgentStatus:
 # the same moment as the dialer's: the answer while on the line, the dial while dialling, the hang-up after.
 _STATE_OF_LINE = {line.LinePhase.NONE: AgentState.READY, line.LinePhase.DIALLING: AgentState.DIALLING,
                   line.LinePhase.CONNECTED: AgentState.ON_CALL, line.LinePhase.ENDED: AgentState.WRAP_UP}
+# Everything the top bar says about an agent, in one statement (every page an agent opens shows it): the call
+# they hold (HELD_CALL_SQL, as current_call reads it), their callbacks due, auto-advance (no settings row: on)
+# and their last disposition.
+_AGENT_STATUS = text(
+    "SELECT held.id AS call_id, held.started_at AS call_started_at,"
+    f" (SELECT count(*) FROM leads WHERE queue_state = '{QueueState.CALLBACK}' AND callback_owner_id = :agent_id"
+    " AND next_call_at <= :now) AS due_callbacks,"
+    " (SELECT auto_advance FROM agent_settings WHERE user_id = :agent_id) AS auto_advance,"
+    f" (SELECT max(ended_at) FROM calls WHERE agent_id = :agent_id AND status = '{CallStatus.COMPLETED}')"
+    " AS previous_end"
+    f" FROM (SELECT 1 AS one) AS one LEFT JOIN calls AS held ON held.id = ({HELD_CALL_SQL})"
+).bindparams(bindparam("now", type_=DateTime())).columns(
+    column("call_id", Integer), column("call_started_at", DateTime), column("due_callbacks", Integer),
+    column("auto_advance", Boolean), column("previous_end", DateTime))
 
 
 def agent_status(agent, now: datetime | None = None) -> AgentStatus:
     """Lead open, dialling, on a call, in wrap-up (hung up, or dispositioned and the next lead not yet
     claimed) or not working, for the top bar."""
     now = now or utcnow()
-    current = current_call(agent)
-    due = db.session.scalar(select(func.count(Lead.id)).where(
-        Lead.queue_state == QueueState.CALLBACK, Lead.callback_owner_id == agent.id, Lead.next_call_at <= now))
-    auto = auto_advance_enabled(agent)
-    if current is not None:
-        state = line.current().state(current.id)
-        return AgentStatus(_STATE_OF_LINE[state.phase], state.since, current.id, auto, due)
-    last = _previous_disposition_at(agent.id)
+    row = db.session.execute(_AGENT_STATUS, {"agent_id": agent.id, "now": now}).one()
+    auto = True if row.auto_advance is None else bool(row.auto_advance)
+    due = row.due_callbacks or 0
+    if row.call_id is not None:
+        state = line.current().state(row.call_id)
+        return AgentStatus(_STATE_OF_LINE[state.phase], state.since, row.call_id, auto, due)
+    last = row.previous_end
     if last is not None and now - last <= rules.BREAK_AFTER:
         return AgentStatus(AgentState.WRAP_UP, last, None, auto, due)
     return AgentStatus(AgentState.IDLE, None, None, auto, due)
@@ -573,9 +597,22 @@ def upcoming_callbacks(agent, now: datetime | None = None, limit: int = 100) -> 
 
 # --- What the call screen shows --------------------------------------------------------------------
 
+# The call screen's call, with what the page shows of it, in one statement (the touches: one more).
+CALL_SCREEN_LOADS = (
+    joinedload(Call.lead).joinedload(Lead.campaign),
+    joinedload(Call.lead).joinedload(Lead.account),
+    joinedload(Call.lead).joinedload(Lead.touches),
+    # The guide's content is read only when this process has not rendered the version yet
+    # (console.guides.services.prepared_guide).
+    joinedload(Call.guide_version).defer(GuideVersion.content),
+)
+
+
 def earlier_calls(call: Call) -> list[Call]:
+    """The lead's other calls, newest first, with who made them and whom they referred (one statement)."""
     return list(db.session.scalars(
-        select(Call).where(Call.lead_id == call.lead_id, Call.id != call.id).order_by(Call.started_at.desc())))
+        select(Call).options(joinedload(Call.agent), joinedload(Call.referral_lead))
+        .where(Call.lead_id == call.lead_id, Call.id != call.id).order_by(Call.started_at.desc())))
 
 
 def attempt_number(call: Call, earlier: list[Call]) -> int:

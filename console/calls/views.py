@@ -26,15 +26,12 @@ blueprint = Blueprint("calls", __name__)
 @blueprint.app_context_processor
 def _agent_status():
     """The top bar shows a teleprospector where they stand: on a call, in wrap-up, or not working."""
-    if not current_user.is_authenticated or current_user.role not in (Role.TELEPROSPECTOR, Role.ADMIN):
-        return {}
     if fragment_requested():
         return {}  # a fragment (an answer's score, a notes status) has no top bar: spare the queries
+    if not current_user.is_authenticated or current_user.role not in (Role.TELEPROSPECTOR, Role.ADMIN):
+        return {}
     try:
-        # Read once a request: the call screen renders the dialer inside itself, and each render asks again.
-        if "agent_status" not in g:
-            g.agent_status = services.agent_status(current_user._get_current_object())
-        return {"agent_status": g.agent_status}
+        return {"agent_status": _status()}
     except SQLAlchemyError:  # an error page drawn while the database is down must still draw
         db.session.rollback()
         return {}
@@ -44,20 +41,27 @@ def _agent():
     return current_user._get_current_object()
 
 
+def _status() -> services.AgentStatus:
+    """The agent's status, read once a request (the top bar and the call screen both show it)."""
+    if "agent_status" not in g:
+        g.agent_status = services.agent_status(_agent())
+    return g.agent_status
+
+
 def _render_call_screen(call: Call, form: DispositionForm | None = None, error: str | None = None, status: int = 200):
     lead = call.lead
     form = form or DispositionForm(notes=call.notes)
     model = current_model(lead.campaign_id)
+    answers = services.answer_values(lead)
     earlier = services.earlier_calls(call)
     body = render_template(
         "calls/call.html",
         call=call, lead=lead, form=form, error=error,
-        answers={key: answer.value for key, answer in services.answers_for(lead).items()},
-        score=services.score_lead(lead, model), model=model,
+        answers=answers, score=services.score_lead(lead, model, answers), model=model,
         guide=guides.guide_for_call(call), earlier_calls=earlier, attempt=services.attempt_number(call, earlier),
         colleagues=services.colleagues_at_account(lead),
         dispositions=services.dispositions_for(call.campaign_id), labels=BY_CODE,
-        lead_now=services.local_time(utcnow(), lead), auto_advance=services.auto_advance_enabled(_agent()),
+        lead_now=services.local_time(utcnow(), lead), auto_advance=_status().auto_advance,
     )
     # A boosted form post that fails must not leave its POST URL in the address bar.
     return body, status, {"HX-Replace-Url": url_for("calls.call_screen", call_id=call.id)}
@@ -66,7 +70,7 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
 @blueprint.get("/calls/<int:call_id>")
 @allow(Role.TELEPROSPECTOR)
 def call_screen(call_id: int):
-    return _render_call_screen(visible_or_abort(Call, call_id))
+    return _render_call_screen(visible_or_abort(Call, call_id, options=services.CALL_SCREEN_LOADS))
 
 
 @blueprint.post("/calls/<int:call_id>/answers")

@@ -546,20 +546,99 @@ def fill_merge_fields(text: str, values: dict[str, str]) -> str:
     return MERGE_FIELD_PATTERN.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 
 
-def render_authored(text: str, values: dict[str, str] | None = None) -> str:
-    """Markdown to HTML with only formatting tags kept: authored text can never run script."""
-    escaped_values = {name: html.escape(value or "") for name, value in (values or {}).items()}
-    rendered = markdown.markdown(fill_merge_fields(text, escaped_values))
+def _sanitised(rendered: str) -> str:
     return nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
-def render_inline(text: str, values: dict[str, str] | None = None) -> str:
-    """A one-line item (landmine, proof point) rendered like authored text, without its paragraph."""
-    rendered = render_authored(text, values)
+def _render_now(text: str, values: dict[str, str] | None) -> str:
+    escaped_values = {name: html.escape(value or "") for name, value in (values or {}).items()}
+    return _sanitised(markdown.markdown(fill_merge_fields(text, escaped_values)))
+
+
+# While Markdown renders authored text, each merge field stands as a marker of letters and digits, which
+# neither Markdown nor the sanitiser changes; the lead's values take the markers' places afterwards.
+_MARKER = "zqmergefieldq"
+_MARKER_PATTERN = re.compile(rf"{_MARKER}(\d+)q")
+_TAG_WITH_ATTRIBUTES = re.compile(r"<[a-z0-9]+\s")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Authored text rendered to sanitised HTML once, its merge fields left to fill for each call (fill_authored).
+
+    `fields`: (name, as written) for each marker in `html`. `in_attributes`: the HTML has a tag with attributes,
+    where a marker may stand (a link's address): filled, it is sanitised again, so that no value can make a
+    link run script. `text`: the text itself holds the marker; it is rendered afresh each time (`inline`: as
+    render_inline renders it).
+    """
+
+    html: str
+    fields: tuple[tuple[str, str], ...] = ()
+    in_attributes: bool = False
+    text: str | None = None
+    inline: bool = False
+
+
+def prepare_authored(text: str) -> str | Prepared:
+    """Authored text as HTML, Markdown rendered and sanitised: a string when it has no merge fields, else Prepared."""
+    if _MARKER in text:
+        return Prepared("", text=text)
+    fields: list[tuple[str, str]] = []
+
+    def marker(match: re.Match) -> str:
+        fields.append((match.group(1), match.group(0)))
+        return f"{_MARKER}{len(fields) - 1}q"
+
+    rendered = _sanitised(markdown.markdown(MERGE_FIELD_PATTERN.sub(marker, text)))
+    if not fields:
+        return rendered
+    return Prepared(rendered, tuple(fields), bool(_TAG_WITH_ATTRIBUTES.search(rendered)))
+
+
+def fill_authored(prepared: str | Prepared, values: dict[str, str] | None) -> str:
+    """Prepared HTML with the merge fields filled in, each value escaped (a known field without a value stays
+    visible as written, so that an author notices it)."""
+    if isinstance(prepared, str):
+        return prepared
+    if prepared.text is not None:
+        return _unwrapped(_render_now(prepared.text, values)) if prepared.inline else _render_now(prepared.text, values)
+    values = values or {}
+    quote = prepared.in_attributes
+
+    def value(match: re.Match) -> str:
+        name, written = prepared.fields[int(match.group(1))]
+        return html.escape(values[name] or "", quote=quote) if name in values else written
+
+    filled = _MARKER_PATTERN.sub(value, prepared.html)
+    return _sanitised(filled) if quote else filled
+
+
+def _unwrapped(rendered: str) -> str:
+    """One paragraph's HTML without its <p> (anything else as it is)."""
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         return rendered[3:-4]
     return rendered
+
+
+def prepare_inline(text: str) -> str | Prepared:
+    """A one-line item (landmine, proof point) prepared like authored text, without its paragraph."""
+    prepared = prepare_authored(text)
+    if isinstance(prepared, str):
+        return _unwrapped(prepared)
+    if prepared.text is not None:
+        return Prepared("", text=prepared.text, inline=True)
+    return Prepared(_unwrapped(prepared.html), prepared.fields, prepared.in_attributes)
+
+
+def render_authored(text: str, values: dict[str, str] | None = None) -> str:
+    """Markdown to HTML with only formatting tags kept: authored text can never run script."""
+    return fill_authored(prepare_authored(text), values)
+
+
+def render_inline(text: str, values: dict[str, str] | None = None) -> str:
+    """A one-line item (landmine, proof point) rendered like authored text, without its paragraph."""
+    return fill_authored(prepare_inline(text), values)
 
 
 def step_label(steps: list[dict], target: str) -> str:
@@ -576,6 +655,12 @@ def field_label(field_key: str) -> str:
 
 def render_guide(content: dict, values: dict[str, str], *, model: ScoringModel) -> dict:
     """The guide as the agent sees it: every authored text rendered safely, merge fields filled, branches resolved."""
+    return fill_guide(prepare_guide(content, model=model), values)
+
+
+def prepare_guide(content: dict, *, model: ScoringModel) -> dict:
+    """render_guide without the lead: every authored text Markdown-rendered and sanitised, its merge fields left
+    for fill_guide. It depends only on the content and the model (a guide version's is worth keeping)."""
     steps = content.get("steps") or []
     rendered_steps = []
     for index, step in enumerate(steps):
@@ -589,25 +674,48 @@ def render_guide(content: dict, values: dict[str, str], *, model: ScoringModel) 
         rendered_steps.append(dict(
             step, number=index + 1, answers=answers, field_label=field_label(step.get("field", "")),
             next=default_next(steps, index), next_label=step_label(steps, default_next(steps, index)),
-            question_html=render_authored(step.get("question", ""), values),
-            hint_html=render_authored(step.get("hint", ""), values),
+            question_html=prepare_authored(step.get("question", "")),
+            hint_html=prepare_authored(step.get("hint", "")),
         ))
     return {
         "name": content.get("name", ""),
         "persona": content.get("persona", ""),
         "campaign": content.get("campaign", ""),
-        "opening": render_authored(content.get("opening", ""), values),
+        "opening": prepare_authored(content.get("opening", "")),
         "steps": rendered_steps,
-        "objections": [dict(objection, response_html=render_authored(objection.get("response", ""), values))
+        "objections": [dict(objection, response_html=prepare_authored(objection.get("response", "")))
                        for objection in content.get("objections") or []],
         "battlecards": [dict(card, slug=slugify(card.get("competitor", ""), f"competitor-{index + 1}"),
-                             positioning_html=render_authored(card.get("positioning", ""), values),
-                             landmines_html=[render_inline(item, values) for item in card.get("landmines") or []],
-                             proof_points_html=[render_inline(item, values) for item in card.get("proof_points") or []])
+                             positioning_html=prepare_authored(card.get("positioning", "")),
+                             landmines_html=[prepare_inline(item) for item in card.get("landmines") or []],
+                             proof_points_html=[prepare_inline(item) for item in card.get("proof_points") or []])
                         for index, card in enumerate(content.get("battlecards") or [])],
-        "handoff_script": render_authored(content.get("handoff_script", ""), values),
-        "voicemail_script": render_authored(content.get("voicemail_script", ""), values),
+        "handoff_script": prepare_authored(content.get("handoff_script", "")),
+        "voicemail_script": prepare_authored(content.get("voicemail_script", "")),
     }
+
+
+# Where prepare_guide leaves authored HTML to fill: the guide's own keys, and each item's in its lists.
+_GUIDE_HTML = ("opening", "handoff_script", "voicemail_script")
+_ITEM_HTML = {"steps": ("question_html", "hint_html"), "objections": ("response_html",),
+              "battlecards": ("positioning_html", "landmines_html", "proof_points_html")}
+
+
+def fill_guide(prepared: dict, values: dict[str, str]) -> dict:
+    """A prepared guide (prepare_guide) for one lead, every merge field filled: new dicts for the guide and its
+    steps, objections and battlecards; what they hold besides their HTML is the prepared guide's, to read only."""
+    def filled(item: dict, keys: tuple[str, ...]) -> dict:
+        copy = dict(item)
+        for key in keys:
+            value = item[key]
+            copy[key] = [fill_authored(part, values) for part in value] if isinstance(value, list) \
+                else fill_authored(value, values)
+        return copy
+
+    guide = filled(prepared, _GUIDE_HTML)
+    for name, keys in _ITEM_HTML.items():
+        guide[name] = [filled(item, keys) for item in prepared[name]]
+    return guide
 
 
 # ---------------------------------------------------------------- quick-find

@@ -20,7 +20,7 @@ from console.clock import utcnow
 from console.extensions import db
 from console.guides import rules
 from console.database import writers
-from console.database.snapshots import Snapshot
+from console.database.snapshots import Memo, Snapshot
 from console.guides.models import CallGuide, CallObjection, GuideVersion
 from console.scoring.services import current_model
 
@@ -370,12 +370,31 @@ def marks_for(call) -> dict[str, bool | None]:
     return {objection_id: worked for objection_id, worked in rows}
 
 
+# A guide version's content never changes once written (and its hash says what it is): each process renders
+# a version's Markdown once, and fills in each call's merge fields from it (rules.prepare_guide, fill_guide).
+_prepared_guides = Memo(limit=200)
+
+
+def prepared_guide(version: GuideVersion) -> dict:
+    """The version's guide with its authored texts rendered and sanitised, merge fields still to fill.
+
+    Kept by this process (console/database/snapshots.py) by content hash and scoring model: the content is
+    read from the database only the first time (the call screen loads versions without it).
+    """
+    model = current_model()
+    key = (version.content_hash, model)
+    prepared = _prepared_guides.get(key)
+    if prepared is None:
+        prepared = _prepared_guides.remember(key, rules.prepare_guide(version.content, model=model))
+    return prepared
+
+
 def guide_for_call(call) -> dict | None:
     """The guide version this call uses, rendered for its lead and agent (None if the call has none)."""
     version = call.guide_version
     if version is None:
         return None
-    rendered = render(version.content, merge_values(call.lead, call.agent, call.lead.campaign))
+    rendered = rules.fill_guide(prepared_guide(version), merge_values(call.lead, call.agent, call.lead.campaign))
     rendered["version_number"] = version.number
     rendered["call_id"] = call.id
     rendered["marks"] = marks_for(call)

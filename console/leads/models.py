@@ -39,6 +39,7 @@ class Lead(db.Model):
         Index("ix_leads_queue", "campaign_id", "queue_state", "next_call_at"),
         Index("ix_leads_claimed_by_id", "claimed_by_id"),
         Index("ix_leads_phone", "phone"),
+        Index("ix_leads_account", "account_id", "last_name"),  # the call screen's others at the account
         # The claim reads a campaign's due leads in queue order from the first, without
         # touching the table; when few windows are open it probes the second once per open window.
         Index("ix_leads_claim_head", "campaign_id", "queue_rank", "id", "window_key"),

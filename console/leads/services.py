@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, bindparam, func, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from console.audit import services as audit
 from console.clock import utcnow
@@ -155,11 +156,11 @@ def next_version(lead: Lead, expected_version: int | None) -> None:
         return
     bumped = db.session.execute(
         update(Lead).where(Lead.id == lead.id, Lead.version == expected_version)
-        .values(version=Lead.version + 1).execution_options(synchronize_session=False)
-    ).rowcount
-    if bumped != 1:
+        .values(version=Lead.version + 1).returning(Lead.version).execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if bumped is None:
         raise StaleLead(lead.id)
-    db.session.refresh(lead, ["version"])
+    set_committed_value(lead, "version", bumped)  # as the database has it now, without reading it again
 
 
 _leads = Lead.__table__

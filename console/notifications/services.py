@@ -1,7 +1,7 @@
 """Notifications: stored by the outbox's worker, read and marked read by their user."""
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from console.clock import utcnow
@@ -28,9 +28,13 @@ def deliver(outbox_id: int, user_ids: list[int], title: str, body: str = "", url
     return max(result.rowcount or 0, 0)
 
 
+# Every page's bell asks it: one statement built once.
+_UNREAD = select(func.count(Notification.id)).where(Notification.user_id == bindparam("user_id"),
+                                                    Notification.read_at.is_(None))
+
+
 def unread_count(user) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_UNREAD, {"user_id": user.id}) or 0
 
 
 def recent(user, limit: int = 100) -> list[Notification]:

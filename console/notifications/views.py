@@ -15,8 +15,9 @@ blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
 @blueprint.app_context_processor
 def _unread_notifications():
     """Every page's top bar shows the bell: its count is read once here, not by each view."""
-    if not current_user.is_authenticated or fragment_requested():
-        return {}  # a fragment has no top bar (the bell's own poll passes its count itself)
+    if fragment_requested() or not current_user.is_authenticated:
+        return {}  # a fragment has no top bar (the bell's own poll passes its count itself); asked first, it
+        # spares reloading the user a write transaction expired
     try:
         if "unread_notifications" not in g:  # one count a request, however many templates it renders
             g.unread_notifications = services.unread_count(current_user)

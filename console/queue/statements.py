@@ -161,8 +161,11 @@ SQLITE = {
         " AND {not_listed} AND {holds_nothing} RETURNING {returning}"
     ),
     # How many leads this agent could be given now: their own callbacks and everyone's due leads.
+    # CROSS JOIN keeps the open keys outside (SQLite never reorders it): each key's leads are read from
+    # ix_leads_claim_order until the cap; left to itself SQLite walks the leads in rank order and scans the
+    # JSON keys once per lead (70 times slower on the bench's database).
     "count_dialable": (
-        "WITH {keys} SELECT count(*) FROM (SELECT l.id FROM keys AS k JOIN leads AS l"
+        "WITH {keys} SELECT count(*) FROM (SELECT l.id FROM keys AS k CROSS JOIN leads AS l"
         " ON l.campaign_id = k.campaign_id AND l.window_key = k.window_key"
         " AND l.queue_rank >= 0 AND l.queue_rank < {due_high}"
         " WHERE {dialable} AND NOT EXISTS (SELECT 1 FROM do_not_call AS d WHERE d.phone = l.phone"
@@ -211,7 +214,13 @@ POSTGRESQL = {
         " UPDATE leads SET {hold} FROM chosen WHERE leads.id = chosen.id AND {not_listed} AND {holds_nothing}"
         " RETURNING {returning}"
     ),
-    "count_dialable": SQLITE["count_dialable"],
+    "count_dialable": (
+        "WITH {keys} SELECT count(*) FROM (SELECT l.id FROM keys AS k JOIN leads AS l"
+        " ON l.campaign_id = k.campaign_id AND l.window_key = k.window_key"
+        " AND l.queue_rank >= 0 AND l.queue_rank < {due_high}"
+        " WHERE {dialable} AND NOT EXISTS (SELECT 1 FROM do_not_call AS d WHERE d.phone = l.phone"
+        " AND (d.campaign_id IS NULL OR d.campaign_id = l.campaign_id)) LIMIT :cap) AS dialable"
+    ),
 }
 
 # The claim's first statement: the call the agent holds (if its lease runs), when they last

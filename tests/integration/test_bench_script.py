@@ -70,3 +70,45 @@ def test_the_builds_pages_are_written_back_before_anything_is_timed(tmp_path):
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM leads")) == 2000
     engine.dispose()
+
+
+PAGES_FIGURES = {f"{page}_{figure}" for page in ("call_screen", "autosave", "queue") for figure in ("rps", "p95_ms", "ratio")}
+
+
+def test_a_small_pages_bench_run_serves_every_page_and_reports_its_figures(tmp_path, worker_id):
+    """scripts/bench.py pages, small: gunicorn serving the console and the hello world, every request answered 200."""
+    environment = {**os.environ, "DATABASE_URL": ""}
+    only = "sqlite"
+    if TEST_DATABASE_URL:
+        url = make_url(normalise_database_url(TEST_DATABASE_URL))
+        name = f"{url.database}_{worker_id}_pages_bench"
+        recreate_postgres_database(url, name)
+        environment["DATABASE_URL"] = url.set(database=name).render_as_string(hide_password=False)
+        only = "postgresql"
+    finished = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench.py"), "pages", "--leads", "2000", "--seconds", "1.5",
+         "--only", only, "--cache-dir", str(tmp_path / "cache")],
+        env=environment, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    results = json.loads(finished.stdout.strip().splitlines()[-1])
+    figures = results[only]
+    assert PAGES_FIGURES | {"hello_rps", "hello_p95_ms", "per_round", "failed", "requests"} <= set(figures)
+    assert set(results["targets"]) == {"call_screen_ratio_at_least", "autosave_ratio_at_least",
+                                       "call_screen_p95_ms_below"}
+    assert figures["leads"] == 2000 and figures["rounds"] == 3 and figures["browsers"] == 16
+    assert figures["failed"] == {"hello": 0, "call_screen": 0, "autosave": 0, "queue": 0}, figures["failed_statuses"]
+    assert figures["server_errors"] == 0
+    assert all(figures["requests"][page] > 0 for page in ("hello", "call_screen", "autosave", "queue"))
+    assert len(figures["per_round"]) == 12 and all(entry["rps"] for entry in figures["per_round"])
+
+
+def test_the_pages_bench_serves_the_console_with_the_gunicorn_settings_of_scripts_start():
+    """The bench runs gunicorn as ./scripts/start does: if one changes, the other must."""
+    bench = _bench_module()
+    start = (ROOT / "scripts" / "start").read_text()
+    command = bench.gunicorn_command("app:app", 5000)
+    assert '--workers "${WEB_CONCURRENCY:-2}"' in start and command[command.index("--workers") + 1] == \
+        os.environ.get("WEB_CONCURRENCY", "2")
+    assert f"--threads {bench.GUNICORN_THREADS}" in start and "--threads" in command
+    assert "--access-logfile -" in start and command[command.index("--access-logfile") + 1] == "-"
+    assert "gunicorn" in command[2] and not any(flag in start for flag in ("--preload", "--worker-class", "-k "))
