@@ -1,8 +1,14 @@
-"""Error pages: HTML for people, JSON for the API, a message fragment for htmx."""
+"""Error pages: HTML for people, JSON for the API, a message fragment for htmx; drawn on a clean session."""
+import logging
+
 from flask import Blueprint, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 
+from console.extensions import db
 from console.web import htmx_requested
+
+log = logging.getLogger(__name__)
 
 blueprint = Blueprint("errors", __name__)
 
@@ -19,12 +25,23 @@ MESSAGES = {
 
 
 def _render(status: int, message: str | None = None):
+    _roll_back()
     message = message or MESSAGES.get(status, "Error")
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=message, status=status), status
     if htmx_requested():
         return render_template("errors/_message.html", status=status, message=message), status
     return render_template("errors/error.html", status=status, message=message), status
+
+
+def _roll_back() -> None:
+    """Whatever the failed request left in its session is rolled back before the page is drawn: after a failed
+    flush the session refuses every query until then (PendingRollbackError), the top bar's included. Nothing is
+    lost: services commit their own transactions, and a request's session is never committed after a view."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the database is gone: the page is drawn all the same (context processors: never_raises)
+        log.exception("Could not roll back the session before drawing an error page")
 
 
 @blueprint.app_errorhandler(CSRFError)

@@ -1,7 +1,11 @@
 """How a request was made (is it htmx asking for a fragment?), the record a route shows if its user may see it,
-and links that work outside a request."""
+context processors that never break a page, and links that work outside a request."""
+import functools
+import logging
+
 from flask import abort, current_app, has_request_context, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from console.extensions import db
 
@@ -25,6 +29,27 @@ def visible_or_abort(model, row_id: int, options=()):
     if not row.visible_to(current_user):
         abort(403)
     return row
+
+
+def never_raises(processor):
+    """A context processor that cannot break the page it draws (an error page included): when it fails, its values
+    are left out, the failure is logged, and a database error leaves the session rolled back for the rest."""
+    log = logging.getLogger(processor.__module__)
+
+    @functools.wraps(processor)
+    def guarded():
+        try:
+            return processor()
+        except Exception as error:  # noqa: BLE001  (a page without the top bar's extras beats no page)
+            log.exception("Context processor %s failed; the page is drawn without it", processor.__name__)
+            if isinstance(error, SQLAlchemyError):
+                try:
+                    db.session.rollback()
+                except SQLAlchemyError:
+                    log.exception("Rolling back after %s failed too", processor.__name__)
+            return {}
+
+    return guarded
 
 
 def path_for(endpoint: str, **values) -> str:

@@ -35,6 +35,15 @@ def at_local(hour: int, minute: int, zone: str, weekday: int = 2) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
+def winter_day_ahead():
+    """A coming 15th of December, January or February (New York then on EST, 5 h behind UTC): a date a callback
+    may be set for (within console.calls.rules.MAX_CALLBACK_AHEAD), on whatever day the suite runs."""
+    day = utcnow().date() + timedelta(days=2)
+    while not (day.day == 15 and day.month in (12, 1, 2)):
+        day += timedelta(days=1)
+    return day
+
+
 @pytest.fixture
 def make_user(app_context):
     def make(role: str = Role.TELEPROSPECTOR, email: str | None = None, full_name: str = "", password: str = TEST_PASSWORD):

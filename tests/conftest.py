@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from flask import has_request_context, request
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from werkzeug.serving import make_server
 
 from console import create_app
@@ -124,6 +125,35 @@ def _clean_database(request):
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
     snapshots.forget_all()  # the rows they hold were just deleted behind the ORM's back
+
+
+# Every SQLite write a request makes goes through the writer turn (console/database/writers.py: write_transaction,
+# or the claim's writer line), which begins its transaction IMMEDIATE. A request that writes in a transaction begun
+# DEFERRED skipped the turn: under load it meets another writer and gets "database is locked". Such a write fails the
+# test that made it (requests only: tests arrange their data as they like). /test/... routes are the tests' own.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_writes_outside_the_turn: list[str] = []
+
+
+@event.listens_for(Engine, "begin")
+def _note_how_the_transaction_began(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.info["test_sqlite_begin"] = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes_outside_the_writer_turn(connection, _cursor, statement, _parameters, _context, _many) -> None:
+    if connection.dialect.name != "sqlite" or not has_request_context() or request.path.startswith("/test/"):
+        return
+    if statement.lstrip()[:7].upper().startswith(_WRITES) and connection.info.get("test_sqlite_begin") != "IMMEDIATE":
+        _writes_outside_the_turn.append(f"{request.method} {request.path}: {statement[:120]}")
+
+
+@pytest.fixture(autouse=True)
+def _every_request_write_takes_the_writer_turn():
+    _writes_outside_the_turn.clear()
+    yield
+    assert not _writes_outside_the_turn, f"SQLite writes outside the writer turn: {_writes_outside_the_turn}"
 
 
 @pytest.fixture

@@ -1,13 +1,15 @@
 """Forms of the call screen, the agent's own settings, and a campaign's dispositions."""
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormField, HiddenField, IntegerField,
+from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormField, HiddenField,
                      RadioField, SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from console.calls import rules
 from console.calls.rules import DISPOSITIONS, MAX_RETRY_MINUTES, NextAction
+from console.clock import utcnow
+from console.forms import BoundedIntegerField, ConsoleForm
 
 
-class DispositionForm(FlaskForm):
+class DispositionForm(ConsoleForm):
     disposition = RadioField("Disposition", choices=[SelectChoice(d.code, d.label) for d in DISPOSITIONS],
                              validators=[DataRequired("Choose a disposition.")])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
@@ -20,24 +22,30 @@ class DispositionForm(FlaskForm):
     referral_title = StringField("Title", validators=[Optional(), Length(max=120)])
     referral_phone = StringField("Phone", validators=[Optional(), Length(max=40)])
 
+    def validate_callback_at(self, field):
+        # Typed in the lead's time, which the form does not know: refuse what no zone could make right.
+        problem = rules.callback_problem(field.data, utcnow(), slack=rules.ZONE_SLACK) if field.data else None
+        if problem:
+            raise ValidationError(problem)
 
-class AnswerForm(FlaskForm):
+
+class AnswerForm(ConsoleForm):
     criterion = HiddenField(validators=[DataRequired()])
     value = StringField(validators=[Optional(), Length(max=60)])
     # The lead version the page was drawn with: a save against an older page is refused.
-    version = IntegerField(validators=[InputRequired()])
+    version = BoundedIntegerField(validators=[InputRequired()])
 
 
-class NotesForm(FlaskForm):
+class NotesForm(ConsoleForm):
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
 
 
-class AutoAdvanceForm(FlaskForm):
+class AutoAdvanceForm(ConsoleForm):
     auto_advance = HiddenField(validators=[DataRequired()])  # "on" or "off"
     next = HiddenField()
 
 
-class MarkForm(FlaskForm):
+class MarkForm(ConsoleForm):
     outcome = HiddenField(validators=[DataRequired()])
 
 
@@ -47,12 +55,13 @@ class DispositionRowForm(Form):
     code = HiddenField(validators=[DataRequired()])
     next_action = SelectField("Next action", choices=[SelectChoice(action, NextAction.LABELS[action])
                                                         for action in NextAction.EDITABLE])
-    retry_minutes = IntegerField("Retry after (minutes)", validators=[Optional(), NumberRange(1, MAX_RETRY_MINUTES)])
+    retry_minutes = BoundedIntegerField("Retry after (minutes)",
+                                        validators=[Optional(), NumberRange(1, MAX_RETRY_MINUTES)])
 
     def validate_retry_minutes(self, field):
         if self.next_action.data == NextAction.RETRY_IN and field.data is None and not field.errors:
             raise ValidationError("Say after how many minutes to retry.")
 
 
-class DispositionSettingsForm(FlaskForm):
+class DispositionSettingsForm(ConsoleForm):
     rows = FieldList(FormField(DispositionRowForm))

@@ -127,6 +127,27 @@ def setting_errors(code: str, next_action: str, retry_minutes: int | None) -> li
     return []
 
 
+# How far ahead a callback may be set: a year (past it the lead would wait forgotten).
+MAX_CALLBACK_AHEAD = timedelta(days=365)
+# Every zone's clock is within a day of UTC: a time typed in an unknown zone is this far from UTC at most.
+ZONE_SLACK = timedelta(days=1)
+
+
+def callback_problem(callback_at: datetime | None, now: datetime, *, slack: timedelta = timedelta(0)) -> str | None:
+    """Why a callback cannot be set for `callback_at` (naive UTC), or None when it can.
+
+    The form, which does not know the lead's zone, asks with `slack=ZONE_SLACK` about the time as typed: it refuses
+    what no zone could make right (and a date so far off that converting it to UTC would overflow).
+    """
+    if callback_at is None:
+        return "Call back needs a date and time."
+    if callback_at <= now - slack:
+        return "Call back time must be in the future."
+    if callback_at > now + MAX_CALLBACK_AHEAD + slack:
+        return f"Call back time must be within {MAX_CALLBACK_AHEAD.days} days."
+    return None
+
+
 @dataclass(frozen=True)
 class QueuePlacement:
     """Where a lead goes after a disposition."""

@@ -399,10 +399,9 @@ def _decide(facts, agent_id: int, code: str, callback_at, now: datetime):
     if disposition is None:
         raise CallError(f"Unknown disposition {code!r}.")
     if disposition.next_action == rules.NextAction.CALLBACK:
-        if callback_at is None:
-            raise CallError("Call back needs a date and time.")
-        if callback_at <= now:
-            raise CallError("Call back time must be in the future.")
+        problem = rules.callback_problem(callback_at, now)
+        if problem:
+            raise CallError(problem)
     else:
         callback_at = None
     model = current_model(facts.campaign_id)

@@ -2,7 +2,6 @@
 and each campaign's dispositions page."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from console.auth.models import Role
 from console.calls import services
@@ -18,23 +17,20 @@ from console.handoffs.services import HandoffError
 from console.queue import services as queue
 from console.scoring.services import current_model
 from console.security import allow, same_site_redirect
-from console.web import fragment_requested, visible_or_abort
+from console.web import fragment_requested, never_raises, visible_or_abort
 
 blueprint = Blueprint("calls", __name__)
 
 
 @blueprint.app_context_processor
+@never_raises  # an error page drawn while the database is down must still draw
 def _agent_status():
     """The top bar shows a teleprospector where they stand: on a call, in wrap-up, or not working."""
     if fragment_requested():
         return {}  # a fragment (an answer's score, a notes status) has no top bar: spare the queries
     if not current_user.is_authenticated or current_user.role not in (Role.TELEPROSPECTOR, Role.ADMIN):
         return {}
-    try:
-        return {"agent_status": _status()}
-    except SQLAlchemyError:  # an error page drawn while the database is down must still draw
-        db.session.rollback()
-        return {}
+    return {"agent_status": _status()}
 
 
 def _agent():
@@ -67,13 +63,13 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
     return body, status, {"HX-Replace-Url": url_for("calls.call_screen", call_id=call.id)}
 
 
-@blueprint.get("/calls/<int:call_id>")
+@blueprint.get("/calls/<id:call_id>")
 @allow(Role.TELEPROSPECTOR)
 def call_screen(call_id: int):
     return _render_call_screen(visible_or_abort(Call, call_id, options=services.CALL_SCREEN_LOADS))
 
 
-@blueprint.post("/calls/<int:call_id>/answers")
+@blueprint.post("/calls/<id:call_id>/answers")
 @allow(Role.TELEPROSPECTOR)
 def save_answer(call_id: int):
     call = visible_or_abort(Call, call_id)
@@ -94,7 +90,7 @@ def save_answer(call_id: int):
                            version=call.lead.version, saved_at=services.local_time(utcnow(), call.lead), call=call)
 
 
-@blueprint.post("/calls/<int:call_id>/notes")
+@blueprint.post("/calls/<id:call_id>/notes")
 @allow(Role.TELEPROSPECTOR)
 def save_notes(call_id: int):
     call = visible_or_abort(Call, call_id)
@@ -112,7 +108,7 @@ def save_notes(call_id: int):
 
 # The call screen's objection quick-find and marks live under /guides/calls/… (their URL since
 # they were added), served here because they are work on a call.
-@blueprint.get("/guides/calls/<int:call_id>/objections")
+@blueprint.get("/guides/calls/<id:call_id>/objections")
 @allow(Role.TELEPROSPECTOR)
 def objection_quick_find(call_id: int):
     """Active search of the call's objections and battlecards (the fragment under the search box)."""
@@ -125,7 +121,7 @@ def objection_quick_find(call_id: int):
                            can_mark=call.agent_id == current_user.id and call.is_open)
 
 
-@blueprint.post("/guides/calls/<int:call_id>/objections/<objection_id>")
+@blueprint.post("/guides/calls/<id:call_id>/objections/<objection_id>")
 @allow(Role.TELEPROSPECTOR)
 def mark_objection(call_id: int, objection_id: str):
     """The agent marks an objection as raised on this call, and whether the response worked."""
@@ -166,7 +162,7 @@ def _outcome_message(call: Call, handoff) -> str:
     return f"{lead.full_name}: {label} recorded; closed."
 
 
-@blueprint.post("/calls/<int:call_id>/disposition")
+@blueprint.post("/calls/<id:call_id>/disposition")
 @allow(Role.TELEPROSPECTOR)
 def disposition(call_id: int):
     call = visible_or_abort(Call, call_id)
@@ -232,13 +228,13 @@ def _disposition_page(campaign: Campaign, form: DispositionSettingsForm | None =
                            dispositions=dispositions), status
 
 
-@blueprint.get("/campaigns/<int:campaign_id>/dispositions")
+@blueprint.get("/campaigns/<id:campaign_id>/dispositions")
 @allow(Role.MARKETING)
 def campaign_dispositions(campaign_id: int):
     return _disposition_page(db.get_or_404(Campaign, campaign_id))
 
 
-@blueprint.post("/campaigns/<int:campaign_id>/dispositions")
+@blueprint.post("/campaigns/<id:campaign_id>/dispositions")
 @allow(Role.MARKETING)
 def save_campaign_dispositions(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)

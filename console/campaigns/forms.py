@@ -1,14 +1,14 @@
 """The form marketing fills in for a campaign's settings (its dispositions' next actions: console.calls.forms)."""
 from datetime import date
 
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, DateField, SelectChoice, SelectField, SelectMultipleField, StringField,
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from console.campaigns.rules import MAX_RETRY_MINUTES
 from console.compliance.rules import LEGAL_WINDOW, state_time_zones
+from console.forms import BoundedIntegerField, ConsoleForm, bounded_int
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -55,13 +55,13 @@ class StateListField(StringField):
             raise ValueError(f"{', '.join(unknown)}: not a US state or Canadian province code (write TX, FL).")
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(ConsoleForm):
     name = StringField("Name", validators=[DataRequired("Give the campaign a name."), Length(max=120)])
     source = StringField("Source / channel", validators=[DataRequired("Say where the leads come from."), Length(max=60)])
     message = TextAreaField("Message", validators=[Optional(), Length(max=5000)])
     start_date = DateField("Starts", validators=[Optional()])
     end_date = DateField("Ends", validators=[Optional()])
-    priority = IntegerField("Priority", validators=[InputRequired("Give a priority (higher is called first)."),
+    priority = BoundedIntegerField("Priority", validators=[InputRequired("Give a priority (higher is called first)."),
                                                     NumberRange(-1000, 1000)])
     calling_start = TimeField("Calling from", validators=[InputRequired("Give the time calls may start.")])
     calling_end = TimeField("Calling until", validators=[InputRequired("Give the time calls must stop.")])
@@ -71,12 +71,12 @@ class CampaignForm(FlaskForm):
                                        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     holidays = DateListField("Holidays (no calls)", validators=[Optional()])
     excluded_states = StateListField("States not served", validators=[Optional(), Length(max=400)])
-    max_attempts = IntegerField("Max attempts per lead", validators=[InputRequired("Give the number of attempts."),
+    max_attempts = BoundedIntegerField("Max attempts per lead", validators=[InputRequired("Give the number of attempts."),
                                                                      NumberRange(1, 50)])
-    min_retry_minutes = IntegerField("Minimum minutes between attempts",
+    min_retry_minutes = BoundedIntegerField("Minimum minutes between attempts",
                                      validators=[InputRequired("Give the spacing between attempts."),
                                                  NumberRange(0, MAX_RETRY_MINUTES)])
-    call_guide_id = SelectField("Call guide", coerce=int, validators=[Optional()])
+    call_guide_id = SelectField("Call guide", coerce=bounded_int, validators=[Optional()])
     active = BooleanField("Active (agents may be given its leads)")
 
     def validate_calling_days(self, field):

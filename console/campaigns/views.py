@@ -30,14 +30,14 @@ def _campaign_form(campaign: Campaign, **kwargs) -> CampaignForm:
     return form
 
 
-@blueprint.get("/<int:campaign_id>/settings")
+@blueprint.get("/<id:campaign_id>/settings")
 @allow(Role.MARKETING)
 def settings(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
     return render_template("campaigns/settings.html", campaign=campaign, form=_campaign_form(campaign))
 
 
-@blueprint.post("/<int:campaign_id>/settings")
+@blueprint.post("/<id:campaign_id>/settings")
 @allow(Role.MARKETING)
 def save_settings(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)

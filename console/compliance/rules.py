@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays as holiday_calendars
 import phonenumbers
@@ -301,6 +301,21 @@ def local_times(zones, now: datetime) -> list[tuple[str, str]]:
 # services span the whole +1 plan): it says nothing about where the person is.
 MAX_GEOGRAPHIC_ZONES = 4
 STATE_ZONES_FILE = DATA_DIR / "state_time_zones.yaml"
+
+
+# The longest IANA zone name is 32 characters: anything much longer is not one, and is never handed to ZoneInfo
+# (which opens a file by that name, and fails with OSError on a name too long for the file system).
+MAX_ZONE_NAME_LENGTH = 64
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_zone_name(name: str) -> bool:
+    """Whether `name` is an IANA time zone name (America/Chicago) this machine knows."""
+    return len(name) <= MAX_ZONE_NAME_LENGTH and name in _known_zones()
 
 
 def stored_zones(time_zones: str) -> list[str]:

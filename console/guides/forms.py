@@ -3,10 +3,11 @@
 WTForms only reads the submitted fields into nested lists here; what makes a
 guide valid lives in rules.canonical, shared with the guide files.
 """
-from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
+from console.forms import BoundedIntegerField, ConsoleForm, bounded_int
 from console.guides import rules
 
 
@@ -41,7 +42,7 @@ class BattlecardForm(Form):
     proof_points = TextAreaField("Proof points (one per line)")
 
 
-class GuideForm(FlaskForm):
+class GuideForm(ConsoleForm):
     name = StringField("Guide name")
     persona = SelectField("Persona (buying role)", choices=[SelectChoice("", "Any buying role")] +
                           [SelectChoice(role, role.capitalize()) for role in rules.BUYING_ROLES], validate_choice=False)
@@ -54,7 +55,7 @@ class GuideForm(FlaskForm):
     handoff_script = TextAreaField("Hand-off script")
     voicemail_script = TextAreaField("Voicemail script")
     change_note = StringField("Change note", validators=[Length(max=500)])
-    base_number = HiddenField()
+    base_number = BoundedIntegerField(widget=HiddenInput(), validators=[Optional()])
     change = HiddenField()  # add/remove/move requests from the editor's buttons
     section = HiddenField()  # the editor's open section (guides.views.EDITOR_SECTIONS), kept when the form is shown again
 
@@ -116,15 +117,15 @@ class GuideForm(FlaskForm):
         return raw
 
 
-class RevertForm(FlaskForm):
+class RevertForm(ConsoleForm):
     change_note = StringField("Why", validators=[Length(max=500)])
 
 
-class PublishForm(FlaskForm):
-    number = HiddenField(validators=[DataRequired()])
+class PublishForm(ConsoleForm):
+    number = BoundedIntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
 
 
-class NewGuideForm(FlaskForm):
+class NewGuideForm(ConsoleForm):
     name = StringField("Name", validators=[DataRequired("Give the guide a name."), Length(max=120)])
     slug = StringField("File name (slug)", validators=[DataRequired("Give the guide a file name."), Length(max=80)])
-    copy_from = SelectField("Start from a copy of", coerce=int, validate_choice=False)
+    copy_from = SelectField("Start from a copy of", coerce=bounded_int, validate_choice=False)

@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from console.auth.models import Role
 from console.extensions import db
+from console.forms import int_arg
 from console.guides import rules, services
 from console.guides.forms import GuideForm, NewGuideForm, PublishForm, RevertForm
 from console.guides.models import CallGuide
@@ -115,11 +116,11 @@ def create():
     return redirect(url_for("guides.index"), code=303)
 
 
-@blueprint.get("/<int:guide_id>")
+@blueprint.get("/<id:guide_id>")
 @allow(*READERS)
 def show(guide_id: int):
     guide = db.get_or_404(CallGuide, guide_id)
-    number = request.args.get("version", type=int)
+    number = int_arg("version")
     version = services.version_by_number(guide, number) if number else guide.published_version
     if number and version is None:
         abort(404)
@@ -129,7 +130,7 @@ def show(guide_id: int):
     return render_template("guides/show.html", guide=guide, version=version, rendered=rendered)
 
 
-@blueprint.get("/<int:guide_id>/edit")
+@blueprint.get("/<id:guide_id>/edit")
 @allow(*EDITORS)
 def edit(guide_id: int):
     guide = db.get_or_404(CallGuide, guide_id)
@@ -137,12 +138,12 @@ def edit(guide_id: int):
     content = latest.content if latest else {}
     reopened = session.pop(REOPEN_SECTION, None)  # the section open when this author last saved this guide
     section = reopened[1] if isinstance(reopened, list) and len(reopened) == 2 and reopened[0] == guide.id else ""
-    form = GuideForm.for_content(content, services.campaign_names(), base_number=latest.number if latest else "",
+    form = GuideForm.for_content(content, services.campaign_names(), base_number=latest.number if latest else None,
                                  section=section)
     return _render_editor(guide, form, base=latest)
 
 
-@blueprint.post("/<int:guide_id>/edit")
+@blueprint.post("/<id:guide_id>/edit")
 @allow(*EDITORS)
 def save(guide_id: int):
     guide = db.get_or_404(CallGuide, guide_id)
@@ -152,7 +153,7 @@ def save(guide_id: int):
         return _render_editor(guide, form, 422, problems=[{"field_id": name, "where": name.replace("_", " "),
                                                            "message": "; ".join(map(str, messages))}
                                                           for name, messages in form.errors.items()])
-    base_number = int(form.base_number.data) if (form.base_number.data or "").isdigit() else None
+    base_number = form.base_number.data
     try:
         version = services.save_draft(guide, form.raw_content(), author=current_user._get_current_object(),
                                       base_number=base_number, change_note=form.change_note.data or "")
@@ -163,7 +164,7 @@ def save(guide_id: int):
                               base=services.version_by_number(guide, base_number) if base_number else None)
     except services.GuideConflict as conflict:
         # Keep every word they typed; the next save builds on the version they now know about.
-        form.base_number.data = str(conflict.latest.number)
+        form.base_number.data = conflict.latest.number
         return _render_editor(guide, form, 409, conflict=conflict, base=conflict.latest)
     if form.section.data in EDITOR_SECTIONS:
         session[REOPEN_SECTION] = [guide.id, form.section.data]
@@ -176,19 +177,19 @@ def save(guide_id: int):
     return redirect(url_for("guides.edit", guide_id=guide.id), code=303)
 
 
-@blueprint.post("/<int:guide_id>/edit/form")
+@blueprint.post("/<id:guide_id>/edit/form")
 @allow(*EDITORS)
 def change_form(guide_id: int):
     """Add, remove or move a step, answer, objection or battlecard in the unsaved form (nothing is saved)."""
     guide = db.get_or_404(CallGuide, guide_id)
     submitted = GuideForm()
     try:
-        content, focus = rules.apply_change(submitted.editable_content(), request.form.get("change", ""))
+        content, focus = rules.apply_change(submitted.editable_content(), submitted.change.data or "")
     except ValueError:
         abort(400)
     form = GuideForm.for_content(content, services.campaign_names(), change_note=submitted.change_note.data,
                                  base_number=submitted.base_number.data, section=submitted.section.data)
-    base_number = int(form.base_number.data) if (form.base_number.data or "").isdigit() else None
+    base_number = form.base_number.data
     context = _editor_context(guide, form, focus=focus,
                               base=services.version_by_number(guide, base_number) if base_number else None)
     if fragment_requested():
@@ -196,7 +197,7 @@ def change_form(guide_id: int):
     return render_template("guides/edit.html", **context)
 
 
-@blueprint.post("/<int:guide_id>/preview")
+@blueprint.post("/<id:guide_id>/preview")
 @allow(*EDITORS)
 def preview(guide_id: int):
     db.get_or_404(CallGuide, guide_id)
@@ -208,15 +209,15 @@ def preview(guide_id: int):
                            steps={step["id"]: step["title"] for step in content["steps"]})
 
 
-@blueprint.post("/<int:guide_id>/publish")
+@blueprint.post("/<id:guide_id>/publish")
 @allow(*EDITORS)
 def publish(guide_id: int):
     guide = db.get_or_404(CallGuide, guide_id)
     form = PublishForm()
-    if not form.validate() or not form.number.data.isdigit():
+    if not form.validate():
         abort(400)
     try:
-        version = services.publish(guide, int(form.number.data), actor=current_user._get_current_object())
+        version = services.publish(guide, form.number.data, actor=current_user._get_current_object())
     except services.GuideActionError as error:
         flash(str(error), "error")
     else:
@@ -225,7 +226,7 @@ def publish(guide_id: int):
     return redirect(url_for(back_to, guide_id=guide.id), code=303)
 
 
-@blueprint.get("/<int:guide_id>/history")
+@blueprint.get("/<id:guide_id>/history")
 @allow(*READERS)
 def history(guide_id: int):
     guide = db.get_or_404(CallGuide, guide_id)
@@ -234,7 +235,7 @@ def history(guide_id: int):
                            draft=services.draft_version(guide), revert_form=RevertForm(), publish_form=PublishForm())
 
 
-@blueprint.get("/<int:guide_id>/diff")
+@blueprint.get("/<id:guide_id>/diff")
 @allow(*READERS)
 def diff(guide_id: int):
     guide = db.get_or_404(CallGuide, guide_id)
@@ -242,8 +243,8 @@ def diff(guide_id: int):
     if not versions:
         abort(404)
     newest = versions[0].number
-    right_number = request.args.get("to", type=int) or newest
-    left_number = request.args.get("from", type=int) or max(right_number - 1, 1)
+    right_number = int_arg("to") or newest
+    left_number = int_arg("from") or max(right_number - 1, 1)
     left, right = services.version_by_number(guide, left_number), services.version_by_number(guide, right_number)
     if left is None or right is None:
         abort(404)
@@ -253,7 +254,7 @@ def diff(guide_id: int):
                            summary=rules.describe_changes(left.content, right.content))
 
 
-@blueprint.post("/<int:guide_id>/versions/<int:number>/revert")
+@blueprint.post("/<id:guide_id>/versions/<id:number>/revert")
 @allow(*EDITORS)
 def revert(guide_id: int, number: int):
     guide = db.get_or_404(CallGuide, guide_id)
@@ -270,7 +271,7 @@ def revert(guide_id: int, number: int):
     return redirect(url_for("guides.history", guide_id=guide.id), code=303)
 
 
-@blueprint.get("/<int:guide_id>/versions/<int:number>.yaml")
+@blueprint.get("/<id:guide_id>/versions/<id:number>.yaml")
 @allow(*READERS)
 def version_file(guide_id: int, number: int):
     guide = db.get_or_404(CallGuide, guide_id)
@@ -279,7 +280,7 @@ def version_file(guide_id: int, number: int):
         "Content-Disposition": f'attachment; filename="{guide.slug}.yaml"'})
 
 
-@blueprint.get("/<int:guide_id>/performance")
+@blueprint.get("/<id:guide_id>/performance")
 @allow(*READERS)
 def performance(guide_id: int):
     guide = db.get_or_404(CallGuide, guide_id)

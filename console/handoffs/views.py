@@ -27,13 +27,13 @@ def _render_packet(handoff: Handoff, form: DecisionForm, error: str | None = Non
     return body, status, {"HX-Replace-Url": url_for("handoffs.packet", handoff_id=handoff.id)}
 
 
-@blueprint.get("/<int:handoff_id>")
+@blueprint.get("/<id:handoff_id>")
 @allow(Role.SALES)
 def packet(handoff_id: int):
     return _render_packet(visible_or_abort(Handoff, handoff_id), DecisionForm())
 
 
-@blueprint.post("/<int:handoff_id>/decision")
+@blueprint.post("/<id:handoff_id>/decision")
 @allow(Role.SALES)
 def decide(handoff_id: int):
     handoff = visible_or_abort(Handoff, handoff_id)

@@ -1,8 +1,8 @@
 """The admin's forms for the outbox: filtering its rows, starting a job, a CRM endpoint."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, URLField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
+from console.forms import ConsoleForm
 from console.outbox import services
 from console.outbox.rules import Family, Status
 
@@ -21,7 +21,7 @@ def _kind_choices():
     return _choices({"": "Any kind", **services.kind_titles()})
 
 
-class OutboxFilterForm(FlaskForm):
+class OutboxFilterForm(ConsoleForm):
     """The Outbox page's filters, read from the query string (a GET form: nothing changes, no CSRF token)."""
 
     class Meta:
@@ -35,7 +35,7 @@ class OutboxFilterForm(FlaskForm):
         return {name: self[name].data or None for name in ("family", "status", "kind")}
 
 
-class StartJobForm(FlaskForm):
+class StartJobForm(ConsoleForm):
     kind = StringField("Job", validators=[DataRequired("Choose a job to start.")])
 
     def validate_kind(self, field):
@@ -43,7 +43,7 @@ class StartJobForm(FlaskForm):
             raise ValidationError(f"There is no job {field.data!r}: start one of the jobs listed.")
 
 
-class EndpointForm(FlaskForm):
+class EndpointForm(ConsoleForm):
     """A CRM endpoint: the URL is checked by the service (console.outbox.rules.webhook_url_problem)."""
 
     # Blank name and URL are refused by the service, with the URL's other problems, in one answer.

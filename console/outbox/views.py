@@ -10,7 +10,7 @@ from console.outbox.forms import STATUS_WORDS, EditEndpointForm, EndpointForm, O
 from console.outbox.models import OutboxEntry, WebhookEndpoint
 from console.outbox.rules import Family, Status
 from console.security import allow
-from console.web import fragment_requested
+from console.web import fragment_requested, never_raises
 
 blueprint = Blueprint("outbox", __name__, url_prefix="/admin")
 
@@ -26,6 +26,7 @@ def _actor():
 
 
 @blueprint.context_processor
+@never_raises
 def _outbox_words():
     return {"Status": Status, "kind_titles": services.kind_titles()}
 
@@ -71,7 +72,7 @@ def start_job():
     return redirect(url_for("outbox.index", _anchor="jobs"), code=303)
 
 
-@blueprint.get("/outbox/<int:entry_id>")
+@blueprint.get("/outbox/<id:entry_id>")
 @allow(Role.ADMIN)
 def entry(entry_id: int):
     """One row. While it is open its facts poll themselves (?shown= the status on the page), so the admin sees
@@ -99,13 +100,13 @@ def _act_on_entry(entry_id: int, action, done: str):
     return redirect(url_for("outbox.entry", entry_id=entry_id), code=303)
 
 
-@blueprint.post("/outbox/<int:entry_id>/retry")
+@blueprint.post("/outbox/<id:entry_id>/retry")
 @allow(Role.ADMIN)
 def retry(entry_id: int):
     return _act_on_entry(entry_id, services.retry, "is due again now: the worker takes it next.")
 
 
-@blueprint.post("/outbox/<int:entry_id>/discard")
+@blueprint.post("/outbox/<id:entry_id>/discard")
 @allow(Role.ADMIN)
 def discard(entry_id: int):
     return _act_on_entry(entry_id, services.discard, "discarded: it will not be sent or run (Retry brings it back).")
@@ -149,14 +150,14 @@ def add_webhook():
     return redirect(url_for("outbox.webhooks"), code=303)
 
 
-@blueprint.get("/webhooks/<int:endpoint_id>")
+@blueprint.get("/webhooks/<id:endpoint_id>")
 @allow(Role.ADMIN)
 def webhook(endpoint_id: int):
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
     return render_template("outbox/webhook.html", endpoint=endpoint, form=EditEndpointForm(obj=endpoint))
 
 
-@blueprint.post("/webhooks/<int:endpoint_id>")
+@blueprint.post("/webhooks/<id:endpoint_id>")
 @allow(Role.ADMIN)
 def save_webhook(endpoint_id: int):
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
@@ -169,7 +170,7 @@ def save_webhook(endpoint_id: int):
     return redirect(url_for("outbox.webhooks"), code=303)
 
 
-@blueprint.post("/webhooks/<int:endpoint_id>/test")
+@blueprint.post("/webhooks/<id:endpoint_id>/test")
 @allow(Role.ADMIN)
 def test_webhook(endpoint_id: int):
     """Queue a test message and show it: its page follows it until the worker has sent it."""

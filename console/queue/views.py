@@ -40,7 +40,7 @@ def next_lead():
     return redirect(url_for("calls.call_screen", call_id=call.id), code=303)
 
 
-@blueprint.get("/queue/campaigns/<int:campaign_id>")
+@blueprint.get("/queue/campaigns/<id:campaign_id>")
 @allow(Role.MARKETING, Role.TELEPROSPECTOR)
 def campaign_dialability(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
@@ -49,7 +49,7 @@ def campaign_dialability(campaign_id: int):
     return render_template(template, campaign=campaign, breakdown=breakdown)
 
 
-@blueprint.get("/queue/leads/<int:lead_id>")
+@blueprint.get("/queue/leads/<id:lead_id>")
 @allow(Role.MARKETING, Role.TELEPROSPECTOR)
 def lead_dialability(lead_id: int):
     lead = db.get_or_404(Lead, lead_id)
@@ -57,7 +57,7 @@ def lead_dialability(lead_id: int):
     return _render_lead(lead, form)
 
 
-@blueprint.post("/queue/leads/<int:lead_id>/location")
+@blueprint.post("/queue/leads/<id:lead_id>/location")
 @allow(Role.MARKETING, Role.TELEPROSPECTOR)
 def set_lead_location(lead_id: int):
     lead = db.get_or_404(Lead, lead_id)

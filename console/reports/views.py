@@ -16,7 +16,7 @@ def campaigns():
     return render_template("reports/campaigns.html", outcomes=services.all_campaign_outcomes())
 
 
-@blueprint.get("/campaigns/<int:campaign_id>")
+@blueprint.get("/campaigns/<id:campaign_id>")
 @allow(Role.MARKETING)
 def campaign(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)

@@ -1,28 +1,28 @@
 """Forms of the dialer, the agent's calling settings and a campaign's telephony settings."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from console.forms import ConsoleForm
 from console.telephony.models import CallingMode
 from console.telephony.rules import RecordingMode, SimulatedOutcome
 
 
-class DialForm(FlaskForm):
+class DialForm(ConsoleForm):
     # Simulated line only: how the pretend callee responds (ignored by real lines).
     outcome = SelectField("The simulated lead", choices=[SelectChoice(code, label) for code, label
                                                          in SimulatedOutcome.LABELS.items()],
                           default=SimulatedOutcome.ANSWER, validators=[Optional()])
 
 
-class HangUpForm(FlaskForm):
+class HangUpForm(ConsoleForm):
     reason = HiddenField(validators=[Optional(), Length(max=300)])  # set by the browser when its call failed
 
 
-class RecordingForm(FlaskForm):
+class RecordingForm(ConsoleForm):
     consent_confirmed = BooleanField("I read the notice and the prospect agreed to be recorded")
 
 
-class AgentTelephonyForm(FlaskForm):
+class AgentTelephonyForm(ConsoleForm):
     calling_mode = RadioField("How you call", choices=[
         SelectChoice(CallingMode.BROWSER, "In the browser (headset on this computer)"),
         SelectChoice(CallingMode.BRIDGE, "On my phone: the console rings it, then dials the lead"),
@@ -30,7 +30,7 @@ class AgentTelephonyForm(FlaskForm):
     phone = StringField("My phone number", validators=[Optional(), Length(max=40)])
 
 
-class CampaignTelephonyForm(FlaskForm):
+class CampaignTelephonyForm(ConsoleForm):
     recording_mode = RadioField("Record calls", choices=[SelectChoice(code, label) for code, label
                                                          in RecordingMode.LABELS.items()],
                                 validators=[DataRequired("Choose when calls are recorded.")])

@@ -34,6 +34,7 @@ from console.calls.models import Call, CallStatus
 from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
+from console.forms import bounded_int
 from console.handoffs.models import Handoff
 from console.leads.models import Lead
 from console.leads.rules import InvalidPhoneNumber, normalise_phone
@@ -676,6 +677,15 @@ def record_call_progress(params: Mapping[str, str], phone_call_id: int | None = 
 _STAMPS = {rules.INITIATED: "initiated_at", rules.RINGING: "ringing_at", rules.IN_PROGRESS: "answered_at"}
 
 
+def _whole_number(params: Mapping[str, str], name: str) -> int | None:
+    """A count Twilio sent (seconds, an error code), or None when it is missing or not one the database can store."""
+    try:
+        number = bounded_int(params.get(name, ""))
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
 def _apply_lead_leg(phone_call: PhoneCall, incoming: str | None, params: Mapping[str, str], now: datetime) -> None:
     if incoming is None:
         return
@@ -683,11 +693,12 @@ def _apply_lead_leg(phone_call: PhoneCall, incoming: str | None, params: Mapping
         # The lead's own leg knows the true talk time, even if the call was already closed from the agent's side.
         # Its first final status is the carrier's report and wins; a later one (a replay, a second report) is
         # logged and changes nothing. Only this leg's report ever sets the duration.
+        reported = _whole_number(params, "CallDuration")
         if phone_call.duration_seconds is not None:
             log.info("Later final status %s (CallDuration=%s) for phone call %s ignored: %s s already recorded",
-                     incoming, params.get("CallDuration"), phone_call.id, phone_call.duration_seconds)
-        elif params.get("CallDuration", "").isdigit():
-            phone_call.duration_seconds = int(params["CallDuration"])
+                     incoming, reported, phone_call.id, phone_call.duration_seconds)
+        elif reported is not None:
+            phone_call.duration_seconds = reported
         elif phone_call.answered_at:
             phone_call.duration_seconds = _seconds_between(phone_call.answered_at, now)
     status = rules.next_status(phone_call.status, incoming)
@@ -698,8 +709,8 @@ def _apply_lead_leg(phone_call: PhoneCall, incoming: str | None, params: Mapping
         setattr(phone_call, _STAMPS[status], now)
     if rules.is_final(status):
         phone_call.ended_at = now
-        if status == rules.FAILED and params.get("ErrorCode", "").isdigit() and phone_call.error_message is None:
-            code = int(params["ErrorCode"])
+        code = _whole_number(params, "ErrorCode")
+        if status == rules.FAILED and code is not None and phone_call.error_message is None:
             phone_call.error_code = code
             phone_call.error_message = rules.describe_twilio_error(code, params.get("ErrorMessage", ""),
                                                                    to=phone_call.to_number)
@@ -835,8 +846,8 @@ def _apply_recording_progress(params: Mapping[str, str], phone_call_id: int | No
     recording.status, recording.completed_at = status, utcnow()
     if status == rules.RecordingStatus.COMPLETED:
         recording.media_url = params.get("RecordingUrl") or None
-        if params.get("RecordingDuration", "").isdigit():
-            recording.duration_seconds = int(params["RecordingDuration"])
+        if _whole_number(params, "RecordingDuration") is not None:
+            recording.duration_seconds = _whole_number(params, "RecordingDuration")
         if not rules.recording_may_be_kept(phone_call.consent_required, phone_call.consent_given):
             _discard(recording, phone_call)
         else:

@@ -13,18 +13,21 @@ from console.calls.models import Call
 from console.calls.services import agent_status
 from console.campaigns.models import Campaign
 from console.extensions import csrf, db
+from console.forms import int_arg, without_nul
 from console.calls.errors import NotYourCall
 from console.security import allow, public
 from console.telephony import rules, services
 from console.telephony.forms import (AgentTelephonyForm, CampaignTelephonyForm, DialForm, HangUpForm,
                                      RecordingForm)
 from console.telephony.models import Recording
+from console.web import never_raises
 
 blueprint = Blueprint("telephony", __name__)
 log = logging.getLogger(__name__)
 
 
 @blueprint.app_context_processor
+@never_raises
 def _voice_sdk():
     """The call screen loads the Voice SDK only when browser calling is configured."""
     return {"twilio_voice_sdk": services.VOICE_SDK_FILE if services.browser_calling_available() else None}
@@ -69,13 +72,13 @@ def _dialer_panel(call: Call) -> Markup:
 
 # --- The dialer on the call screen --------------------------------------------------------------
 
-@blueprint.get("/calls/<int:call_id>/dialer")
+@blueprint.get("/calls/<id:call_id>/dialer")
 @allow(Role.TELEPROSPECTOR)
 def dialer(call_id: int):
     return _render_dialer(_load_call(call_id))
 
 
-@blueprint.get("/calls/<int:call_id>/dialer/progress")
+@blueprint.get("/calls/<id:call_id>/dialer/progress")
 @allow(Role.TELEPROSPECTOR)
 def progress(call_id: int):
     """Polled every second while a call is live. When the call changes phase (answered, ended) the whole
@@ -100,7 +103,7 @@ def _act_on_dialer(call: Call, action, **done):
     return _render_dialer(call, **done)
 
 
-@blueprint.post("/calls/<int:call_id>/dial")
+@blueprint.post("/calls/<id:call_id>/dial")
 @allow(Role.TELEPROSPECTOR)
 def dial(call_id: int):
     call = _load_call(call_id)
@@ -111,7 +114,7 @@ def dial(call_id: int):
                           connect=True)
 
 
-@blueprint.post("/calls/<int:call_id>/hang-up")
+@blueprint.post("/calls/<id:call_id>/hang-up")
 @allow(Role.TELEPROSPECTOR)
 def hang_up(call_id: int):
     call = _load_call(call_id)
@@ -121,7 +124,7 @@ def hang_up(call_id: int):
     return _act_on_dialer(call, lambda: services.hang_up(call, _agent(), reason=form.reason.data or None))
 
 
-@blueprint.post("/calls/<int:call_id>/recording")
+@blueprint.post("/calls/<id:call_id>/recording")
 @allow(Role.TELEPROSPECTOR)
 def start_recording(call_id: int):
     call = _load_call(call_id)
@@ -175,7 +178,7 @@ def _render_settings(form, error: str | None = None, status: int = 200):
                            browser_calling=services.browser_calling_available()), status
 
 
-@blueprint.get("/telephony/campaigns/<int:campaign_id>")
+@blueprint.get("/telephony/campaigns/<id:campaign_id>")
 @allow(Role.MARKETING)
 def campaign_settings(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
@@ -184,7 +187,7 @@ def campaign_settings(campaign_id: int):
     return _render_campaign_settings(campaign, form)
 
 
-@blueprint.post("/telephony/campaigns/<int:campaign_id>")
+@blueprint.post("/telephony/campaigns/<id:campaign_id>")
 @allow(Role.MARKETING)
 def save_campaign_settings(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
@@ -206,7 +209,7 @@ def _render_campaign_settings(campaign, form, error: str | None = None, status: 
 
 # --- Recordings ----------------------------------------------------------------------------------
 
-@blueprint.get("/recordings/<int:recording_id>")
+@blueprint.get("/recordings/<id:recording_id>")
 @allow(Role.TELEPROSPECTOR, Role.SALES, Role.MARKETING)
 def play_recording(recording_id: int):
     recording = db.get_or_404(Recording, recording_id)
@@ -234,7 +237,7 @@ def _require_twilio_signature() -> None:
 def _phone_call_id() -> int | None:
     """The phone call a webhook is about: in the URL (the console built it) or, for browser calls,
     a custom parameter the call screen gave the Voice SDK."""
-    return request.args.get("phone_call", type=int) or request.form.get("phone_call", type=int)
+    return int_arg("phone_call") or int_arg("phone_call", request.form)
 
 
 def _twiml(document: str):
@@ -246,7 +249,7 @@ def _twiml(document: str):
 @csrf.exempt
 def voice():
     _require_twilio_signature()
-    return _twiml(services.answer_voice_request(request.form, _phone_call_id()))
+    return _twiml(services.answer_voice_request(without_nul(request.form), _phone_call_id()))
 
 
 @blueprint.post("/twilio/notice")
@@ -262,7 +265,7 @@ def consent_notice():
 @csrf.exempt
 def status_callback():
     _require_twilio_signature()
-    services.record_call_progress(request.form, request.args.get("phone_call", type=int))
+    services.record_call_progress(without_nul(request.form), int_arg("phone_call"))
     return "", 204
 
 
@@ -271,6 +274,6 @@ def status_callback():
 @csrf.exempt
 def recording_callback():
     _require_twilio_signature()
-    services.record_recording_progress(request.form, request.args.get("phone_call", type=int))
+    services.record_recording_progress(without_nul(request.form), int_arg("phone_call"))
     return "", 204
 

@@ -5,6 +5,7 @@ import pytest
 
 from console.extensions import db
 from console.handoffs.models import Handoff
+from tests.builders import winter_day_ahead
 
 STRONG = {"budget": "confirmed", "authority": "decision_maker", "need": "urgent", "timeline": "under_3_months"}
 
@@ -108,12 +109,13 @@ def test_a_qualified_call_reaches_the_sales_inbox_and_the_campaign_report(app, a
 def test_a_callback_time_is_read_in_the_leads_zone(agent_client, auth, call_url):
     from console.calls.models import Call
 
+    day = winter_day_ahead()
     response = agent_client.post(f"{call_url}/disposition", data={
-        "disposition": "callback", "callback_at": "2030-01-15T10:30", "csrf_token": auth.csrf_token()})
+        "disposition": "callback", "callback_at": f"{day}T10:30", "csrf_token": auth.csrf_token()})
     assert response.status_code == 303
     call = db.session.get(Call, int(call_url.rsplit("/", 1)[1]))
-    # 10:30 in New York in January is 15:30 UTC.
-    assert call.lead.next_call_at.isoformat() == "2030-01-15T15:30:00"
+    # 10:30 in New York in winter is 15:30 UTC.
+    assert call.lead.next_call_at.isoformat() == f"{day}T15:30:00"
 
 
 def test_an_empty_queue_says_so_and_disables_next_lead(agent_client):
@@ -268,13 +270,14 @@ def test_when_the_queue_is_empty_auto_advance_lands_on_the_queue_and_says_why(ag
 # --- Callbacks, pace and the keyboard help -----------------------------------------------------------
 
 def test_the_callbacks_page_lists_my_callbacks_in_the_leads_time_and_my_pace(agent_client, auth, call_url):
+    day = winter_day_ahead()
     agent_client.post(f"{call_url}/disposition", data={
-        "disposition": "callback", "callback_at": "2030-01-15T10:30", "notes": "Call after the board meeting",
+        "disposition": "callback", "callback_at": f"{day}T10:30", "notes": "Call after the board meeting",
         "csrf_token": auth.csrf_token()})
     page = agent_client.get("/callbacks").get_data(as_text=True)
     assert "Your callbacks" in page
     mine = page.split("Open to any agent")[0]
-    assert "Jordan Rivera" in mine and "Tue Jan 15, 10:30 EST" in mine and "Call after the board meeting" in mine
+    assert "Jordan Rivera" in mine and f"{day:%a %b %d}, 10:30 EST" in mine and "Call after the board meeting" in mine
     assert '<dd id="pace-calls">1</dd>' in page
     assert 'id="next-lead-form"' in page
 

@@ -1,0 +1,133 @@
+"""Input plumbing every area's views and forms use, so that no input reaches the database in a shape it refuses.
+
+* Integers the database stores are 32-bit on PostgreSQL (`INTEGER`): `DATABASE_INT_MIN` .. `DATABASE_INT_MAX`,
+  the same bound on SQLite so both databases answer alike.
+  - URLs: the `<id:...>` converter (`IdConverter`, registered by `init_app`) matches only 0 .. DATABASE_INT_MAX,
+    so a larger id is a 404 before any view runs.
+  - Forms: `BoundedIntegerField` (an out-of-range number is a field error) and `bounded_int`, the coerce of a
+    `SelectField` of ids.
+  - Query strings and hidden values read outside a form: `int_arg(name)`.
+* Text: PostgreSQL refuses a NUL character in text. Every form is a `ConsoleForm`, which removes NULs from what
+  was submitted before any field reads it (the same on both databases), and reads the submitted form fields only
+  (no file parts, no JSON bodies: no console form takes them). Text read outside a form goes through
+  `without_nul`.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import abort, request
+from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS, _Auto
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.routing import IntegerConverter, ValidationError
+from wtforms import IntegerField
+
+DATABASE_INT_MAX = 2**31 - 1
+DATABASE_INT_MIN = -(2**31)
+_DIGITS = len(str(DATABASE_INT_MAX))
+_INTEGER = re.compile(r"[+-]?[0-9]{1,%d}" % _DIGITS)
+
+
+class OutOfRange(ValueError):
+    """A whole number the database cannot store."""
+
+
+def bounded_int(value) -> int:
+    """`value` as an integer the database can store (a SelectField's coerce): ValueError when it is not a whole
+    number (ASCII digits, never thousands of them: int() would refuse), OutOfRange when it does not fit."""
+    if isinstance(value, bool):
+        raise ValueError("not a whole number")
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        if not _INTEGER.fullmatch(text):
+            raise OutOfRange("too many digits") if re.fullmatch(r"[+-]?[0-9]+", text) else ValueError(
+                "not a whole number")
+        number = int(text)
+    if not DATABASE_INT_MIN <= number <= DATABASE_INT_MAX:
+        raise OutOfRange("out of range")
+    return number
+
+
+def int_arg(name: str, source=None) -> int | None:
+    """A whole number read from the query string (or `source`, a request's form): None when absent or empty,
+    404 when it cannot name anything (not a whole number from 0 to DATABASE_INT_MAX)."""
+    raw = (request.args if source is None else source).get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        number = bounded_int(raw)
+    except ValueError:
+        abort(404)
+    if number < 0:
+        abort(404)
+    return number
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in a route: a whole number from 0 to DATABASE_INT_MAX; anything else does not match (404)."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=0, max=DATABASE_INT_MAX)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > _DIGITS:  # int() refuses thousands of digits with a ValueError, not a 404
+            raise ValidationError()
+        return super().to_python(value)
+
+
+class BoundedIntegerField(IntegerField):
+    """An IntegerField whose number fits the database's integer columns: outside them it is a field error."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = bounded_int(valuelist[0])
+        except OutOfRange:
+            self.data = None
+            raise ValueError(f"Enter a number from {DATABASE_INT_MIN} to {DATABASE_INT_MAX}.") from None
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value.")) from None
+
+    def process_data(self, value):
+        if value is None or value == "":
+            self.data = None
+            return
+        super().process_data(value)
+
+    def _value(self) -> str:
+        # The number (which a view may have set after reading the form), else what was typed, to be corrected.
+        if self.data is not None:
+            return str(self.data)
+        return self.raw_data[0] if self.raw_data else ""
+
+
+def without_nul(values) -> MultiDict:
+    """Submitted values with every NUL character removed (text only: files and other values are left out)."""
+    cleaned = MultiDict()
+    for key, value in values.items(multi=True):
+        if isinstance(value, FileStorage):
+            continue
+        cleaned.add(key.replace("\x00", ""), (value if isinstance(value, str) else str(value)).replace("\x00", ""))
+    return cleaned
+
+
+class ConsoleForm(FlaskForm):
+    """The base of every console form (a FlaskForm: CSRF protected): reads the submitted fields without NULs."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto:  # read the request: its form fields only, never files or a JSON body
+                formdata = request.form if request.method in SUBMIT_METHODS and request.form else None
+            if formdata is None:
+                return None
+            return without_nul(formdata)
+
+
+def init_app(app) -> None:
+    """Register the `<id:...>` URL converter (before any blueprint adds its routes)."""
+    app.url_map.converters["id"] = IdConverter
