@@ -89,8 +89,12 @@
     },
     p: function () {
       var toggle = byId("auto-advance-form");
-      if (toggle) { toggle.requestSubmit(); return true; }
-      return false;
+      if (!toggle) return false;
+      // The top bar may have just been swapped in out of band (the dialer re-sends it when the line changes
+      // phase): let htmx take the form first, or the browser would post it as a page and leave the call.
+      if (window.htmx) window.htmx.process(toggle);
+      toggle.requestSubmit();
+      return true;
     },
   };
 
