@@ -4,20 +4,9 @@ import re
 
 import pytest
 
-from tests.functional.test_guide_editor import change_response, editor_form, open_editor
+from tests.functional.test_guide_editor import change_response, editor_form, editor_url, open_editor, sales  # noqa: F401 (fixtures)
 
 SECTIONS = ["opening", "steps", "objections", "battlecards", "scripts"]
-
-
-@pytest.fixture
-def sales(client, auth, users, default_guide):
-    auth.login("sales@example.com")
-    return client
-
-
-@pytest.fixture
-def editor_url(default_guide):
-    return f"/guides/{default_guide.id}/edit"
 
 
 def sections(page: str) -> dict[str, bool]:

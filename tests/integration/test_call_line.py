@@ -18,26 +18,12 @@ from console.calls.models import Call, CallStatus
 from console.clock import utcnow
 from console.extensions import db
 from console.leads.models import Lead
-from console.queue.services import claim_next_lead
 from console.telephony import services as telephony
 from console.telephony.models import AgentTelephony, PhoneCall
 from console.telephony.testing import ACCOUNT_SID, CALLER_ID, call_resource, error_body
 
-AGENT_PHONE = "+12125550199"
-AGENT_LEG = "CA" + "a" * 32
-LEAD_LEG = "CA" + "b" * 32
+from tests.integration.test_telephony_twilio import AGENT_LEG, AGENT_PHONE, LEAD_LEG, agent, call  # noqa: F401 (fixtures)
 AGENT_LEG_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{AGENT_LEG}.json"
-
-
-@pytest.fixture
-def agent(users):
-    return users["teleprospector"]
-
-
-@pytest.fixture
-def call(agent, campaign, make_lead):
-    make_lead(campaign, phone="+12125550123", state="NY")
-    return claim_next_lead(agent)
 
 
 def fresh(model, key):
