@@ -815,6 +815,9 @@ def record_recording_progress(params: Mapping[str, str], phone_call_id: int | No
     A finished recording that needed consent nobody gave is deleted at once, and the deletion audited.
     """
     recording_sid = params.get("RecordingSid")
+    if recording_sid is not None and len(recording_sid) > 64:  # no carrier sid is that long (the column's size)
+        log.warning("Recording callback with a RecordingSid of %s characters: ignored", len(recording_sid))
+        return None
     try:
         with _callback_transaction() as box:
             box["result"] = _apply_recording_progress(params, phone_call_id, recording_sid)
