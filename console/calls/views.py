@@ -12,7 +12,6 @@ from console.calls.rules import BY_CODE, NextAction, describe_minutes
 from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
-from console.guides import screen as guide_screen
 from console.guides import services as guides
 from console.handoffs.services import HandoffError
 from console.queue import services as queue
@@ -55,8 +54,7 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
         "calls/call.html",
         call=call, lead=lead, form=form, error=error,
         answers=answers, score=services.score_lead(lead, model, answers), model=model,
-        guide=guide_screen.call_guide(call, can_mark=call.agent_id == current_user.id and call.is_open),
-        earlier_calls=earlier, attempt=services.attempt_number(call, earlier),
+        guide=guides.guide_for_call(call), earlier_calls=earlier, attempt=services.attempt_number(call, earlier),
         colleagues=services.colleagues_at_account(lead),
         dispositions=services.dispositions_for(call.campaign_id), labels=BY_CODE,
         lead_now=services.local_time(utcnow(), lead), auto_advance=_status().auto_advance,

@@ -701,17 +701,15 @@ _ITEM_HTML = {"steps": ("question_html", "hint_html"), "objections": ("response_
               "battlecards": ("positioning_html", "landmines_html", "proof_points_html")}
 
 
-def fill_guide(prepared: dict, values: dict[str, str], fill=fill_authored) -> dict:
+def fill_guide(prepared: dict, values: dict[str, str]) -> dict:
     """A prepared guide (prepare_guide) for one lead, every merge field filled: new dicts for the guide and its
-    steps, objections and battlecards; what they hold besides their HTML is the prepared guide's, to read only.
-
-    `fill(prepared_html, values)` fills each authored text (fill_authored; the call screen's page of a version
-    passes one that leaves a slot for each text with merge fields, guides/screen.py)."""
+    steps, objections and battlecards; what they hold besides their HTML is the prepared guide's, to read only."""
     def filled(item: dict, keys: tuple[str, ...]) -> dict:
         copy = dict(item)
         for key in keys:
             value = item[key]
-            copy[key] = [fill(part, values) for part in value] if isinstance(value, list) else fill(value, values)
+            copy[key] = [fill_authored(part, values) for part in value] if isinstance(value, list) \
+                else fill_authored(value, values)
         return copy
 
     guide = filled(prepared, _GUIDE_HTML)
