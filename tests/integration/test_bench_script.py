@@ -30,16 +30,22 @@ def test_a_lead_claimed_while_another_agent_holds_it_counts_as_a_double_claim():
     assert overlapping_holds([(9, 1.0, 5.0), (9, 2.0, 2.5), (9, 3.0, 3.5)]) == 2
 
 
+def bench_environment(worker_id: str, suffix: str) -> tuple[dict, str]:
+    """The environment a bench subprocess runs in, and the database it is told to use: SQLite, or a fresh
+    PostgreSQL database of its own when the suite runs on PostgreSQL."""
+    environment = {**os.environ, "DATABASE_URL": ""}
+    if not TEST_DATABASE_URL:
+        return environment, "sqlite"
+    url = make_url(normalise_database_url(TEST_DATABASE_URL))
+    name = f"{url.database}_{worker_id}_{suffix}"
+    recreate_postgres_database(url, name)
+    environment["DATABASE_URL"] = url.set(database=name).render_as_string(hide_password=False)
+    return environment, "postgresql"
+
+
 def test_a_small_bench_run_reports_every_figure_and_no_double_claims(worker_id):
     """The whole bench, small: built, run in two processes, and reported (in a subprocess: it shifts its clock)."""
-    environment = {**os.environ, "DATABASE_URL": ""}
-    only = "sqlite"
-    if TEST_DATABASE_URL:
-        url = make_url(normalise_database_url(TEST_DATABASE_URL))
-        name = f"{url.database}_{worker_id}_bench"
-        recreate_postgres_database(url, name)
-        environment["DATABASE_URL"] = url.set(database=name).render_as_string(hide_password=False)
-        only = "postgresql"
+    environment, only = bench_environment(worker_id, "bench")
     finished = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "claim", "--leads", "3000", "--seconds", "1",
          "--talk-ms", "5", "--fresh-agents", "3000", "--processes", "2", "--only", only],
@@ -77,14 +83,7 @@ PAGES_FIGURES = {f"{page}_{figure}" for page in ("call_screen", "autosave", "que
 
 def test_a_small_pages_bench_run_serves_every_page_and_reports_its_figures(tmp_path, worker_id):
     """scripts/bench.py pages, small: gunicorn serving the console and the hello world, every request answered 200."""
-    environment = {**os.environ, "DATABASE_URL": ""}
-    only = "sqlite"
-    if TEST_DATABASE_URL:
-        url = make_url(normalise_database_url(TEST_DATABASE_URL))
-        name = f"{url.database}_{worker_id}_pages_bench"
-        recreate_postgres_database(url, name)
-        environment["DATABASE_URL"] = url.set(database=name).render_as_string(hide_password=False)
-        only = "postgresql"
+    environment, only = bench_environment(worker_id, "pages_bench")
     finished = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "pages", "--leads", "2000", "--seconds", "1.5",
          "--only", only, "--cache-dir", str(tmp_path / "cache")],
