@@ -21,6 +21,8 @@ class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_events_action_at", "action", "at"),
         Index("ix_audit_events_subject", "subject_type", "subject_id"),
+        Index("ix_audit_events_at", "at"),  # the audit log page, newest first
+        Index("ix_audit_events_actor_at", "actor_id", "at"),
         Index("ix_audit_events_failed_sign_in_email", "actor_email", "at",
               sqlite_where=text(FAILED_SIGN_IN), postgresql_where=text(FAILED_SIGN_IN)),
         Index("ix_audit_events_failed_sign_in_ip", "ip_address", "at",

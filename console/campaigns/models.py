@@ -36,6 +36,13 @@ class Campaign(db.Model):
     excluded_states: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     max_attempts: Mapped[int] = mapped_column(default=DEFAULT_MAX_ATTEMPTS)
     min_retry_minutes: Mapped[int] = mapped_column(default=60)
+    # Its life: running or paused (`active`), then ended (serves no leads again), then archived (off the lists).
+    ended_at: Mapped[datetime | None]
+    archived_at: Mapped[datetime | None]
+    # How many leads marketing expects the campaign to bring (the campaign calendar shows it to sales).
+    expected_leads: Mapped[int | None]
+    # The campaign's own lead fields, [{"key": "fleet_size", "label": "Fleet size"}, ...]: imports map columns to them.
+    custom_fields: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     call_guide = relationship("CallGuide")

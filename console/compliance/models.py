@@ -26,4 +26,7 @@ class DoNotCallEntry(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    # Where the entry came from: opt_out (an agent, on call `call_id`), import (list `lead_list_id`), manual, api.
+    source: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
+    lead_list_id: Mapped[int | None] = mapped_column(ForeignKey("lead_lists.id"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)

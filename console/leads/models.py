@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, false, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.clock import utcnow
@@ -26,6 +26,8 @@ class Account(db.Model):
     industry: Mapped[str | None] = mapped_column(String(80))
     employees: Mapped[int | None]
     website: Mapped[str | None] = mapped_column(String(200))
+    # The company's web domain, lower case ("example.com"): how imports match an account first (then by name).
+    domain: Mapped[str | None] = mapped_column(String(200), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     leads: Mapped[list[Lead]] = relationship(back_populates="account")
@@ -40,6 +42,10 @@ class Lead(db.Model):
         Index("ix_leads_claimed_by_id", "claimed_by_id"),
         Index("ix_leads_phone", "phone"),
         Index("ix_leads_account", "account_id", "last_name"),  # the call screen's others at the account
+        # Imports and the API find a campaign's existing lead by its external id, its number or its email.
+        Index("ix_leads_campaign_external_id", "campaign_id", "external_id"),
+        Index("ix_leads_campaign_email", "campaign_id", "email"),
+        Index("ix_leads_lead_list", "lead_list_id"),
         # The claim reads a campaign's due leads in queue order from the first, without
         # touching the table; when few windows are open it probes the second once per open window.
         Index("ix_leads_claim_head", "campaign_id", "queue_rank", "id", "window_key"),
@@ -62,11 +68,17 @@ class Lead(db.Model):
     buying_role: Mapped[str | None] = mapped_column(String(40))  # decision maker, champion, user...
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(20))  # E.164
+    alternate_phone: Mapped[str | None] = mapped_column(String(20))  # E.164; never dialled by the queue
     state: Mapped[str | None] = mapped_column(String(2))  # US state / CA province code
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166 alpha-2
     # IANA zones the number may be in, comma-separated; empty means unknown (not dialable).
     time_zones: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str | None] = mapped_column(String(60))
     inbound: Mapped[bool] = mapped_column(default=False)  # fresh web/inbound lead: called first
+    external_id: Mapped[str | None] = mapped_column(String(100))  # the id marketing's system knows it by
+    # Values of the campaign's own fields (Campaign.custom_fields), by key.
+    custom_fields: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    lead_list_id: Mapped[int | None] = mapped_column(ForeignKey("lead_lists.id"))  # the import that brought it
 
     stage: Mapped[str] = mapped_column(String(20), default=Stage.LEAD)
     queue_state: Mapped[str] = mapped_column(String(20), default=QueueState.NEW)
@@ -93,6 +105,7 @@ class Lead(db.Model):
     claimed_by = relationship("User", foreign_keys=[claimed_by_id])
     callback_owner = relationship("User", foreign_keys=[callback_owner_id])
     touches: Mapped[list[Touch]] = relationship(back_populates="lead", order_by="Touch.occurred_at.desc()")
+    lead_list = relationship("LeadList")
 
     @property
     def full_name(self) -> str:
@@ -128,3 +141,45 @@ class Touch(db.Model):
     occurred_at: Mapped[datetime]
 
     lead: Mapped[Lead] = relationship(back_populates="touches")
+
+
+class LeadList(db.Model):
+    """One list of leads loaded into a campaign (a CSV import): who, when, which file, and what became of its rows.
+
+    Reports break down by list; withdrawing a list takes its untouched leads out of the queue.
+    The import machinery (reading the file, the job, the row report) is console/imports/.
+    """
+
+    __tablename__ = "lead_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    source_name: Mapped[str] = mapped_column(String(60), default="")  # the mapping is remembered under it
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # uploaded → queued → running → done | failed | interrupted; withdrawn afterwards (console/imports/rules.py)
+    status: Mapped[str] = mapped_column(String(20), default="uploaded")
+    encoding: Mapped[str] = mapped_column(String(20), default="")
+    delimiter: Mapped[str] = mapped_column(String(2), default=",")
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # field key -> column header
+    duplicates: Mapped[str] = mapped_column(String(10), default="skip")  # skip | update
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    file_bytes: Mapped[int] = mapped_column(default=0)
+    # Progress and outcome, written in the same transaction as each batch of rows (so a resume knows
+    # exactly what was written): data lines done, and what became of them.
+    rows_done: Mapped[int] = mapped_column(default=0)
+    rows_total: Mapped[int | None]
+    imported: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    duplicate: Mapped[int] = mapped_column(default=0)
+    suppressed: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    campaign = relationship("Campaign")
+    created_by = relationship("User", foreign_keys=[created_by_id])
