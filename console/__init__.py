@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from console import config, forms, security
+from console import config, forms, navigation, security
 from console.database import engine as database_engine
 from console.extensions import csrf, db, htmx, login_manager, migrate
 
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     security.init_app(app)
+    navigation.init_app(app)
     forms.init_app(app)  # the <id:...> URL converter, before the blueprints' routes
 
     _register_blueprints(app)

@@ -157,6 +157,20 @@
     if (event.target.matches("[data-close-help]")) byId("shortcut-help").hidden = true;
   });
 
+  // The top bar's menus (<details data-menu>): one open at a time, closed by a click elsewhere or Esc.
+  function closeMenus(except) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (menu !== except) menu.open = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest ? event.target.closest("details[data-menu]") : null);
+  });
+  document.addEventListener("keydown", function (event) {
+    var menu = event.key === "Escape" && document.querySelector("details[data-menu][open]");
+    if (menu) { menu.open = false; menu.querySelector("summary").focus(); }
+  }, true);
+
   // The top bar's clock and the dialer's call timer count up from the moment the server gave (data-since):
   // from the seconds it had counted when it drew them (data-elapsed), in the format console/clock.py
   // elapsed_clock() draws them with. The browser's own clock is never read for the time of day, so a

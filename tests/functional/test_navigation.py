@@ -1,0 +1,54 @@
+"""The top bar's menu: each role sees the pages it may open, grouped, with the page it is on marked."""
+import re
+
+import pytest
+
+from console.auth.models import Role
+from console.navigation import MENU, current_entry
+
+T, S, M, A = Role.TELEPROSPECTOR, Role.SALES, Role.MARKETING, Role.ADMIN
+
+
+def main_nav(html: str) -> str:
+    return html.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+
+
+def test_every_menu_entry_names_a_view_of_the_console(app):
+    # An entry for a page not built yet would silently never show: every entry must be a real endpoint.
+    endpoints = set(app.view_functions)
+    assert {entry.endpoint for group in MENU for entry in group.entries} <= endpoints
+
+
+@pytest.mark.parametrize("endpoint, label", [
+    ("calls.call_screen", "Queue"), ("calls.callbacks", "Callbacks"), ("reports.campaign", "Campaigns"),
+    ("reports.campaigns", "Reports"), ("calls.campaign_dispositions", "Campaigns"), ("outbox.webhook", "CRM endpoints"),
+    ("outbox.entry", "Outbox"), ("guides.edit", "Call guides"), ("auth.login", None)])
+def test_a_page_belongs_to_the_entry_naming_it_before_the_one_covering_its_blueprint(endpoint, label):
+    entry = current_entry(endpoint)
+    assert (entry.label if entry else None) == label
+
+
+@pytest.mark.parametrize("role, shown, hidden", [
+    (T, ["Queue", "Callbacks"], ["Outbox", "Reports", "Hand-offs"]),
+    (S, ["Hand-offs", "Call guides"], ["Queue", "Outbox", "Reports"]),
+    (M, ["Campaigns", "Reports", "Call guides"], ["Queue", "Outbox", "Hand-offs"]),
+    (A, ["Queue", "Hand-offs", "Campaigns", "Reports", "Outbox", "CRM endpoints"], []),
+])
+def test_each_role_sees_only_the_pages_it_may_open(client, auth, users, role, shown, hidden):
+    auth.login(users[role].email)
+    nav = main_nav(client.get("/", follow_redirects=True).get_data(as_text=True))
+    labels = re.findall(r">([^<>]+)</(?:a|summary)>", nav)
+    for label in shown:
+        assert label in labels
+    for label in hidden:
+        assert label not in labels
+
+
+def test_the_admin_menu_groups_its_pages_and_marks_the_one_showing(client, auth, users):
+    auth.login(users[A].email)
+    nav = main_nav(client.get("/admin/webhooks").get_data(as_text=True))
+    admin_menu = nav.split("<summary>Admin</summary>")[1].split("</details>")[0]
+    assert '<a href="/admin/outbox" >Outbox</a>' in admin_menu
+    assert '<a href="/admin/webhooks" aria-current="page">CRM endpoints</a>' in admin_menu
+    assert nav.count('aria-current="page"') == 1
+    assert '<details class="menu current" data-menu>\n            <summary>Admin</summary>' in nav
