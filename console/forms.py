@@ -9,8 +9,8 @@
   - Query strings and hidden values read outside a form: `int_arg(name)`.
 * Text: PostgreSQL refuses a NUL character in text. Every form is a `ConsoleForm`, which removes NULs from what
   was submitted before any field reads it (the same on both databases), and reads the submitted form fields only
-  (no file parts, no JSON bodies: no console form takes them). Text read outside a form goes through
-  `without_nul`.
+  (no JSON bodies), and file parts only for the file fields it declares (an upload form's). Text read outside a
+  form goes through `without_nul`.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import IntegerConverter, ValidationError
-from wtforms import IntegerField
+from wtforms import FileField, IntegerField
 
 DATABASE_INT_MAX = 2**31 - 1
 DATABASE_INT_MIN = -(2**31)
@@ -117,15 +117,24 @@ def without_nul(values) -> MultiDict:
 
 
 class ConsoleForm(FlaskForm):
-    """The base of every console form (a FlaskForm: CSRF protected): reads the submitted fields without NULs."""
+    """The base of every console form (a FlaskForm: CSRF protected): reads the submitted fields without NULs, and
+    the uploaded files of the file fields it declares."""
 
     class Meta(FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
-            if formdata is _Auto:  # read the request: its form fields only, never files or a JSON body
-                formdata = request.form if request.method in SUBMIT_METHODS and request.form else None
-            if formdata is None:
+            if formdata is not _Auto:
+                return None if formdata is None else without_nul(formdata)
+            if request.method not in SUBMIT_METHODS:
                 return None
-            return without_nul(formdata)
+            # The request's form fields, never a JSON body; files only for the form's own file fields.
+            file_fields = [field.name for field in form if isinstance(field, FileField)]
+            files = [(name, upload) for name in file_fields for upload in request.files.getlist(name)]
+            if not request.form and not files:
+                return None
+            formdata = without_nul(request.form)
+            for name, upload in files:
+                formdata.add(name, upload)
+            return formdata
 
 
 def init_app(app) -> None:
