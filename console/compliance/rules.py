@@ -16,6 +16,7 @@ changes it (each change takes the number out of every queue in the same transact
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -26,6 +27,8 @@ import holidays as holiday_calendars
 import phonenumbers
 import yaml
 from phonenumbers import timezone as phone_timezone
+from phonenumbers.phonenumberutil import _number_type_helper as _number_type
+from phonenumbers.re_util import re_compile as _compiled
 
 # Federal (TCPA) calling hours in the called party's local time; campaigns may only narrow them.
 LEGAL_WINDOW = (time(8, 0), time(21, 0))
@@ -323,10 +326,106 @@ def stored_zones(time_zones: str) -> list[str]:
     return [zone for zone in time_zones.split(",") if zone]
 
 
+class InvalidPhoneNumber(ValueError):
+    """The text is not a phone number that can be dialled; the message says why, for people."""
+
+
+@dataclass(frozen=True)
+class PhoneFacts:
+    """What a phone number says: the number in E.164, and the zones it may ring in (empty: it gives none)."""
+
+    e164: str
+    zones: tuple[str, ...]
+
+
+# What a spreadsheet's phone column holds for a North American number: ten digits (the area code's first
+# from 2 to 9), perhaps after a 1 or +1, with spaces, dots, dashes and brackets between. Such a text is read
+# without phonenumbers' parser, which costs more than everything else an import does with a row; what the
+# number then *is* (valid, its type, its zones) is still phonenumbers' answer. Held to the parser by
+# tests/unit/test_phone_reading.py on generated numbers in every format.
+_NANP_SHAPE = re.compile(r"\s*(?:\+?1[\s.\-]*)?\(?([2-9][0-9]{2})\)?[\s.\-]*([0-9]{3})[\s.\-]*([0-9]{4})\s*")
+_NANP_REGIONS = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1])
+
+
+def read_phone(raw: str, default_region: str = "US") -> PhoneFacts:
+    """The number `raw` (as typed, in any format; without a country prefix it is read in `default_region`),
+    in E.164 with its zones; InvalidPhoneNumber when it is not a valid number.
+
+    The same answer as phonenumbers.parse, is_valid_number, format_number(E164) and
+    timezone.time_zones_for_number, with each step done once.
+    """
+    raw = raw if isinstance(raw, str) else str(raw)
+    shape = _NANP_SHAPE.fullmatch(raw) if len(raw) < 40 else None
+    if shape is not None and (default_region in _NANP_REGIONS or raw.lstrip().startswith("+")):
+        number = phonenumbers.PhoneNumber(country_code=1, national_number=int("".join(shape.groups())))
+    else:
+        try:
+            number = phonenumbers.parse(raw, default_region)
+        except phonenumbers.NumberParseException as error:
+            raise InvalidPhoneNumber(f"not a phone number: {raw[:60]!r}") from error
+    return _facts_of(number, raw)
+
+
+def _facts_of(number: phonenumbers.PhoneNumber, raw: str) -> PhoneFacts:
+    # is_valid_number and number_type, with the region, metadata and type worked out once for both.
+    country_code = number.country_code
+    national = phonenumbers.national_significant_number(number)
+    region, kind = _region_and_type(country_code, national)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if kind is None:
+        kind = _number_type(national, metadata) if metadata is not None else phonenumbers.PhoneNumberType.UNKNOWN
+    valid = (region is not None and metadata is not None and kind != phonenumbers.PhoneNumberType.UNKNOWN
+             and (region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
+                  or country_code == phonenumbers.country_code_for_valid_region(region)))
+    if not valid:
+        raise InvalidPhoneNumber(f"not a valid number: {raw[:60]!r}")
+    e164 = f"+{country_code}{national}"  # format_number(E164) for a valid number
+    return PhoneFacts(e164, _zones_of(number, kind, e164))
+
+
+def _region_and_type(country_code: int, national: str):
+    """phonenumbers.region_code_for_number, and the number's type when finding the region worked it out
+    (a region without leading digits is chosen by validating the number against it), else None."""
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
+    if regions is None:
+        return None, None
+    if len(regions) == 1:
+        return regions[0], None
+    for region in regions:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+        if metadata is None:
+            continue
+        if metadata.leading_digits is not None:
+            if _compiled(metadata.leading_digits).match(national):
+                return region, None
+        elif (kind := _number_type(national, metadata)) != phonenumbers.PhoneNumberType.UNKNOWN:
+            return region, kind
+    return None, None
+
+
+def _zones_of(number, kind, e164: str) -> tuple[str, ...]:
+    """timezone.time_zones_for_number, given the number's type; unknown zones left out."""
+    if not phonenumbers.is_number_type_geographical(kind, number.country_code):
+        zones = phone_timezone._country_level_time_zones_for_number(number)
+    else:
+        zones = _prefix_zones(e164)
+    return tuple(zone for zone in zones if zone != phone_timezone.UNKNOWN_TIMEZONE)
+
+
+def _prefix_zones(e164: str):
+    for length in range(phone_timezone.TIMEZONE_LONGEST_PREFIX, 0, -1):
+        zones = phone_timezone.TIMEZONE_DATA.get(e164[1:1 + length])
+        if zones is not None:
+            return zones
+    return (phone_timezone.UNKNOWN_TIMEZONE,)
+
+
 def zones_for_phone(e164: str) -> list[str]:
     """The IANA zones a number may ring in; empty when the number gives no usable answer."""
-    zones = phone_timezone.time_zones_for_number(phonenumbers.parse(e164))
-    return [zone for zone in zones if zone != phone_timezone.UNKNOWN_TIMEZONE]
+    try:
+        return list(read_phone(e164).zones)
+    except InvalidPhoneNumber:
+        return []
 
 
 @lru_cache(maxsize=1)
@@ -336,7 +435,8 @@ def state_time_zones() -> dict[str, tuple[str, ...]]:
     return {code.upper(): tuple(zones) for code, zones in raw.items()}
 
 
-def infer_time_zones(phone_e164: str | None, state: str | None = None) -> list[str]:
+def infer_time_zones(phone_e164: str | None, state: str | None = None, *,
+                     phone_zones: list[str] | tuple[str, ...] | None = None) -> list[str]:
     """The zones a lead may be in, from its number and, when given, its state or province.
 
     The number decides when it is geographic; the state narrows a number that maps
@@ -344,13 +444,11 @@ def infer_time_zones(phone_e164: str | None, state: str | None = None) -> list[s
     When the two disagree (a mobile number kept after a move) the lead may be in
     either place, so all of those zones must be open before it is called.
     Empty means unknown: the lead is not dialable until someone sets its zone.
+    `phone_zones`: the number's zones when the caller has read them already (read_phone).
     """
-    phone_zones = []
-    if phone_e164:
-        try:
-            phone_zones = zones_for_phone(phone_e164)
-        except phonenumbers.NumberParseException:
-            phone_zones = []
+    if phone_zones is None:
+        phone_zones = zones_for_phone(phone_e164) if phone_e164 else []
+    phone_zones = list(phone_zones)
     if len(phone_zones) > MAX_GEOGRAPHIC_ZONES:
         phone_zones = []
     state_zones = list(state_time_zones().get((state or "").strip().upper(), ()))

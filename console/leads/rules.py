@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import phonenumbers
 
+from console.compliance.rules import InvalidPhoneNumber, read_phone
+
+__all__ = ["InvalidPhoneNumber", "QueueState", "Stage", "format_phone", "normalise_phone", "region_of"]
+
 
 class QueueState:
     """Where a lead stands in the calling queue (not its marketing stage)."""
@@ -33,19 +37,9 @@ class Stage:
     }
 
 
-class InvalidPhoneNumber(ValueError):
-    pass
-
-
 def normalise_phone(raw: str, default_region: str = "US") -> str:
-    """Return the number in E.164, or raise InvalidPhoneNumber saying why."""
-    try:
-        parsed = phonenumbers.parse(raw, default_region)
-    except phonenumbers.NumberParseException as error:
-        raise InvalidPhoneNumber(f"not a phone number: {raw!r}") from error
-    if not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhoneNumber(f"not a valid number: {raw!r}")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    """Return the number in E.164, or raise InvalidPhoneNumber saying why (console.compliance.rules.read_phone)."""
+    return read_phone(raw, default_region).e164
 
 
 def format_phone(e164: str) -> str:
