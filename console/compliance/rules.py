@@ -435,6 +435,27 @@ def state_time_zones() -> dict[str, tuple[str, ...]]:
     return {code.upper(): tuple(zones) for code, zones in raw.items()}
 
 
+STATE_NAMES_FILE = DATA_DIR / "state_names.yaml"
+
+
+@lru_cache(maxsize=1)
+def _state_codes_by_text() -> dict[str, str]:
+    codes = {code: code for code in state_time_zones()}
+    raw = yaml.safe_load(STATE_NAMES_FILE.read_text()) or {}
+    for code, names in raw.items():
+        for name in names:
+            codes[" ".join(name.upper().replace(".", " ").split())] = code.upper()
+    return codes
+
+
+def state_code(text: str | None) -> str | None:
+    """The postal code of a US state, territory or Canadian province written as its code or its name
+    ("tx", "New York", "Québec"); None when it names none of them."""
+    if not text:
+        return None
+    return _state_codes_by_text().get(" ".join(text.upper().replace(".", " ").split()))
+
+
 def infer_time_zones(phone_e164: str | None, state: str | None = None, *,
                      phone_zones: list[str] | tuple[str, ...] | None = None) -> list[str]:
     """The zones a lead may be in, from its number and, when given, its state or province.

@@ -28,6 +28,7 @@ from console.extensions import db
 from console.leads import queue_columns
 from console.leads.models import Account, Lead, Touch
 from console.leads.queue_columns import LeadState
+from console.leads.rules import QueueState, Stage
 
 
 class StaleLead(Exception):
@@ -183,6 +184,134 @@ def place_after_call(connection, lead_id: int, after: LeadState, *, now: datetim
     if stage:
         values["stage"] = stage
     connection.execute(_PLACE_AFTER_CALL, {"lead_id": lead_id, **values})
+
+
+# ---------------------------------------------------------------- leads in bulk (imports)
+
+_IMPORTED_COLUMNS = ("campaign_id", "account_id", "first_name", "last_name", "title", "buying_role", "email", "phone",
+                     "alternate_phone", "state", "country", "time_zones", "source", "external_id", "custom_fields",
+                     "lead_list_id", "inbound", "stage", "queue_state", "attempts", "version", "do_not_call",
+                     "window_key", "queue_rank", "created_at", "updated_at")
+
+
+def add_imported_leads(rows: list[dict], *, campaign_id: int, lead_list_id: int, now: datetime) -> None:
+    """Insert new leads read from a list, each with its queue columns from the one rule (queue_columns), in one
+    statement. Each row holds the lead's contact fields, `account_id`, `time_zones` and `do_not_call` (the number
+    is on a list covering the campaign: it enters suppressed); a suppressed row gets its lead's `id`, for the
+    import's report. Joins the caller's transaction."""
+    if not rows:
+        return
+    values = []
+    for row in rows:
+        zones = tuple(zone for zone in row["time_zones"].split(",") if zone)
+        columns = queue_columns.queue_columns(
+            LeadState(zones=zones, state=row["state"], do_not_call=row["do_not_call"]), now)
+        values.append({
+            "campaign_id": campaign_id, "account_id": row["account_id"], "first_name": row["first_name"],
+            "last_name": row["last_name"], "title": row["title"], "buying_role": row["buying_role"],
+            "email": row["email"], "phone": row["phone"], "alternate_phone": row["alternate_phone"],
+            "state": row["state"], "country": row["country"], "time_zones": row["time_zones"],
+            "source": row["source"], "external_id": row["external_id"], "custom_fields": row["custom_fields"],
+            "lead_list_id": lead_list_id, "inbound": False, "stage": Stage.LEAD, "queue_state": QueueState.NEW,
+            "attempts": 0, "version": 1, "do_not_call": row["do_not_call"], "created_at": now, "updated_at": now,
+            **columns})
+    connection = db.session.connection()
+    connection.execute(_INSERT_IMPORTED, values)
+    _window_key_lists.clear()  # the claim's plan sees the campaign's new window keys at once in this process
+    suppressed = {row["phone"]: row for row in rows if row["do_not_call"]}
+    if suppressed:
+        for lead_id, phone in connection.execute(select(Lead.id, Lead.phone).where(
+                Lead.lead_list_id == lead_list_id, Lead.phone.in_(list(suppressed)))):
+            suppressed[phone]["id"] = lead_id
+
+
+_INSERT_IMPORTED = Lead.__table__.insert()
+
+
+def campaign_leads_by(campaign_id: int, column, values: list) -> list[tuple[int, str]]:
+    """(id, value) of the campaign's leads whose `column` (external_id, phone or email) is one of `values`."""
+    if not values:
+        return []
+    return list(db.session.execute(select(Lead.id, column).where(Lead.campaign_id == campaign_id,
+                                                                column.in_(values))).tuples())
+
+
+def find_or_add_accounts(wanted: dict[tuple[str, str], tuple[str, str | None]]) -> dict[tuple[str, str], int]:
+    """The account of each key, ("domain", "acme.com") or ("name", casefolded name): found by domain or by name
+    (as written, then compared casefolded), else added with the name and domain given. Joins the caller's
+    transaction."""
+    found: dict[tuple[str, str], int] = {}
+    domains = [key[1] for key in wanted if key[0] == "domain"]
+    for start in range(0, len(domains), 500):
+        for account_id, domain in db.session.execute(select(Account.id, Account.domain).where(
+                Account.domain.in_(domains[start:start + 500])).order_by(Account.id.desc())):
+            found[("domain", domain)] = account_id
+    names = [name for key, (name, _domain) in wanted.items() if key[0] == "name"]
+    for start in range(0, len(names), 500):
+        for account_id, name in db.session.execute(select(Account.id, Account.name).where(
+                Account.name.in_(names[start:start + 500])).order_by(Account.id.desc())):
+            found[("name", name.casefold())] = account_id
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        now = utcnow()
+        rows = [{"name": (wanted[key][0] or key[1])[:160], "domain": wanted[key][1], "created_at": now} for key in missing]
+        ids = db.session.execute(Account.__table__.insert().returning(Account.__table__.c.id,
+                                                                      sort_by_parameter_order=True), rows).scalars().all()
+        found.update(zip(missing, ids))
+    return found
+
+
+# What an import may change on a lead it matched (the "update" policy); the rest is the lead's own history.
+IMPORT_UPDATABLE = ("first_name", "last_name", "title", "buying_role", "email", "phone", "alternate_phone", "state",
+                    "country", "time_zones", "source", "external_id")
+
+
+def update_from_import(lead_id: int, values: dict, *, now: datetime) -> bool:
+    """Bring a lead's contact data to a list's values (given ones only; custom fields merged), keeping its
+    zones, do-not-call flag and queue columns right. Returns whether anything changed. Joins the caller's
+    transaction."""
+    lead = db.session.get(Lead, lead_id)
+    if lead is None:
+        return False
+    changed = False
+    for name in IMPORT_UPDATABLE:
+        value = values.get(name)
+        if value not in (None, "") and getattr(lead, name) != value:
+            setattr(lead, name, value)
+            changed = True
+    custom = {**(lead.custom_fields or {}), **(values.get("custom_fields") or {})}
+    if custom != (lead.custom_fields or {}):
+        lead.custom_fields = custom
+        changed = True
+    if changed:
+        lead.do_not_call = do_not_call_list.is_listed(lead.phone, lead.campaign_id)
+        lead.version += 1
+        lead.updated_at = now
+        refresh_queue_columns(lead, now)
+    return changed
+
+
+def withdraw_untouched(lead_list_id: int, batch_size: int = 2000) -> int:
+    """Take a list's untouched leads (never called, not held, still new) out of the queue, in batches of
+    their own transactions (claims go on between them). Returns how many."""
+    withdrawn = 0
+    while True:
+        with writers.write_transaction(db.session):
+            ids = db.session.scalars(select(Lead.id).where(
+                Lead.lead_list_id == lead_list_id, Lead.queue_state == QueueState.NEW, Lead.attempts == 0,
+                Lead.claimed_by_id.is_(None)).limit(batch_size)).all()
+            if ids:
+                db.session.execute(update(Lead).where(Lead.id.in_(ids)).values(
+                    queue_state=QueueState.CLOSED, queue_rank=None, version=Lead.version + 1, updated_at=utcnow())
+                    .execution_options(synchronize_session=False))
+        withdrawn += len(ids)
+        if len(ids) < batch_size:
+            return withdrawn
+
+
+def forget_window_keys() -> None:
+    """Drop this process's lists of campaigns' window keys (after a bulk change of leads)."""
+    _window_key_lists.clear()
 
 
 # ---------------------------------------------------------------- the bands, as the clock moves
