@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Benchmarks of the call queue, the outbox and the pages: `scripts/bench.py claim`, `outbox`, `pages`.
+"""Benchmarks of the call queue, the outbox, the pages and the import: `scripts/bench.py claim`, `outbox`, `pages`,
+`import` (scripts/bench_import.py says what that one does).
 
 `claim` (see docs/queue.md, "Benchmark") builds a database with 1,000,000 leads in one campaign (US time zones spread
 like the population, some numbers on the do-not-call list, some callbacks and
@@ -1577,7 +1578,7 @@ def postgres_bench_url() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["claim", "outbox", "pages"], help="the benchmark to run")
+    parser.add_argument("what", choices=["claim", "outbox", "pages", "import"], help="the benchmark to run")
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each timed run")
     parser.add_argument("--talk-ms", type=float, default=100.0,
@@ -1596,10 +1597,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="outbox: the message lease in the kill pass (a killed worker's rows come back after it)")
     parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "console-bench-cache"),
                         help="pages: where the SQLite bench database is kept, built once per size and schema")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="import: rows in the generated CSV")
+    parser.add_argument("--agent-leads", type=int, default=100_000,
+                        help="import: leads of the campaign the agents work during the import")
+    parser.add_argument("--seed", type=int, default=RANDOM_SEED, help="import: seed of the generated CSV")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
         print(message, flush=True)
+
+    if args.what == "import":  # scripts/bench_import.py; on the shifted clock, so the agents' leads are callable
+        import bench_import
+
+        target = next_weekday_midday(datetime.now(UTC).replace(tzinfo=None))
+        shift_clock(target)
+        log(f"clock shifted to {target:%A %Y-%m-%d %H:%M} UTC")
+        return bench_import.import_main(args, log, sys.modules[__name__])
 
     if args.what == "outbox":  # on the real clock: the workers are processes of their own, which read it
         return outbox_main(args, log)

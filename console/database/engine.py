@@ -6,7 +6,9 @@ a BEGIN the console issues itself, so that a writer can ask for BEGIN IMMEDIATE
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 
 from flask import Flask
 from sqlalchemy import event
@@ -14,6 +16,11 @@ from sqlalchemy.engine import Engine
 
 # How long an SQLite connection waits for a lock held outside the console's writer turn.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# The write-ahead log is written back to the database file by the background worker's Checkpointer (below),
+# not by whichever request commits when the log passes SQLite's default 1,000 pages: during an import that
+# request would be an agent's claim, paying for copying thousands of pages and an fsync. A connection still
+# writes the log back itself past this many pages (80 MB), for when no worker runs.
+SQLITE_AUTOCHECKPOINT_PAGES = 20_000
 
 
 def configure(app: Flask) -> None:
@@ -32,6 +39,7 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 
@@ -42,3 +50,39 @@ def _begin(connection) -> None:
         return
     mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
     connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Checkpointer(threading.Thread):
+    """SQLite: writes the write-ahead log back to the database file every `interval` seconds, in the background.
+
+    PASSIVE checkpoints wait for nobody: readers and the writer go on while one runs. The background worker
+    (`flask worker`) and `flask leads import` run one; on other databases there is nothing to do.
+    """
+
+    def __init__(self, engine, interval: float = 0.2):
+        super().__init__(name="sqlite-checkpointer", daemon=True)
+        self.engine, self.interval = engine, interval
+        self._stop = threading.Event()
+
+    @classmethod
+    def start_for(cls, engine, interval: float = 0.2) -> Checkpointer | None:
+        if engine.dialect.name != "sqlite":
+            return None
+        checkpointer = cls(engine, interval)
+        checkpointer.start()
+        return checkpointer
+
+    def run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                raw = self.engine.raw_connection()
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                finally:
+                    raw.close()
+            except Exception:  # noqa: BLE001  (the next round tries again; a connection does it past the limit)
+                logging.getLogger(__name__).exception("WAL checkpoint failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join(timeout=5)

@@ -25,7 +25,7 @@ from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.compliance import services as do_not_call_list
 from console.csv_files import UnreadableFile, detect_encoding, records, sniff_delimiter, text_stream
-from console.database import writers
+from console.database import bulk, writers
 from console.extensions import db
 from console.imports import rules
 from console.imports.models import ImportFileChunk, ImportMapping, ImportRowIssue
@@ -284,6 +284,9 @@ class _Outcomes:
     rows: int = 0
 
 
+_ISSUE_COLUMNS = ("lead_list_id", "line", "outcome", "reason", "values", "lead_id")
+
+
 class _Import:
     """One run of one list's import (the job's body)."""
 
@@ -421,7 +424,8 @@ class _Import:
                 if issue["outcome"] == SUPPRESSED:
                     issue["lead_id"] = suppressed_ids.get(issue["line"])
             if outcomes.issues:
-                db.session.execute(insert(ImportRowIssue), outcomes.issues)
+                bulk.insert_rows(db.session.connection(), ImportRowIssue.__table__, _ISSUE_COLUMNS,
+                                 [tuple(issue[name] for name in _ISSUE_COLUMNS) for issue in outcomes.issues])
             db.session.execute(update(LeadList).where(LeadList.id == self.list_id).values(
                 rows_done=LeadList.rows_done + outcomes.rows,
                 imported=LeadList.imported + outcomes.counts[IMPORTED],

@@ -22,7 +22,7 @@ from console.clock import utcnow
 from console.compliance import services as do_not_call_list
 from console.compliance.models import DoNotCallEntry
 from console.compliance.rules import infer_time_zones
-from console.database import writers
+from console.database import bulk, writers
 from console.database.snapshots import Snapshot
 from console.extensions import db
 from console.leads import queue_columns
@@ -196,9 +196,9 @@ _IMPORTED_COLUMNS = ("campaign_id", "account_id", "first_name", "last_name", "ti
 
 def add_imported_leads(rows: list[dict], *, campaign_id: int, lead_list_id: int, now: datetime) -> None:
     """Insert new leads read from a list, each with its queue columns from the one rule (queue_columns), in one
-    statement. Each row holds the lead's contact fields, `account_id`, `time_zones` and `do_not_call` (the number
-    is on a list covering the campaign: it enters suppressed); a suppressed row gets its lead's `id`, for the
-    import's report. Joins the caller's transaction."""
+    bulk statement. Each row holds the lead's contact fields, `account_id`, `time_zones` and `do_not_call` (the
+    number is on a list covering the campaign: it enters suppressed); a suppressed row gets its lead's `id`,
+    for the import's report. Joins the caller's transaction."""
     if not rows:
         return
     values = []
@@ -206,32 +206,31 @@ def add_imported_leads(rows: list[dict], *, campaign_id: int, lead_list_id: int,
         zones = tuple(zone for zone in row["time_zones"].split(",") if zone)
         columns = queue_columns.queue_columns(
             LeadState(zones=zones, state=row["state"], do_not_call=row["do_not_call"]), now)
-        values.append({
-            "campaign_id": campaign_id, "account_id": row["account_id"], "first_name": row["first_name"],
-            "last_name": row["last_name"], "title": row["title"], "buying_role": row["buying_role"],
-            "email": row["email"], "phone": row["phone"], "alternate_phone": row["alternate_phone"],
-            "state": row["state"], "country": row["country"], "time_zones": row["time_zones"],
-            "source": row["source"], "external_id": row["external_id"], "custom_fields": row["custom_fields"],
-            "lead_list_id": lead_list_id, "inbound": False, "stage": Stage.LEAD, "queue_state": QueueState.NEW,
-            "attempts": 0, "version": 1, "do_not_call": row["do_not_call"], "created_at": now, "updated_at": now,
-            **columns})
+        values.append((
+            campaign_id, row["account_id"], row["first_name"], row["last_name"], row["title"], row["buying_role"],
+            row["email"], row["phone"], row["alternate_phone"], row["state"], row["country"], row["time_zones"],
+            row["source"], row["external_id"], row["custom_fields"], lead_list_id, False, Stage.LEAD,
+            QueueState.NEW, 0, 1, row["do_not_call"], columns["window_key"], columns["queue_rank"], now, now))
     connection = db.session.connection()
-    connection.execute(_INSERT_IMPORTED, values)
+    bulk.insert_rows(connection, Lead.__table__, _IMPORTED_COLUMNS, values)
     _window_key_lists.clear()  # the claim's plan sees the campaign's new window keys at once in this process
     suppressed = {row["phone"]: row for row in rows if row["do_not_call"]}
     if suppressed:
-        for lead_id, phone in connection.execute(select(Lead.id, Lead.phone).where(
-                Lead.lead_list_id == lead_list_id, Lead.phone.in_(list(suppressed)))):
-            suppressed[phone]["id"] = lead_id
-
-
-_INSERT_IMPORTED = Lead.__table__.insert()
+        for lead_id, phone, list_id in connection.execute(select(Lead.id, Lead.phone, Lead.lead_list_id).where(
+                Lead.phone.in_(list(suppressed)))):  # along ix_leads_phone (see campaign_leads_by)
+            if list_id == lead_list_id:
+                suppressed[phone]["id"] = lead_id
 
 
 def campaign_leads_by(campaign_id: int, column, values: list) -> list[tuple[int, str]]:
     """(id, value) of the campaign's leads whose `column` (external_id, phone or email) is one of `values`."""
     if not values:
         return []
+    if column is Lead.phone:
+        # Along ix_leads_phone, the campaign checked on the few rows found: without statistics SQLite would
+        # rather walk every lead of the campaign.
+        return [(lead_id, phone) for lead_id, phone, campaign in db.session.execute(
+            select(Lead.id, Lead.phone, Lead.campaign_id).where(Lead.phone.in_(values))) if campaign == campaign_id]
     return list(db.session.execute(select(Lead.id, column).where(Lead.campaign_id == campaign_id,
                                                                 column.in_(values))).tuples())
 

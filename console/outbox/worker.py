@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from console.database.engine import Checkpointer
 from console.extensions import db
 from console.outbox import delivery, services
 from console.outbox.rules import Family
@@ -54,6 +55,8 @@ class Worker:
         """Work until stopped; with `once`, until nothing is due."""
         with self.app.app_context():
             client = delivery.http_client()
+            # SQLite: the worker writes the WAL back, so that no agent's commit does (database/engine.py).
+            checkpointer = None if once else Checkpointer.start_for(db.engine)
             try:
                 while not self.stopping:
                     claimed = services.claim(self.name, self.batch)
@@ -67,6 +70,8 @@ class Worker:
                     db.session.remove()
             finally:
                 client.close()
+                if checkpointer is not None:
+                    checkpointer.stop()
         return self.tally
 
     def _work(self, claimed: list[Claimed], client) -> None:
