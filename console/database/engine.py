@@ -62,7 +62,7 @@ class Checkpointer(threading.Thread):
     def __init__(self, engine, interval: float = 0.2):
         super().__init__(name="sqlite-checkpointer", daemon=True)
         self.engine, self.interval = engine, interval
-        self._stop = threading.Event()
+        self._stopping = threading.Event()  # not _stop: Thread has a method of that name
 
     @classmethod
     def start_for(cls, engine, interval: float = 0.2) -> Checkpointer | None:
@@ -73,7 +73,7 @@ class Checkpointer(threading.Thread):
         return checkpointer
 
     def run(self) -> None:
-        while not self._stop.wait(self.interval):
+        while not self._stopping.wait(self.interval):
             try:
                 raw = self.engine.raw_connection()
                 try:
@@ -84,5 +84,5 @@ class Checkpointer(threading.Thread):
                 logging.getLogger(__name__).exception("WAL checkpoint failed")
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
         self.join(timeout=5)
