@@ -84,8 +84,10 @@ class ClaimPlan:
         return parameters
 
 
-# Every column of the active campaigns: a campaign's rules are whatever Campaign.calling_rules() reads.
-ACTIVE_CAMPAIGNS = select(*Campaign.__table__.columns).where(Campaign.active.is_(True))
+# Every column of the active campaigns: a campaign's rules are whatever Campaign.calling_rules() reads. Ended and
+# archived ones are not even read; of the rest, claim_plan keeps those rules.campaign_running lets run.
+ACTIVE_CAMPAIGNS = select(*Campaign.__table__.columns).where(
+    Campaign.active.is_(True), Campaign.ended_at.is_(None), Campaign.archived_at.is_(None))
 
 # Read on every claim, changed a few times a day.
 _active_campaigns = Snapshot(1.0, Campaign)
