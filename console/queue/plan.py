@@ -97,7 +97,8 @@ _key_open = Memo()  # (key, rules, minute) → is its window open
 
 
 def _campaign_plan(row) -> CampaignPlan:
-    memo_key = tuple(tuple(value) if isinstance(value, list) else value for value in row)
+    # JSON columns (holidays, custom fields: lists of dicts) keyed by their JSON text: a list of dicts is unhashable.
+    memo_key = tuple(json.dumps(value, sort_keys=True) if isinstance(value, (list, dict)) else value for value in row)
     plan = _plans_of_rows.get(memo_key)
     if plan is None:
         campaign = Campaign(**row._mapping)  # transient: never added to a session
