@@ -162,11 +162,6 @@ def campaign_list(*, with_archived: bool) -> CampaignListing:
     return CampaignListing(list(db.session.execute(query).tuples()), archived)
 
 
-def campaigns_with_lead_counts() -> list[tuple[Campaign, int]]:
-    """Every campaign that is not archived, highest priority first, with how many leads it has."""
-    return campaign_list(with_archived=False).campaigns
-
-
 # ---------------------------------------------------------------- the campaign calendar
 
 CALENDAR_WEEKS = 12

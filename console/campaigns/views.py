@@ -48,7 +48,10 @@ def _campaign_form(campaign: Campaign) -> CampaignForm:
 
 
 def _settings_from(form: CampaignForm) -> dict:
-    return {name: form[name].data for name in services.EDITABLE_FIELDS}
+    settings = {name: form[name].data for name in services.EDITABLE_FIELDS}
+    if not form.custom_fields.entries:  # no row posted at all (not even blank ones): the lead fields are not edited
+        del settings["custom_fields"]
+    return settings
 
 
 def _show_refusal(form: CampaignForm, error: services.CampaignInvalid) -> None:
@@ -156,5 +159,5 @@ def unarchive(campaign_id: int):
 def calendar():
     form = CalendarForm(request.args)
     valid = form.validate()
-    calendar = services.campaign_calendar(form.first_day.data if valid else None)
-    return render_template("campaigns/calendar.html", calendar=calendar, form=form), 200 if valid else 422
+    shown = services.campaign_calendar(form.first_day.data if valid else None)
+    return render_template("campaigns/calendar.html", calendar=shown, form=form), 200 if valid else 422

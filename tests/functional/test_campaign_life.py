@@ -145,6 +145,18 @@ def test_the_settings_tab_edits_expected_leads_and_lead_fields_keeping_keys_on_r
     assert event.detail["changes"]["expected_leads"] == [None, 300]
 
 
+def test_a_settings_post_without_lead_field_rows_leaves_the_lead_fields_alone(marketing, auth, campaign):
+    campaign.custom_fields = [{"key": "fleet_size", "label": "Fleet size"}]
+    db.session.commit()
+    form = {key: value for key, value in NEW.items() if not key.startswith("custom_fields")}
+    assert post(marketing, auth, f"/campaigns/{campaign.id}/settings", form).status_code == 303
+    assert fresh(Campaign, campaign.id).custom_fields == [{"key": "fleet_size", "label": "Fleet size"}]
+    # Every row posted with its label cleared: the fields are removed.
+    form.update({"custom_fields-0-key": "fleet_size", "custom_fields-0-label": "", "custom_fields-1-label": ""})
+    assert post(marketing, auth, f"/campaigns/{campaign.id}/settings", form).status_code == 303
+    assert fresh(Campaign, campaign.id).custom_fields == []
+
+
 def test_the_settings_tab_no_longer_pauses_a_campaign_its_life_actions_do(marketing, auth, campaign):
     page = marketing.get(f"/campaigns/{campaign.id}/settings").get_data(as_text=True)
     assert 'name="active"' not in page
