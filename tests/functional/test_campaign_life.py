@@ -171,7 +171,7 @@ def test_pause_and_resume_come_back_to_the_page_they_were_pressed_on_and_are_aud
     assert not fresh(Campaign, campaign.id).active
     page = marketing.get(response.headers["Location"]).get_data(as_text=True)
     assert "Main campaign: paused." in page
-    assert "None of its leads is called: campaign Main campaign is paused." in page
+    assert "No lead of this campaign is called now: campaign Main campaign is paused." in page
     assert f'action="/campaigns/{campaign.id}/resume"' in page and f'/campaigns/{campaign.id}/pause"' not in page
     post(marketing, auth, f"/campaigns/{campaign.id}/resume", {})
     assert fresh(Campaign, campaign.id).active
