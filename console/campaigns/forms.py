@@ -138,7 +138,8 @@ class CampaignListForm(ConsoleForm):
     archived = BooleanField("Show archived campaigns")
 
 
-# The calendar opens this far from today at most: further is a typo (and would leave the dates a computer counts).
+# The calendar opens this far from today at most: further is a typo, and near year 1 or 9999 its weeks would run
+# past the dates Python can count.
 CALENDAR_REACH = timedelta(days=20 * 366)
 
 
