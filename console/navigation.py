@@ -39,6 +39,7 @@ MENU = (
             "campaigns.", "calls.campaign_dispositions", "calls.save_campaign_dispositions",
             "telephony.campaign_settings", "telephony.save_campaign_settings", "queue.campaign_dialability",
             "reports.campaign")),
+        Entry("campaigns.calendar", "Campaign calendar"),
     )),
     Group("Call guides", (Entry("guides.index", "Call guides", ("guides.",)),)),
     Group("Reports", (Entry("reports.campaigns", "Reports", ("reports.",)),)),

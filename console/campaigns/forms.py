@@ -1,12 +1,14 @@
-"""The form marketing fills in for a campaign's settings (its dispositions' next actions: console.calls.forms)."""
-from datetime import date
+"""The forms of the campaigns area: a campaign's settings (new or edited; its dispositions' next actions:
+console.calls.forms), its life actions, the campaign list's and the calendar's filters."""
+from datetime import date, timedelta
 
-from wtforms import (BooleanField, DateField, SelectChoice, SelectField, SelectMultipleField, StringField,
-                     TextAreaField, TimeField)
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, RadioField, SelectChoice,
+                     SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from console.campaigns.rules import MAX_RETRY_MINUTES
+from console.campaigns.rules import MAX_CUSTOM_FIELDS, MAX_RETRY_MINUTES
+from console.clock import utcnow
 from console.compliance.rules import LEGAL_WINDOW, state_time_zones
 from console.forms import BoundedIntegerField, ConsoleForm, bounded_int
 
@@ -55,6 +57,17 @@ class StateListField(StringField):
             raise ValueError(f"{', '.join(unknown)}: not a US state or Canadian province code (write TX, FL).")
 
 
+# Blank rows the form offers for new lead fields.
+NEW_FIELD_ROWS = 3
+
+
+class LeadFieldForm(Form):
+    """One of the campaign's own lead fields; a sub-form, so the page's one CSRF token covers every row."""
+
+    key = HiddenField(validators=[Optional(), Length(max=60)])  # kept from the campaign; new fields have none yet
+    label = StringField("Label", validators=[Optional(), Length(max=60)])
+
+
 class CampaignForm(ConsoleForm):
     name = StringField("Name", validators=[DataRequired("Give the campaign a name."), Length(max=120)])
     source = StringField("Source / channel", validators=[DataRequired("Say where the leads come from."), Length(max=60)])
@@ -77,7 +90,11 @@ class CampaignForm(ConsoleForm):
                                      validators=[InputRequired("Give the spacing between attempts."),
                                                  NumberRange(0, MAX_RETRY_MINUTES)])
     call_guide_id = SelectField("Call guide", coerce=bounded_int, validators=[Optional()])
-    active = BooleanField("Active (agents may be given its leads)")
+    # Checked and normalised to E.164 by the service (console.leads.rules.normalise_phone, the one phone rule).
+    caller_id = StringField("Caller ID", validators=[Optional(), Length(max=40)])
+    expected_leads = BoundedIntegerField("Expected leads", validators=[Optional(), NumberRange(0, 10_000_000)])
+    # Existing fields, then blank rows for new ones (the view adds them); a row left without a label is removed.
+    custom_fields = FieldList(FormField(LeadFieldForm), max_entries=MAX_CUSTOM_FIELDS + NEW_FIELD_ROWS)
 
     def validate_calling_days(self, field):
         # Checked here rather than with DataRequired, which would mark every checkbox `required`.
@@ -97,3 +114,43 @@ class CampaignForm(ConsoleForm):
             raise ValidationError(f"Calls must stop by {LEGAL_WINDOW[1]:%H:%M} in the lead's time.")
         if field.data and self.calling_start.data and field.data <= self.calling_start.data:
             raise ValidationError("Calling must end after it starts.")
+
+
+class NewCampaignForm(CampaignForm):
+    start_as = RadioField("When it is created", choices=[
+        SelectChoice("running", "Running: agents get its leads as soon as its dates allow"),
+        SelectChoice("paused", "Paused: nobody calls its leads until it is resumed"),
+    ], default="running", validators=[DataRequired("Choose whether it starts running or paused.")])
+
+
+class LifeForm(ConsoleForm):
+    """Pause, resume, end, archive or unarchive (the URL says which); `next` is the page to go back to."""
+
+    next = HiddenField(validators=[Optional(), Length(max=500)])
+
+
+class CampaignListForm(ConsoleForm):
+    """The campaign list's filter, from the query string (a GET form: nothing changes, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    archived = BooleanField("Show archived campaigns")
+
+
+# The calendar opens this far from today at most: further is a typo, and near year 1 or 9999 its weeks would run
+# past the dates Python can count.
+CALENDAR_REACH = timedelta(days=20 * 366)
+
+
+class CalendarForm(ConsoleForm):
+    """The campaign calendar's first week, from ?from=YYYY-MM-DD (a GET form: nothing changes, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    first_day = DateField("From", name="from", validators=[Optional()])
+
+    def validate_first_day(self, field):
+        if field.data and abs(field.data - utcnow().date()) > CALENDAR_REACH:
+            raise ValidationError("Choose a date within 20 years of today.")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.clock import utcnow
 from console.extensions import db
+from console.campaigns import rules
 from console.campaigns.rules import DEFAULT_MAX_ATTEMPTS, CampaignRules
 from console.compliance.rules import LEGAL_WINDOW, CallingHours, parse_calling_days
 
@@ -60,7 +61,27 @@ class Campaign(db.Model):
             hours=self.calling_hours(),
             max_attempts=self.max_attempts if self.max_attempts is not None else DEFAULT_MAX_ATTEMPTS,
             min_retry_minutes=self.min_retry_minutes or 0,
-            excluded_states=frozenset(code.upper() for code in (self.excluded_states or [])))
+            excluded_states=frozenset(code.upper() for code in (self.excluded_states or [])),
+            ended_on=self.ended_at.date() if self.ended_at is not None else None,
+            archived=self.archived_at is not None)
+
+    def status(self, today: date | None = None) -> str:
+        """Scheduled, running, paused, ended or archived today (campaigns.rules.campaign_status)."""
+        return rules.campaign_status(self.calling_rules(), today or utcnow().date())
+
+    def status_label(self, today: date | None = None) -> str:
+        return rules.CampaignStatus.LABELS[self.status(today)]
+
+    def ended_on(self, today: date | None = None) -> date | None:
+        return rules.ended_on(self.calling_rules(), today or utcnow().date())
+
+    def possible_actions(self, today: date | None = None) -> tuple[str, ...]:
+        """Pause, resume, end, archive, unarchive: those its pages offer now."""
+        return rules.possible_actions(self.calling_rules(), today or utcnow().date())
+
+    def lead_field_values(self, lead) -> list[tuple[str, str]]:
+        """The lead's values of this campaign's own fields, labelled as the campaign labels them."""
+        return rules.labelled_values(self.custom_fields, lead.custom_fields)
 
     def __repr__(self) -> str:
         return f"<Campaign {self.name}>"

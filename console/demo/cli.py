@@ -30,6 +30,7 @@ DEMO_PASSWORD = "demo-password-1"
 RANDOM_SEED = 2026
 MAIN_CAMPAIGN_LEADS = 230
 IT_CAMPAIGN_LEADS = 40
+ENDED_CAMPAIGN_LEADS = 18
 
 DEMO_USERS = (
     ("agent@example.com", "Alex Agent", Role.TELEPROSPECTOR),
@@ -42,6 +43,10 @@ DEMO_USERS = (
 
 MAIN_CAMPAIGN = "Q4 Mid-market Pipeline Push"
 IT_CAMPAIGN = "IT Leaders Security Webinar"
+SCHEDULED_CAMPAIGN = "Q1 Enterprise Launch"
+PAUSED_CAMPAIGN = "Partner Referral Drive"
+ENDED_CAMPAIGN = "Fall Trade Show Follow-up"
+ARCHIVED_CAMPAIGN = "Summer Webinar Series"
 CALLER_ID = "+12125550100"
 IT_CALLER_ID = "+16175550100"
 
@@ -232,6 +237,20 @@ class _Generator:
         ]
 
 
+# The main campaign's own lead fields, and the values its leads have (drawn from their own random sequence, so the
+# leads themselves are the same with or without them).
+MAIN_LEAD_FIELDS = [{"key": "crm_in_use", "label": "CRM in use"}, {"key": "sales_team_size", "label": "Sales team size"}]
+CRMS = ("Salesforce", "HubSpot", "Microsoft Dynamics", "Pipedrive", "Zoho", "spreadsheets")
+TEAM_SIZES = ("5-10", "11-25", "26-50", "51-100", "100+")
+
+
+def _main_field_values(rng: random.Random) -> dict:
+    """Most leads of the main campaign have its own fields filled in."""
+    if rng.random() < 0.2:
+        return {}
+    return {"crm_in_use": rng.choice(CRMS), "sales_team_size": rng.choice(TEAM_SIZES)}
+
+
 def _campaigns(today: date, guides: dict) -> tuple[Campaign, Campaign]:
     main = Campaign(
         name=MAIN_CAMPAIGN,
@@ -250,6 +269,8 @@ def _campaigns(today: date, guides: dict) -> tuple[Campaign, Campaign]:
         calling_end=time(21, 0),
         max_attempts=6,
         min_retry_minutes=60,
+        expected_leads=250,
+        custom_fields=MAIN_LEAD_FIELDS,
     )
     it = Campaign(
         name=IT_CAMPAIGN,
@@ -268,8 +289,40 @@ def _campaigns(today: date, guides: dict) -> tuple[Campaign, Campaign]:
         calling_end=time(18, 0),
         max_attempts=4,
         min_retry_minutes=120,
+        expected_leads=60,
     )
     return main, it
+
+
+def _other_campaigns(now, guides: dict) -> dict[str, Campaign]:
+    """A campaign of every other status, so the campaign list and calendar show them all: one starting in a few
+    days, one paused, one ended early, one archived."""
+    today = now.date()
+    guide = guides.get("default-b2b")
+    return {
+        "scheduled": Campaign(
+            name=SCHEDULED_CAMPAIGN, source="Trade show", priority=8, active=True, call_guide=guide,
+            message="Northwind Revenue Cloud Enterprise: multi-region forecasting and territory planning. "
+                    "Offer: an executive briefing with our VP of Customer Success.",
+            start_date=today + timedelta(days=12), end_date=today + timedelta(days=54),
+            calling_start=time(9, 0), calling_end=time(18, 0), calling_days="12345", expected_leads=400),
+        "paused": Campaign(
+            name=PAUSED_CAMPAIGN, source="Partner referral", priority=3, active=False, call_guide=guide,
+            message="Introduced by one of our implementation partners: offer a joint call with the partner.",
+            start_date=today - timedelta(days=3), end_date=today + timedelta(days=40),
+            calling_start=time(9, 0), calling_end=time(17, 0), calling_days="12345", expected_leads=80),
+        "ended": Campaign(
+            name=ENDED_CAMPAIGN, source="Trade show", priority=6, active=False, call_guide=guide,
+            message="Follow-up to SaaStr booth visits: offer the pipeline assessment and the show discount.",
+            start_date=today - timedelta(days=75), end_date=today - timedelta(days=20),
+            ended_at=now - timedelta(days=24), calling_start=time(9, 0), calling_end=time(19, 0),
+            calling_days="12345", expected_leads=300),
+        "archived": Campaign(
+            name=ARCHIVED_CAMPAIGN, source="Webinar", priority=2, active=False, call_guide=guide,
+            message="Summer webinar attendees: offer the recording and a follow-up call.",
+            start_date=today - timedelta(days=150), end_date=today - timedelta(days=95),
+            ended_at=now - timedelta(days=95), archived_at=now - timedelta(days=60), expected_leads=120),
+    }
 
 
 @click.group(help="Demo data.")
@@ -295,14 +348,17 @@ def seed():
         guides = {guide.slug: guide for guide, _version in guide_services.sync_directory()}
         guide_count = len(guides)
         main, it = _campaigns(now.date(), guides)
-        db.session.add_all([main, it])
+        others = _other_campaigns(now, guides)
+        db.session.add_all([main, it, *others.values()])
         db.session.flush()
 
         main_pool = [(kind, description) for kind, descriptions in TOUCHES.items() for description in descriptions]
         leads: list[Lead] = []
+        field_values = random.Random(RANDOM_SEED + 1)
         for _ in range(MAIN_CAMPAIGN_LEADS):
             fields = gen.lead(main, SALES_TITLES, gen.weighted(MAIN_SOURCES))
-            leads.append(leads_writer.create_lead(**fields, touches=gen.touches(main_pool, now)))
+            leads.append(leads_writer.create_lead(**fields, touches=gen.touches(main_pool, now),
+                                                  custom_fields=_main_field_values(field_values)))
         for _ in range(IT_CAMPAIGN_LEADS):
             fields = gen.lead(it, IT_TITLES, "webinar")
             leads.append(leads_writer.create_lead(**fields, touches=gen.touches(list(IT_TOUCHES), now)))
@@ -316,8 +372,12 @@ def seed():
                                         reason="Asked not to be called again about this campaign",
                                         added_by_id=admin_id)
 
+        # The ended campaign's leads: never served again, whatever their state.
+        for _ in range(ENDED_CAMPAIGN_LEADS):
+            leads.append(leads_writer.create_lead(**gen.lead(others["ended"], SALES_TITLES, "trade show")))
+
     _print_logins()
-    click.echo(f"Seeded {len(users)} users, 2 campaigns, {len(leads)} leads, {guide_count} call guides")
+    click.echo(f"Seeded {len(users)} users, {2 + len(others)} campaigns, {len(leads)} leads, {guide_count} call guides")
 
 
 def _print_logins() -> None:

@@ -131,6 +131,7 @@ class CampaignDialability:
     reasons: list[ReasonCount]
     window_openings: list[tuple[str, int]]  # ("08:00 Central", leads that wait for it)
     next_retry_at: datetime | None
+    not_running: rules.Problem | None = None  # why the campaign serves no lead now ("campaign X is paused")
 
     @property
     def max_count(self) -> int:
@@ -181,10 +182,13 @@ def campaign_dialability(campaign: Campaign, now: datetime | None = None, agent=
         if reason.code == "window":
             reason.details = [f"{count} open at {when}" for when, count in
                               sorted(openings.items(), key=lambda item: -item[1])]
+        elif reason.code == "campaign_paused" and paused:
+            reason.details = [paused.text]
     return CampaignDialability(
         campaign=campaign, now=now, total=sum(counts.values()), dialable=counts["dialable"],
         reasons=[reason for reason in reasons if reason.count or reason.code == "dialable"],
-        window_openings=sorted(openings.items(), key=lambda item: -item[1]), next_retry_at=next_retry_at)
+        window_openings=sorted(openings.items(), key=lambda item: -item[1]), next_retry_at=next_retry_at,
+        not_running=paused)
 
 
 @dataclass
@@ -195,14 +199,26 @@ class QueueExplanation:
     campaigns: list[CampaignDialability]
 
 
+# The empty queue names at most this many campaigns that are not running.
+NAMED_STOPPED = 4
+
+
 def explain_empty_queue(agent, now: datetime | None = None) -> QueueExplanation:
-    """What the leads of the active campaigns are waiting for, most common reason first."""
+    """What the leads of the running campaigns are waiting for, most common reason first, then which campaigns are
+    not running and why (paused, ended, not started yet), in the rule's words."""
     now = now or utcnow()
-    campaigns = db.session.scalars(select(Campaign).where(Campaign.active.is_(True))
+    campaigns = db.session.scalars(select(Campaign).where(Campaign.ended_at.is_(None), Campaign.archived_at.is_(None))
                                    .order_by(Campaign.priority.desc(), Campaign.name)).all()
     if not campaigns:
         return QueueExplanation(["No campaign is active: marketing has not started one yet."], [])
-    breakdowns = [campaign_dialability(campaign, now, agent) for campaign in campaigns]
+    running, stopped = [], []
+    for campaign in campaigns:
+        problem = rules.campaign_running(campaign.calling_rules(), now.date())
+        if problem is None:
+            running.append(campaign)
+        else:
+            stopped.append(problem.text)
+    breakdowns = [campaign_dialability(campaign, now, agent) for campaign in running]
     totals: dict[str, int] = {}
     openings: dict[str, int] = {}
     next_due = None
@@ -218,11 +234,16 @@ def explain_empty_queue(agent, now: datetime | None = None) -> QueueExplanation:
         if not count or code in ("dialable", "closed"):
             continue
         sentences.append(_sentence(code, count, openings, next_due))
-    if not sentences:
+    if running and not sentences:
         finished = totals.get("closed", 0)
-        sentences.append(f"All {finished} lead{'s' if finished != 1 else ''} of the active campaigns are finished."
-                         if finished else "The active campaigns have no leads yet.")
-    return QueueExplanation(sentences[:5], breakdowns)
+        sentences.append(f"All {finished} lead{'s' if finished != 1 else ''} of the running campaigns are finished."
+                         if finished else "The running campaigns have no leads yet.")
+    sentences = sentences[:5 if not stopped else 4]
+    if stopped:
+        named = "; ".join(stopped[:NAMED_STOPPED]) + (f"; and {len(stopped) - NAMED_STOPPED} more"
+                                                      if len(stopped) > NAMED_STOPPED else "")
+        sentences.append(f"No campaign is running: {named}." if not running else f"Not running: {named}.")
+    return QueueExplanation(sentences, breakdowns)
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -254,5 +275,5 @@ def _sentence(code: str, count: int, openings: dict[str, int], next_due: datetim
         "state_not_served": f"{_plural(count, 'lead is', 'leads are')} in states their campaign does not serve.",
         "spacing": f"{_plural(count, 'lead was', 'leads were')} called too recently (campaign retry spacing).",
         "callback_owner": f"{_plural(count, 'callback is', 'callbacks are')} reserved for other agents.",
-        "campaign_paused": f"{leads} belong to campaigns outside their dates.",
+        "campaign_paused": f"{leads} belong to campaigns that are not running.",
     }.get(code, f"{leads}: {rules.REASONS.get(code, code)}.")

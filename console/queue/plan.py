@@ -84,8 +84,10 @@ class ClaimPlan:
         return parameters
 
 
-# Every column of the active campaigns: a campaign's rules are whatever Campaign.calling_rules() reads.
-ACTIVE_CAMPAIGNS = select(*Campaign.__table__.columns).where(Campaign.active.is_(True))
+# Every column of the active campaigns: a campaign's rules are whatever Campaign.calling_rules() reads. Ended and
+# archived ones are not even read; of the rest, claim_plan keeps those rules.campaign_running lets run.
+ACTIVE_CAMPAIGNS = select(*Campaign.__table__.columns).where(
+    Campaign.active.is_(True), Campaign.ended_at.is_(None), Campaign.archived_at.is_(None))
 
 # Read on every claim, changed a few times a day.
 _active_campaigns = Snapshot(1.0, Campaign)
@@ -95,7 +97,8 @@ _key_open = Memo()  # (key, rules, minute) → is its window open
 
 
 def _campaign_plan(row) -> CampaignPlan:
-    memo_key = tuple(tuple(value) if isinstance(value, list) else value for value in row)
+    # JSON columns (holidays, custom fields: lists of dicts) keyed by their JSON text: a list of dicts is unhashable.
+    memo_key = tuple(json.dumps(value, sort_keys=True) if isinstance(value, (list, dict)) else value for value in row)
     plan = _plans_of_rows.get(memo_key)
     if plan is None:
         campaign = Campaign(**row._mapping)  # transient: never added to a session

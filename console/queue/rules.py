@@ -8,7 +8,8 @@ in console/queue/statements.py, and tests/integration/test_dialability_twins.py
 holds each twin to its rule on generated leads. A rule is decided in one of four
 places, which its twin says:
 
-* per campaign: is the campaign running (the claim's plan holds running campaigns only);
+* per campaign: is the campaign running (not paused, ended, archived or outside its dates; the claim's
+  plan holds running campaigns only);
 * per window key, this minute: the calling window and the zone (a lead's window key
   holds its zones and state, so one answer serves every lead with that key);
 * per lead row: everything else, as a predicate in the claim's SQL;
@@ -22,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from console.campaigns.rules import CampaignRules
+from console.campaigns.rules import CampaignRules, CampaignStatus, campaign_status, ended_on
 from console.compliance.rules import calling_window
 from console.leads.queue_columns import LeadState, hold_runs
 from console.leads.rules import QueueState
@@ -39,7 +40,7 @@ class Problem:
 # Display order of the breakdown, and the precedence when a lead has several problems.
 REASONS = {
     "dialable": "Dialable now",
-    "campaign_paused": "Campaign paused or not running",
+    "campaign_paused": "Campaign not running (paused, ended or outside its dates)",
     "closed": "Finished: no further call planned",
     "do_not_call": "On the do-not-call list",
     "state_not_served": "State not served by this campaign",
@@ -62,13 +63,18 @@ def _naive_utc(now: datetime) -> datetime:
 # ---------------------------------------------------------------- per campaign
 
 def campaign_running(campaign: CampaignRules, today: date) -> Problem | None:
-    if not campaign.active:
-        return Problem("campaign_paused", f"campaign {campaign.name} is paused")
-    if campaign.start_date and today < campaign.start_date:
-        return Problem("campaign_paused", f"campaign {campaign.name} starts on {campaign.start_date:%Y-%m-%d}")
-    if campaign.end_date and today > campaign.end_date:
-        return Problem("campaign_paused", f"campaign {campaign.name} ended on {campaign.end_date:%Y-%m-%d}")
-    return None
+    """Only a running campaign serves leads (campaigns.rules.campaign_status); the others say why not."""
+    status = campaign_status(campaign, today)
+    if status == CampaignStatus.RUNNING:
+        return None
+    name = campaign.name
+    text = {
+        CampaignStatus.ARCHIVED: f"campaign {name} is archived",
+        CampaignStatus.ENDED: f"campaign {name} ended on {ended_on(campaign, today) or today:%Y-%m-%d}",
+        CampaignStatus.PAUSED: f"campaign {name} is paused",
+        CampaignStatus.SCHEDULED: f"campaign {name} starts on {campaign.start_date or today:%Y-%m-%d}",
+    }[status]
+    return Problem("campaign_paused", text)
 
 
 # ---------------------------------------------------------------- per lead row

@@ -130,7 +130,8 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
     # Marketing: campaigns, a campaign's settings and dispositions, the reports.
     sign_in(page, live_server, "marketing@example.com")
     settle(page)
-    for path in ("/campaigns/", f"/campaigns/{campaign.id}/settings", f"/campaigns/{campaign.id}/dispositions",
+    for path in ("/campaigns/", "/campaigns/new", "/campaigns/calendar", f"/campaigns/{campaign.id}/settings",
+                 f"/campaigns/{campaign.id}/dispositions",
                  f"/telephony/campaigns/{campaign.id}", f"/queue/campaigns/{campaign.id}", "/reports/",
                  f"/reports/campaigns/{campaign.id}"):
         visit(page, live_server + path, re.compile(".+"))

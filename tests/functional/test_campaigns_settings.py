@@ -10,7 +10,7 @@ from console.leads.rules import QueueState
 VALID = {"name": "Q1 Push", "source": "paid search", "message": "Forecast with confidence",
          "start_date": "2030-01-01", "end_date": "2030-03-31", "priority": "5", "calling_start": "09:00",
          "calling_end": "18:30", "calling_days": ["1", "2", "3", "4", "5"], "holidays": "2030-02-17\n2030-01-20\n",
-         "max_attempts": "4", "min_retry_minutes": "90", "call_guide_id": "0", "active": "y"}
+         "max_attempts": "4", "min_retry_minutes": "90", "call_guide_id": "0"}
 
 
 @pytest.fixture

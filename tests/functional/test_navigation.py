@@ -22,7 +22,8 @@ def test_every_menu_entry_names_a_view_of_the_console(app):
 @pytest.mark.parametrize("endpoint, label", [
     ("calls.call_screen", "Queue"), ("calls.callbacks", "Callbacks"), ("reports.campaign", "Campaigns"),
     ("reports.campaigns", "Reports"), ("calls.campaign_dispositions", "Campaigns"), ("outbox.webhook", "CRM endpoints"),
-    ("outbox.entry", "Outbox"), ("guides.edit", "Call guides"), ("auth.login", None)])
+    ("outbox.entry", "Outbox"), ("guides.edit", "Call guides"), ("auth.login", None),
+    ("campaigns.calendar", "Campaign calendar"), ("campaigns.new", "Campaigns"), ("campaigns.end", "Campaigns")])
 def test_a_page_belongs_to_the_entry_naming_it_before_the_one_covering_its_blueprint(endpoint, label):
     entry = current_entry(endpoint)
     assert (entry.label if entry else None) == label
@@ -30,8 +31,8 @@ def test_a_page_belongs_to_the_entry_naming_it_before_the_one_covering_its_bluep
 
 @pytest.mark.parametrize("role, shown, hidden", [
     (T, ["Queue", "Callbacks"], ["Outbox", "Reports", "Hand-offs"]),
-    (S, ["Hand-offs", "Call guides"], ["Queue", "Outbox", "Reports"]),
-    (M, ["Campaigns", "Reports", "Call guides"], ["Queue", "Outbox", "Hand-offs"]),
+    (S, ["Hand-offs", "Call guides", "Campaign calendar"], ["Queue", "Outbox", "Reports", "Campaigns"]),
+    (M, ["Campaigns", "Campaign calendar", "Reports", "Call guides"], ["Queue", "Outbox", "Hand-offs"]),
     (A, ["Queue", "Hand-offs", "Campaigns", "Reports", "Outbox", "CRM endpoints"], []),
 ])
 def test_each_role_sees_only_the_pages_it_may_open(client, auth, users, role, shown, hidden):

@@ -602,3 +602,44 @@ def test_a_campaign_never_claims_a_lead_in_a_state_it_does_not_serve(users, make
     assert [problem.text for problem in explanation.problems] == ["state not served by this campaign"]
     breakdown = services.campaign_dialability(campaign)
     assert {reason.code: reason.count for reason in breakdown.reasons}["state_not_served"] == 1
+
+
+def test_an_ended_or_archived_campaign_is_never_claimed_whatever_its_active_flag_says(users, make_campaign, make_lead):
+    """Ending sets `active` off too, but the rule does not rely on it: a row left active is still refused."""
+    now = utcnow()
+    ended = make_campaign("Ended", ended_at=now - timedelta(days=1))
+    archived = make_campaign("Archived", ended_at=now - timedelta(days=9), archived_at=now - timedelta(days=2))
+    make_lead(ended)
+    make_lead(archived)
+    assert ended.active and archived.active
+    assert services.claim_next_lead(users["teleprospector"]) is None
+    assert services.count_dialable(users["teleprospector"]) == 0
+
+
+def test_ending_a_campaign_stops_claims_at_once_and_the_lead_says_why(users, make_user, campaign, make_lead):
+    from console.campaigns import services as campaigns
+
+    first, second = make_lead(campaign), make_lead(campaign)
+    assert services.claim_next_lead(users["teleprospector"]) is not None
+    campaigns.change_life(campaign, users["marketing"], "end")
+    assert services.claim_next_lead(make_user()) is None
+    waiting = second if services.current_call(users["teleprospector"]).lead_id == first.id else first
+    explanation = services.explain_lead(waiting, users["marketing"])
+    assert [problem.text for problem in explanation.problems] == [
+        f"campaign Main campaign ended on {utcnow():%Y-%m-%d}"]
+
+
+def test_a_campaign_outside_its_dates_is_not_claimed_until_they_come(users, make_campaign, make_lead):
+    today = utcnow().date()
+    make_lead(make_campaign("Later", start_date=today + timedelta(days=1)))
+    make_lead(make_campaign("Over", end_date=today - timedelta(days=1)))
+    agent = users["teleprospector"]
+    assert services.claim_next_lead(agent) is None
+    assert services.claim_next_lead(agent, now=utcnow() + timedelta(days=1)) is not None  # Later's first day
+
+
+def test_a_campaign_with_its_own_lead_fields_is_claimed_like_any_other(users, make_campaign, make_lead):
+    campaign = make_campaign(custom_fields=[{"key": "fleet_size", "label": "Fleet size"}],
+                             holidays=["2030-12-25"])
+    lead = make_lead(campaign, custom_fields={"fleet_size": "40"})
+    assert services.claim_next_lead(users["teleprospector"]).lead_id == lead.id

@@ -54,6 +54,9 @@ lead_facts = st.fixed_dictionaries({
 campaigns = st.fixed_dictionaries({
     "active": st.sampled_from([True, True, True, False]),
     "starts_in_days": st.sampled_from([None, -3, 2]),
+    "ends_in_days": st.sampled_from([None, 0, 3]),  # 0: its last day
+    # Mostly a campaign as it is; else ended by marketing (final, whatever `active` says), archived, or past its end.
+    "life": st.sampled_from([None] * 6 + ["ended", "archived", "past its end date"]),
     "hours": st.sampled_from([(time(0), time(23, 59)), (time(9), time(17)), (time(8), time(21))]),
     "calling_days": st.sampled_from(["1234567", "12345", "6"]),
     "max_attempts": st.integers(1, 6),
@@ -71,9 +74,14 @@ def _empty_tables():
 
 
 def _store(campaign_facts, facts_list, agent_ids, moment):
-    starts = campaign_facts["starts_in_days"]
+    starts, ends, life = campaign_facts["starts_in_days"], campaign_facts["ends_in_days"], campaign_facts["life"]
+    if life == "past its end date":
+        ends = -1
     campaign = Campaign(name="Generated", source="list", active=campaign_facts["active"],
                         start_date=moment.date() + timedelta(days=starts) if starts is not None else None,
+                        end_date=moment.date() + timedelta(days=ends) if ends is not None else None,
+                        ended_at=moment - timedelta(days=1) if life in ("ended", "archived") else None,
+                        archived_at=moment - timedelta(hours=1) if life == "archived" else None,
                         calling_start=campaign_facts["hours"][0], calling_end=campaign_facts["hours"][1],
                         calling_days=campaign_facts["calling_days"], max_attempts=campaign_facts["max_attempts"],
                         min_retry_minutes=campaign_facts["min_retry_minutes"],

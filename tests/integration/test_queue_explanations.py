@@ -103,3 +103,38 @@ def test_setting_a_leads_state_makes_its_zone_known(users, campaign, make_lead):
     db.session.refresh(lead)
     assert lead.window_key == "America/Chicago|IL"
     assert lead.queue_rank is not None
+
+
+def test_an_empty_queue_names_each_campaign_that_is_not_running_and_why(users, make_campaign, make_lead):
+    today = utcnow().date()
+    make_lead(make_campaign("Spring webinar", active=False))
+    make_lead(make_campaign("Trade show", end_date=today - timedelta(days=2)))
+    make_lead(make_campaign("Q1 launch", start_date=today + timedelta(days=5)))
+    make_campaign("Old list", ended_at=utcnow() - timedelta(days=30))  # ended for good: not worth a word
+    explanation = services.explain_empty_queue(users["teleprospector"])
+    assert explanation.sentences == [  # by priority, then name
+        f"No campaign is running: campaign Q1 launch starts on {today + timedelta(days=5):%Y-%m-%d}; campaign "
+        f"Spring webinar is paused; campaign Trade show ended on {today - timedelta(days=2):%Y-%m-%d}."]
+    assert explanation.campaigns == []
+
+
+def test_an_empty_queue_explains_the_running_campaigns_leads_then_names_the_paused_one(
+        users, make_campaign, make_lead):
+    running = make_campaign("Running")
+    make_lead(running, time_zones="")
+    make_lead(make_campaign("Held back", active=False, priority=5))
+    explanation = services.explain_empty_queue(users["teleprospector"])
+    assert explanation.sentences == ["1 lead has no known time zone: set the state to call.",
+                                     "Not running: campaign Held back is paused."]
+    assert [breakdown.campaign.name for breakdown in explanation.campaigns] == ["Running"]
+
+
+def test_a_paused_campaigns_breakdown_counts_every_lead_as_not_running_and_says_why(users, make_campaign, make_lead):
+    campaign = make_campaign("Spring webinar", active=False)
+    make_lead(campaign)
+    make_lead(campaign, time_zones="")
+    breakdown = services.campaign_dialability(campaign)
+    assert {reason.code: reason.count for reason in breakdown.reasons} == {"dialable": 0, "campaign_paused": 2}
+    assert breakdown.not_running.text == "campaign Spring webinar is paused"
+    paused = next(reason for reason in breakdown.reasons if reason.code == "campaign_paused")
+    assert paused.details == ["campaign Spring webinar is paused"]

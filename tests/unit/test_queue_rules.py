@@ -82,6 +82,27 @@ def test_a_paused_or_finished_campaign_offers_nothing():
     assert [problem.text for problem in problems(LEAD, ended, NOW)] == ["campaign Old ended on 2026-01-12"]
 
 
+def test_a_campaign_that_is_not_running_says_why_in_words():
+    hours = OPEN_ALL_DAY.hours
+    cases = [
+        (CampaignRules(name="Q4", active=False, hours=hours), "campaign Q4 is paused"),
+        (CampaignRules(name="Q4", ended_on=date(2026, 1, 10), active=False, hours=hours), "campaign Q4 ended on 2026-01-10"),
+        # Ended early: the day it was ended, not its end date, and whatever `active` says.
+        (CampaignRules(name="Q4", ended_on=date(2026, 1, 10), end_date=date(2026, 3, 1), hours=hours),
+         "campaign Q4 ended on 2026-01-10"),
+        (CampaignRules(name="Q4", ended_on=date(2026, 1, 10), archived=True, hours=hours), "campaign Q4 is archived"),
+        (CampaignRules(name="Q4", start_date=date(2026, 1, 20), hours=hours), "campaign Q4 starts on 2026-01-20"),
+    ]
+    for campaign, text in cases:
+        assert [(problem.code, problem.text) for problem in problems(LEAD, campaign, NOW)] == [
+            ("campaign_paused", text)]
+
+
+def test_a_campaign_runs_on_its_first_and_last_day():
+    today = NOW.date()
+    assert codes(LEAD, CampaignRules(name="Q4", start_date=today, end_date=today, hours=OPEN_ALL_DAY.hours)) == []
+
+
 def test_an_unknown_zone_is_its_own_reason():
     assert codes(with_(LEAD, zones=())) == ["zone_unknown"]
 
