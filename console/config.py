@@ -69,6 +69,9 @@ def from_environment(instance_path: Path) -> dict:
         "OUTBOX_JOB_LEASE_SECONDS": int(os.environ.get("OUTBOX_JOB_LEASE_SECONDS", "120")),
         # How often the bell in the top bar asks for the unread count (a small query per open page).
         "NOTIFICATIONS_POLL_SECONDS": int(os.environ.get("NOTIFICATIONS_POLL_SECONDS", "30")),
+        # Imports (docs/imports.md): the largest upload accepted, and the region of numbers written without +country.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("IMPORT_MAX_MEGABYTES", "512")) * 1024 * 1024,
+        "IMPORT_DEFAULT_REGION": os.environ.get("IMPORT_DEFAULT_REGION", "US").upper(),
         # argon2-cffi parameter profile; tests use CHEAPEST to stay fast.
         "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,

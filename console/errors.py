@@ -19,6 +19,7 @@ MESSAGES = {
     404: "Nothing here.",
     405: "That action is not allowed here.",
     409: "Someone changed this in the meantime.",
+    413: "The file is larger than the console accepts (IMPORT_MAX_MEGABYTES). Split it and upload the parts.",
     429: "Too many attempts. Wait a few minutes and try again.",
     500: "Something went wrong on our side. Nothing you entered was lost; try again.",
 }
@@ -55,6 +56,7 @@ def csrf_error(error):
 @blueprint.app_errorhandler(404)
 @blueprint.app_errorhandler(405)
 @blueprint.app_errorhandler(409)
+@blueprint.app_errorhandler(413)
 @blueprint.app_errorhandler(429)
 @blueprint.app_errorhandler(500)
 def http_error(error):

@@ -32,13 +32,15 @@ MENU = (
     Group("Queue", (Entry("queue.show", "Queue", ("queue.", "calls.call_screen")),)),
     Group("Callbacks", (Entry("calls.callbacks", "Callbacks"),)),
     Group("Hand-offs", (Entry("handoffs.inbox", "Hand-offs", ("handoffs.",)),)),
-    Group("Leads", ()),
+    Group("Leads", (
+        Entry("imports.index", "Imports", ("imports.",)),
+    )),
     Group("Campaigns", (
         # Every page about one campaign (templates/campaigns/_tabs.html), whichever area serves it.
         Entry("campaigns.index", "Campaigns", (
             "campaigns.", "calls.campaign_dispositions", "calls.save_campaign_dispositions",
             "telephony.campaign_settings", "telephony.save_campaign_settings", "queue.campaign_dialability",
-            "reports.campaign")),
+            "reports.campaign", "imports.campaign_lists")),
         Entry("campaigns.calendar", "Campaign calendar"),
     )),
     Group("Call guides", (Entry("guides.index", "Call guides", ("guides.",)),)),

@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select, update
 
 from console.audit import services as audit
 from console.campaigns.models import Campaign
+from console.campaigns.rules import CampaignStatus
 from console.clock import utcnow
 from console.compliance import services as do_not_call_list
 from console.csv_files import UnreadableFile, detect_encoding, records, sniff_delimiter, text_stream
@@ -33,6 +34,7 @@ from console.imports.rules import DUPLICATE, IMPORTED, LEAD, REJECTED, SUPPRESSE
 from console.leads import services as leads
 from console.leads.models import Lead, LeadList
 from console.outbox import services as outbox
+from console.outbox.models import OutboxEntry
 
 LEAD_IMPORT = "job.lead_import"
 
@@ -45,6 +47,15 @@ READ_BATCH = 2000  # rows handed to the reading process at a time
 def _write_batch_rows() -> int:
     """Rows written per transaction. SQLite has one writer: short turns keep claims served during an import."""
     return 250 if db.engine.dialect.name == "sqlite" else 2000
+
+
+_CLOSED_CAMPAIGNS = (CampaignStatus.ENDED, CampaignStatus.ARCHIVED)
+
+
+def importable_campaigns() -> list[Campaign]:
+    """The campaigns a list can be loaded into: running, paused or scheduled (not ended, not archived)."""
+    campaigns = db.session.scalars(select(Campaign).where(Campaign.archived_at.is_(None)).order_by(Campaign.name))
+    return [campaign for campaign in campaigns if campaign.status() not in _CLOSED_CAMPAIGNS]
 
 
 class ImportRefused(ValueError):
@@ -113,6 +124,10 @@ def upload(campaign: Campaign, stream, file_name: str, *, source_name: str, dupl
     """
     if duplicates not in rules.DUPLICATE_POLICIES:
         raise ImportRefused("Choose what to do with duplicates.", {"duplicates": "Choose skip or update."})
+    if campaign.status() in _CLOSED_CAMPAIGNS:
+        raise ImportRefused(f"Campaign {campaign.name} is {campaign.status_label().lower()}: its leads are never "
+                            "called. Import into a running, paused or scheduled campaign.",
+                            {"campaign_id": "This campaign no longer takes leads."})
 
     def reopen():
         stream.seek(0)
@@ -582,15 +597,6 @@ def lists(campaign_id: int | None = None, limit: int = 200) -> list[LeadList]:
     return list(db.session.scalars(statement))
 
 
-def job_status(lead_list: LeadList) -> str | None:
-    """The status of the list's job in the outbox (dead: the worker gave up), when it has one."""
-    if lead_list.job_id is None:
-        return None
-    from console.outbox.models import OutboxEntry
-
-    return db.session.scalar(select(OutboxEntry.status).where(OutboxEntry.id == lead_list.job_id))
-
-
 def elapsed(lead_list: LeadList) -> float | None:
     if lead_list.started_at is None:
         return None
@@ -598,6 +604,23 @@ def elapsed(lead_list: LeadList) -> float | None:
     return max(0.0, (end - lead_list.started_at).total_seconds())
 
 
-def row_count(lead_list: LeadList) -> int:
-    return db.session.scalar(select(func.count()).select_from(ImportRowIssue).where(
-        ImportRowIssue.lead_list_id == lead_list.id)) or 0
+
+
+def progress_of(lead_list: LeadList) -> dict:
+    """What the list's page shows of it: where it stands, how far (the job's share of the file read), the
+    counts, and how fast."""
+    job = db.session.get(OutboxEntry, lead_list.job_id) if lead_list.job_id else None
+    status = lead_list.status
+    if status in (ListStatus.QUEUED, ListStatus.RUNNING) and job is not None and job.status == "dead":
+        status = ListStatus.INTERRUPTED  # the worker gave up on it: what it wrote is what the counts say
+    percent = None
+    if status in ListStatus.FINISHED:
+        percent = 100
+    elif job is not None and job.progress_total:
+        percent = min(99, int(job.progress_done * 100 / job.progress_total))
+    seconds = elapsed(lead_list)
+    counts = counts_of(lead_list)
+    return {"lead_list": lead_list, "status": status, "status_label": ListStatus.LABELS.get(status, status),
+            "finished": status in ListStatus.FINISHED, "job": job, "percent": percent, "counts": counts,
+            "seconds": seconds, "rows_per_second": round(lead_list.rows_done / seconds) if seconds else None,
+            "outcome_labels": rules.OUTCOME_LABELS, "outcomes": rules.OUTCOMES}
