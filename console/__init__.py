@@ -102,11 +102,12 @@ def _register_commands(app: Flask) -> None:
     from console.auth.cli import users
     from console.demo.cli import demo
     from console.guides.cli import guides
+    from console.imports.cli import leads
     from console.outbox.cli import worker
     from console.queue.cli import queue
     from console.telephony.cli import twilio
 
-    for group in (users, demo, guides, queue, twilio, worker):
+    for group in (users, demo, guides, leads, queue, twilio, worker):
         app.cli.add_command(group)
 
 

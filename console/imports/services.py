@@ -224,6 +224,17 @@ def suggested_mapping(lead_list: LeadList, columns: list[str]) -> dict[str, str]
     return rules.remembered_mapping(remembered, columns, fields)
 
 
+def mapping_for(lead_list: LeadList, columns: list[str], remembered_as: str | None = None) -> dict[str, str]:
+    """The mapping a command uses: the one remembered under `remembered_as` (ImportRefused when there is none),
+    else the one the page would suggest."""
+    if remembered_as:
+        remembered = db.session.scalar(select(ImportMapping.mapping).where(ImportMapping.source_name == remembered_as))
+        if remembered is None:
+            raise ImportRefused(f"No column mapping is remembered as {remembered_as!r}.")
+        return rules.remembered_mapping(remembered, columns, campaign_fields(lead_list.campaign))
+    return suggested_mapping(lead_list, columns)
+
+
 def remembered_sources() -> list[str]:
     return list(db.session.scalars(select(ImportMapping.source_name).order_by(ImportMapping.updated_at.desc()).limit(50)))
 
