@@ -54,7 +54,7 @@ def hash_password(password: str) -> str:
 def normalise_email(email: str) -> str:
     """The address as accounts are keyed by it (lower case, normalised); UserError saying why when it is not one."""
     try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise UserError(str(error)) from error
 

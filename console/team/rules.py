@@ -154,6 +154,8 @@ def compact_detail(detail: dict | None, limit: int = DETAIL_LIMIT) -> str:
             value = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
         elif value is None:
             value = "—"
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
         parts.append(f"{key}: {value}")
     text = " · ".join(parts)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import and_, func, or_, select, text
 from werkzeug.routing import BuildError
 
@@ -22,16 +22,18 @@ from console.auth import services as accounts
 from console.auth.models import PasswordToken, Role, User
 from console.calls import services as calls
 from console.calls.models import Call, CallStatus
+from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.database import writers
 from console.extensions import db
+from console.guides.models import CallGuide
 from console.handoffs import services as handoffs
 from console.handoffs.models import Handoff, HandoffStatus
 from console.leads import services as leads
 from console.leads.models import Lead
 from console.leads.rules import QueueState
 from console.team import rules
-from console.web import absolute_url_for
+from console.web import absolute_url_for, path_for
 
 ACTIVE, DEACTIVATED = "active", "deactivated"
 STATUS_WORDS = {ACTIVE: "Active", DEACTIVATED: "Deactivated"}
@@ -482,7 +484,7 @@ def subject_url(subject_type: str | None, subject_id: int | None) -> str | None:
     for endpoint, argument in SUBJECT_PAGES.get(subject_type, ()):
         if endpoint in current_app.view_functions:
             try:
-                return url_for(endpoint, **{argument: subject_id})
+                return path_for(endpoint, **{argument: subject_id})
             except BuildError:
                 continue
     return None
@@ -498,25 +500,33 @@ def _rows(events: list[AuditEvent]) -> list[AuditRow]:
                  and isinstance(event.detail.get("lead_id"), int)}
     lead_names = {lead_id: f"{first} {last}" for lead_id, first, last in db.session.execute(
         select(Lead.id, Lead.first_name, Lead.last_name).where(Lead.id.in_(lead_ids)))} if lead_ids else {}
+    titles = {kind: _names_of(model, {event.subject_id for event in events if event.subject_type == kind})
+              for kind, model in (("Campaign", Campaign), ("CallGuide", CallGuide))}
+    titles.update({"User": names, "Lead": lead_names})
     rows = []
     for event in events:
         rows.append(AuditRow(event=event, actor_name=names.get(event.actor_id),
-                             subject_label=_subject_label(event, names, lead_names),
+                             subject_label=_subject_label(event, titles),
                              subject_url=subject_url(event.subject_type, event.subject_id),
                              words=rules.action_words(event.action), detail=rules.compact_detail(event.detail)))
     return rows
 
 
-def _subject_label(event: AuditEvent, user_names: dict, lead_names: dict) -> str | None:
+def _names_of(model, ids: set) -> dict[int, str]:
+    ids = {row_id for row_id in ids if row_id is not None}
+    if not ids:
+        return {}
+    return {row_id: name for row_id, name in db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))}
+
+
+def _subject_label(event: AuditEvent, titles: dict[str, dict[int, str]]) -> str | None:
+    """"Lead 12 · Pat Lee": the subject's kind and id, with its name when it has one (a call or hand-off: its
+    lead's)."""
     if not event.subject_type:
         return None
     words = SUBJECT_WORDS.get(event.subject_type, event.subject_type)
     label = f"{words} {event.subject_id}" if event.subject_id is not None else words
-    if event.subject_type == "User" and event.subject_id in user_names:
-        return f"{label} · {user_names[event.subject_id]}"
-    if event.subject_type == "Lead" and event.subject_id in lead_names:
-        return f"{label} · {lead_names[event.subject_id]}"
-    lead_id = event.detail.get("lead_id") if isinstance(event.detail, dict) else None
-    if event.subject_type in ("Call", "Handoff") and lead_id in lead_names:
-        return f"{label} · {lead_names[lead_id]}"
-    return label
+    name = titles.get(event.subject_type, {}).get(event.subject_id)
+    if name is None and event.subject_type in ("Call", "Handoff") and isinstance(event.detail, dict):
+        name = titles["Lead"].get(event.detail.get("lead_id"))
+    return f"{label} · {name}" if name else label
