@@ -397,8 +397,9 @@ def _newest_first(query):
     return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
-def audit_page(filters: AuditFilters, before: int | None = None, limit: int = PAGE_SIZE) -> AuditPage:
+def audit_page(filters: AuditFilters, before: int | None = None, limit: int | None = None) -> AuditPage:
     """One page of the audit log, newest first, after the event `before` (the previous page's last)."""
+    limit = limit or PAGE_SIZE
     events = list(db.session.scalars(_newest_first(_older_than(_filtered(filters), before)).limit(limit + 1)))
     older_than = events[limit - 1].id if len(events) > limit else None
     return AuditPage(_rows(events[:limit]), older_than)
@@ -428,7 +429,7 @@ def audit_export(filters: AuditFilters) -> Iterator[tuple]:
 def record_export(actor: User, filters: AuditFilters) -> None:
     """Who downloaded which part of the audit log (its rows name leads' numbers and people)."""
     with writers.write_transaction(db.session):
-        audit.record("audit.exported", None, actor=actor, **filters.as_detail())
+        audit.record("audit.exported", None, actor=actor, filters=filters.as_detail())
 
 
 # The distinct actions, by a loose index scan of (action, at): one probe per action, not a scan of every event.
