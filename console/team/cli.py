@@ -9,7 +9,8 @@ from console.team import services
 
 @users.command("list")
 @click.option("--role", type=click.Choice(Role.ALL), help="Only users with this role.")
-@click.option("--status", type=click.Choice([services.ACTIVE, services.DEACTIVATED]), help="Only active or deactivated.")
+@click.option("--status", type=click.Choice([services.ACTIVE, services.DEACTIVATED]),
+              help="Only active or deactivated users.")
 @with_appcontext
 def list_users(role, status):
     """List users with their role, status and last sign-in (UTC)."""

@@ -99,7 +99,8 @@ class AuditFilterForm(ConsoleForm):
         csrf = False
 
     user = SelectField("Who", coerce=optional_id, choices=[], validators=[Optional()])
-    lead = BoundedIntegerField("Lead id", validators=[Optional(), NumberRange(min=1, message="A lead id is 1 or more.")])
+    lead = BoundedIntegerField("Lead id", validators=[Optional(),
+                                                      NumberRange(min=1, message="A lead id is 1 or more.")])
     action = SelectField("Action", choices=[], validators=[Optional()])
     since = DateField("From (UTC)", name="from", validators=[Optional()])
     until = DateField("To (UTC)", name="to", validators=[Optional()])

@@ -169,7 +169,8 @@ def test_a_users_page_shows_what_they_hold_and_did_lately(client, users, busy_ag
 def test_an_admin_changes_a_users_role(client, admin, users):
     response = admin.post(f"/admin/users/{users[T].id}/role", data={"role": S})
     assert response.status_code == 303
-    assert "Teleprospector Person is now Sales (was Teleprospector)." in page_of(client.get(response.headers["Location"]))
+    following = page_of(client.get(response.headers["Location"]))
+    assert "Teleprospector Person is now Sales (was Teleprospector)." in following
     assert actions("user.role_changed")[0].detail == {"before": T, "after": S}
 
 
@@ -354,7 +355,8 @@ def test_the_audit_log_pages_with_an_older_link(client, admin, users, monkeypatc
     for number in range(4):
         services.reset_password(users[A], users[M].id, services.BY_PASSWORD)
     first = page_of(client.get("/admin/audit?action=user.password_reset"))
-    older = re.search(r'href="(/admin/audit\?[^"]*before=\d+[^"]*)" rel="next">Older', first).group(1).replace("&amp;", "&")
+    older = re.search(r'href="(/admin/audit\?[^"]*before=\d+[^"]*)" rel="next">Older', first).group(1)
+    older = older.replace("&amp;", "&")
     second = page_of(client.get(older))
     first_ids = re.findall(r'<tr id="event-(\d+)">', first)
     second_ids = re.findall(r'<tr id="event-(\d+)">', second)
