@@ -20,7 +20,7 @@ blueprint = Blueprint("team", __name__)
 @blueprint.context_processor
 @never_raises
 def _team_words():
-    return {"link_hours": LINK_HOURS, "min_password_length": MIN_PASSWORD_LENGTH}
+    return {"link_hours": LINK_HOURS, "min_password_length": MIN_PASSWORD_LENGTH, "subject_url": services.subject_url}
 
 
 def _actor():
