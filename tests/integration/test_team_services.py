@@ -204,8 +204,8 @@ def test_a_hand_off_reassigned_back_and_forth_notifies_each_time(users, make_use
     services.reassign_handoffs(users[A], users[S].id, [handoff.id], colleague.id)
     services.reassign_handoffs(users[A], colleague.id, [handoff.id], users[S].id)
     services.reassign_handoffs(users[A], users[S].id, [handoff.id], colleague.id)
-    notified = db.session.scalars(select(OutboxEntry.payload).where(OutboxEntry.kind == "notification",
-                                                                   OutboxEntry.dedupe_key.like("handoff.reassigned:%")))
+    notified = db.session.scalars(select(OutboxEntry.payload).where(
+        OutboxEntry.kind == "notification", OutboxEntry.dedupe_key.like("handoff.reassigned:%")).order_by(OutboxEntry.id))
     assert [payload["user_ids"] for payload in notified] == [[colleague.id], [users[S].id], [colleague.id]]
 
 
