@@ -172,6 +172,43 @@ def test_an_admin_can_demote_another_admin_but_not_themselves(users, make_user):
         services.change_role(None, second.id, S)
 
 
+def test_two_admins_taking_the_role_from_each_other_at_once_leave_one_admin(app, users, make_user, monkeypatch):
+    """Each change checks the other active admins, then writes. The active admins' rows are locked while it is
+    checked (PostgreSQL; SQLite runs write transactions one at a time), so the second change sees the first."""
+    import threading
+    import time as clock
+    from concurrent.futures import ThreadPoolExecutor
+
+    first, second = users[A], make_user(A)
+    first_id, second_id = first.id, second.id
+    set_role = services.accounts.set_role
+
+    def slow_set_role(user, role):
+        clock.sleep(0.3)  # inside the transaction, after the check: the other change has started by now
+        set_role(user, role)
+
+    monkeypatch.setattr(services.accounts, "set_role", slow_set_role)
+    start = threading.Barrier(2)
+
+    def demote(actor_id, user_id):
+        with app.app_context():
+            actor = db.session.get(User, actor_id)
+            start.wait()
+            try:
+                services.change_role(actor, user_id, M)
+                return "demoted"
+            except services.TeamRefusal as refusal:
+                return str(refusal)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(demote, (first_id, second_id), (second_id, first_id)))
+    assert sorted(outcomes) == ["This is the last active admin: make another user an admin first.", "demoted"]
+    db.session.rollback()
+    assert len(services.accounts.active_admin_ids()) == 1
+
+
 # --- reassigning hand-offs --------------------------------------------------------------------------------------
 
 def test_pending_hand_offs_are_reassigned_to_another_sales_member_who_is_notified(users, make_user, qualify):
