@@ -227,6 +227,14 @@ def test_a_deactivated_user_can_be_reactivated(app, client, admin, users):
     assert admin.post(f"/admin/users/{users[M].id}/reactivate").status_code == 422
 
 
+def test_a_deactivated_users_password_is_not_reset(client, users, admin):
+    services.deactivate_user(users[A], users[M].id)
+    response = admin.post(f"/admin/users/{users[M].id}/password", data={"access": "password"})
+    assert response.status_code == 422
+    assert "Reactivate this user before giving them a new password." in page_of(response)
+    assert actions("user.password_reset") == []
+
+
 def test_a_password_reset_gives_a_new_link_and_the_earlier_one_stops_working(app, client, admin, users):
     first = secret_on(page_of(admin.post(f"/admin/users/{users[M].id}/password", data={"access": "link"})))
     response = admin.post(f"/admin/users/{users[M].id}/password", data={"access": "link"})
