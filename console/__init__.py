@@ -91,10 +91,11 @@ def _register_blueprints(app: Flask) -> None:
     from console.outbox.views import blueprint as outbox
     from console.queue.views import blueprint as queue
     from console.reports.views import blueprint as reports
+    from console.team.views import blueprint as team
     from console.telephony.views import blueprint as telephony
 
     for blueprint in (auth, calls, campaigns, errors, guides, handoffs, imports, notifications, outbox, queue, reports,
-                      telephony):
+                      team, telephony):
         app.register_blueprint(blueprint)
 
 
@@ -105,6 +106,7 @@ def _register_commands(app: Flask) -> None:
     from console.imports.cli import leads
     from console.outbox.cli import worker
     from console.queue.cli import queue
+    from console.team import cli as _team_commands  # noqa: F401  (adds `list` and `deactivate` to `flask users`)
     from console.telephony.cli import twilio
 
     for group in (users, demo, guides, leads, queue, twilio, worker):

@@ -46,6 +46,8 @@ MENU = (
     Group("Call guides", (Entry("guides.index", "Call guides", ("guides.",)),)),
     Group("Reports", (Entry("reports.campaigns", "Reports", ("reports.",)),)),
     Group("Admin", (
+        Entry("team.users", "Users", ("team.",)),
+        Entry("team.audit_log", "Audit log", ("team.audit_log", "team.audit_export")),
         Entry("outbox.index", "Outbox", ("outbox.",)),
         Entry("outbox.webhooks", "CRM endpoints", ("outbox.webhook", "outbox.save_webhook", "outbox.test_webhook",
                                                    "outbox.add_webhook")),

@@ -89,6 +89,25 @@ def current_call(agent) -> Call | None:
     return db.session.get(Call, call_id) if call_id is not None else None
 
 
+def abandon_open_calls_of(agent_id: int, actor=None, reason: str = "", now: datetime | None = None) -> list[Call]:
+    """Close the agent's open calls without a disposition (a deactivated agent's), as a lapsed claim's call is
+    closed: status abandoned, ended now, no attempt counted, the lead left for its writer to release.
+
+    The phone line is not touched: hanging up talks to the carrier, which cannot be part of the caller's
+    transaction (and a carrier that refuses must not keep someone's access). As after a lapsed claim, a
+    simulated line is ended at the call's end the next time it is looked at, and a real one goes on being
+    reported by Twilio's webhooks until a person hangs up. Returns the calls; each is audited. Joins the
+    caller's transaction.
+    """
+    now = now or utcnow()
+    calls = list(db.session.scalars(select(Call).where(Call.agent_id == agent_id, Call.status == CallStatus.OPEN)
+                                    .order_by(Call.id).with_for_update()))
+    for call in calls:
+        call.status, call.ended_at = CallStatus.ABANDONED, now
+        audit.record("call.abandoned", call, actor=actor, lead_id=call.lead_id, agent_id=agent_id, reason=reason)
+    return calls
+
+
 # --- Answers and notes ------------------------------------------------------------------------------
 
 def answers_for(lead: Lead) -> dict[str, QualificationAnswer]:

@@ -1,7 +1,7 @@
-"""Creating hand-offs, routing them to a sales member, and sales' decision on them.
+"""Creating hand-offs, routing them to a sales member, sales' decision on them, and reassigning them.
 
 create_handoff joins the caller's transaction (the qualifying disposition's);
-decide is a transaction of its own.
+decide and reassign are transactions of their own.
 """
 from __future__ import annotations
 
@@ -130,3 +130,56 @@ def decide(handoff: Handoff, user: User, accept: bool, reason: str = "") -> None
         leads.set_stage(handoff.lead, Stage.SAL if accept else Stage.NURTURE)
         audit.record("handoff.accepted" if accept else "handoff.rejected", handoff, actor=user,
                      reason=reason.strip())
+
+
+def pending_for(user_id: int) -> list[Handoff]:
+    """The hand-offs waiting for this sales member's decision, oldest first, with what a list of them shows."""
+    return list(db.session.scalars(
+        select(Handoff).where(Handoff.assigned_to_id == user_id, Handoff.status == HandoffStatus.PENDING)
+        .options(selectinload(Handoff.lead).selectinload(Lead.account), selectinload(Handoff.campaign))
+        .order_by(Handoff.created_at, Handoff.id)))
+
+
+def active_sales_members() -> list[User]:
+    """Who a hand-off may be given to: every active sales member, by name."""
+    return list(db.session.scalars(select(User).where(User.role == Role.SALES, User.active.is_(True))
+                                   .order_by(User.full_name, User.id)))
+
+
+def reassign(handoff_ids: list[int], from_user_id: int, to_user_id: int, actor) -> list[Handoff]:
+    """Give these pending hand-offs of one sales member (a deactivated one's) to another active sales member.
+
+    Each is audited, and the new assignee is told in the console (a notification through the outbox, in this
+    transaction). Raises HandoffError, changing nothing, when the assignee cannot take them or a hand-off is
+    no longer that member's pending one (decided or moved in the meantime).
+    """
+    with writers.write_transaction(db.session):
+        assignee = db.session.get(User, to_user_id)
+        if assignee is None or assignee.role != Role.SALES or not assignee.active:
+            raise HandoffError("Choose an active sales member to give the hand-offs to.")
+        if to_user_id == from_user_id:
+            raise HandoffError("Choose another sales member: these hand-offs are already theirs.")
+        wanted = sorted(set(handoff_ids))
+        if not wanted:
+            raise HandoffError("Choose at least one hand-off to reassign.")
+        query = select(Handoff).where(Handoff.id.in_(wanted)).options(
+            selectinload(Handoff.lead).selectinload(Lead.account)).order_by(Handoff.id)
+        if db.engine.dialect.name != "sqlite":
+            query = query.with_for_update(of=Handoff)
+        handoffs = list(db.session.scalars(query))
+        moved_on = [handoff for handoff in handoffs
+                    if handoff.status != HandoffStatus.PENDING or handoff.assigned_to_id != from_user_id]
+        if len(handoffs) != len(wanted) or moved_on:
+            raise HandoffError("Some of these hand-offs were decided or reassigned in the meantime: "
+                               "nothing was changed. Look at the list again.")
+        for handoff in handoffs:
+            handoff.assigned_to_id = assignee.id
+            event = audit.record("handoff.reassigned", handoff, actor=actor, lead_id=handoff.lead_id,
+                                 from_user_id=from_user_id, to_user_id=assignee.id)
+            db.session.flush()  # the event's id names this reassignment in the notification's dedupe key
+            lead = handoff.lead
+            outbox.notify([assignee.id], f"Hand-off reassigned to you: {lead.full_name}, {lead.account.name}",
+                          body=f"Score {handoff.score} ({handoff.score_band}). Accept or reject it.",
+                          url=path_for("handoffs.packet", handoff_id=handoff.id),
+                          dedupe_key=f"handoff.reassigned:{handoff.id}:{event.id}")
+        return handoffs

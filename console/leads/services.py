@@ -342,6 +342,45 @@ def _band_statement(template: str, skip_locked: str):
     return statement
 
 
+# ---------------------------------------------------------------- a user's holds
+
+def release_holds_of(user_id: int, actor=None, now: datetime | None = None) -> list[int]:
+    """Return every lead the user holds to the queue at once (a deactivated agent's): the hold ends now, so
+    the lead is due again as it was before the claim, and another agent can claim it straight away.
+
+    Returns the leads' ids; each release is audited. Joins the caller's transaction.
+    """
+    now = now or utcnow()
+    released = []
+    for lead in db.session.scalars(select(Lead).where(Lead.claimed_by_id == user_id).order_by(Lead.id)
+                                   .with_for_update()):
+        lead.claimed_by_id, lead.claim_expires_at = None, None
+        lead.version += 1
+        refresh_queue_columns(lead, now)
+        audit.record("lead.hold_released", lead, actor=actor, held_by_id=user_id)
+        released.append(lead.id)
+    return released
+
+
+def share_callbacks_of(user_id: int, actor=None, now: datetime | None = None) -> list[int]:
+    """Make the callbacks reserved for the user anyone's (a deactivated agent's): each keeps its time and moves
+    from its owner's tier to the tier every agent is offered.
+
+    Returns the leads' ids; each change is audited. Joins the caller's transaction.
+    """
+    now = now or utcnow()
+    shared = []
+    for lead in db.session.scalars(select(Lead).where(Lead.callback_owner_id == user_id).order_by(Lead.id)
+                                   .with_for_update()):
+        lead.callback_owner_id = None
+        lead.version += 1
+        refresh_queue_columns(lead, now)
+        audit.record("lead.callback_shared", lead, actor=actor, reserved_for_id=user_id,
+                     callback_at=lead.next_call_at.isoformat() if lead.next_call_at else None)
+        shared.append(lead.id)
+    return shared
+
+
 # ---------------------------------------------------------------- the do-not-call list
 
 def add_to_do_not_call(phone: str, *, campaign_id: int | None = None, reason: str = "", added_by_id: int | None = None,

@@ -137,10 +137,11 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
         visit(page, live_server + path, re.compile(".+"))
     sign_out(page)
 
-    # The admin: the outbox, its jobs, the webhook endpoints, notifications.
+    # The admin: the outbox, its jobs, the webhook endpoints, notifications, the team and the audit log.
     sign_in(page, live_server, "admin@example.com")
     settle(page)
-    for path in ("/admin/outbox", "/admin/outbox/jobs", "/admin/webhooks", "/notifications/"):
+    for path in ("/admin/outbox", "/admin/outbox/jobs", "/admin/webhooks", "/notifications/", "/admin/users",
+                 "/admin/users/new", f"/admin/users/{users['teleprospector'].id}", "/admin/audit"):
         visit(page, live_server + path, re.compile(".+"))
     assert page.request.get(live_server + "/favicon.ico").status == 200
     assert page.problems == [], "\n".join(page.problems)

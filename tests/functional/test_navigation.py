@@ -23,17 +23,21 @@ def test_every_menu_entry_names_a_view_of_the_console(app):
     ("calls.call_screen", "Queue"), ("calls.callbacks", "Callbacks"), ("reports.campaign", "Campaigns"),
     ("reports.campaigns", "Reports"), ("calls.campaign_dispositions", "Campaigns"), ("outbox.webhook", "CRM endpoints"),
     ("outbox.entry", "Outbox"), ("guides.edit", "Call guides"), ("auth.login", None),
-    ("campaigns.calendar", "Campaign calendar"), ("campaigns.new", "Campaigns"), ("campaigns.end", "Campaigns")])
+    ("campaigns.calendar", "Campaign calendar"), ("campaigns.new", "Campaigns"), ("campaigns.end", "Campaigns"),
+    ("team.user", "Users"), ("team.reassign_handoffs", "Users"), ("team.audit_log", "Audit log"),
+    ("team.audit_export", "Audit log"), ("imports.mapping", "Imports"), ("imports.campaign_lists", "Campaigns")])
 def test_a_page_belongs_to_the_entry_naming_it_before_the_one_covering_its_blueprint(endpoint, label):
     entry = current_entry(endpoint)
     assert (entry.label if entry else None) == label
 
 
 @pytest.mark.parametrize("role, shown, hidden", [
-    (T, ["Queue", "Callbacks"], ["Outbox", "Reports", "Hand-offs"]),
-    (S, ["Hand-offs", "Call guides", "Campaign calendar"], ["Queue", "Outbox", "Reports", "Campaigns"]),
-    (M, ["Campaigns", "Campaign calendar", "Reports", "Call guides"], ["Queue", "Outbox", "Hand-offs"]),
-    (A, ["Queue", "Hand-offs", "Campaigns", "Reports", "Outbox", "CRM endpoints"], []),
+    (T, ["Queue", "Callbacks"], ["Outbox", "Reports", "Hand-offs", "Users", "Audit log", "Imports"]),
+    (S, ["Hand-offs", "Call guides", "Campaign calendar"],
+     ["Queue", "Outbox", "Reports", "Campaigns", "Users", "Audit log", "Imports"]),
+    (M, ["Campaigns", "Campaign calendar", "Reports", "Call guides", "Imports"],
+     ["Queue", "Outbox", "Hand-offs", "Users", "Audit log"]),
+    (A, ["Queue", "Hand-offs", "Campaigns", "Reports", "Users", "Audit log", "Outbox", "CRM endpoints", "Imports"], []),
 ])
 def test_each_role_sees_only_the_pages_it_may_open(client, auth, users, role, shown, hidden):
     auth.login(users[role].email)
@@ -53,3 +57,13 @@ def test_the_admin_menu_groups_its_pages_and_marks_the_one_showing(client, auth,
     assert '<a href="/admin/webhooks" aria-current="page">CRM endpoints</a>' in admin_menu
     assert nav.count('aria-current="page"') == 1
     assert '<details class="menu current" data-menu>\n            <summary>Admin</summary>' in nav
+
+
+def test_the_admin_menu_marks_users_on_a_users_page_and_audit_log_on_the_audit_log(client, auth, users):
+    auth.login(users[A].email)
+    nav = main_nav(client.get(f"/admin/users/{users[T].id}").get_data(as_text=True))
+    assert '<a href="/admin/users" aria-current="page">Users</a>' in nav and nav.count('aria-current="page"') == 1
+    nav = main_nav(client.get("/admin/audit").get_data(as_text=True))
+    assert '<a href="/admin/audit" aria-current="page">Audit log</a>' in nav and nav.count('aria-current="page"') == 1
+    admin_menu = nav.split("<summary>Admin</summary>")[1].split("</details>")[0]
+    assert re.findall(r">([^<>]+)</a>", admin_menu) == ["Users", "Audit log", "Outbox", "CRM endpoints"]
