@@ -30,7 +30,11 @@ def _agent_status():
         return {}  # a fragment (an answer's score, a notes status) has no top bar: spare the queries
     if not current_user.is_authenticated or current_user.role not in (Role.TELEPROSPECTOR, Role.ADMIN):
         return {}
-    return {"agent_status": _status()}
+    status = _status()
+    if current_user.role == Role.ADMIN and status.state == services.AgentState.IDLE \
+            and request.blueprint not in ("queue", "calls"):
+        return {}  # an admin not working calls has the top bar's room for the admin's own pages
+    return {"agent_status": status}
 
 
 def _agent():

@@ -63,6 +63,7 @@ def sign_in(page: Page, base_url: str, email: str, password: str = TEST_PASSWORD
 
 
 def sign_out(page: Page) -> None:
+    page.locator("details.user-menu > summary").click()  # Sign out is in the user's menu, at the top bar's right
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
