@@ -23,31 +23,43 @@ def insert_rows(connection, table, columns: Sequence[str], rows: Iterable[Sequen
     quote = connection.dialect.identifier_preparer.quote  # "values" is a keyword, for one
     names = ", ".join(quote(name) for name in columns)
     if connection.dialect.name == "sqlite":
-        datetimes = {index for index, name in enumerate(columns) if _is_datetime(table.c[name].type)}
-        convert = datetimes | json_columns
-        prepared = rows if not convert else (
-            tuple(_for_sqlite(value, index in json_columns) if index in convert else value
-                  for index, value in enumerate(row)) for row in rows)
+        converters = {index: _json_text for index in json_columns}
+        converters.update({index: _sqlite_datetime() for index, name in enumerate(columns)
+                           if _is_datetime(table.c[name].type)})
+        prepared = rows if not converters else (
+            tuple(converters[index](value) if index in converters else value for index, value in enumerate(row))
+            for row in rows)
         driver.cursor().executemany(
             f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", prepared)
         return
     with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
         for row in rows:
             if json_columns:
-                row = tuple(json.dumps(value) if index in json_columns and value is not None else value
-                            for index, value in enumerate(row))
+                row = tuple(_json_text(value) if index in json_columns else value for index, value in enumerate(row))
             copy.write_row(row)
+
+
+def _json_text(value):
+    if value is None:
+        return None
+    if not value and isinstance(value, dict):
+        return "{}"
+    return json.dumps(value)
+
+
+def _sqlite_datetime():
+    """A converter of datetimes to SQLAlchemy's SQLite text, remembering the last one (a batch's rows share theirs)."""
+    last = [None, None]
+
+    def convert(value):
+        if value is None or not isinstance(value, datetime):
+            return value
+        if value is not last[0]:
+            last[0], last[1] = value, value.strftime(SQLITE_DATETIME)
+        return last[1]
+
+    return convert
 
 
 def _is_datetime(column_type) -> bool:
     return type(column_type).__name__ == "DateTime"
-
-
-def _for_sqlite(value, is_json: bool):
-    if value is None:
-        return None
-    if is_json:
-        return json.dumps(value)
-    if isinstance(value, datetime):
-        return value.strftime(SQLITE_DATETIME)
-    return value

@@ -45,8 +45,14 @@ READ_BATCH = 2000  # rows handed to the reading process at a time
 
 
 def _write_batch_rows() -> int:
-    """Rows written per transaction. SQLite has one writer: short turns keep claims served during an import."""
+    """Rows written per transaction, to begin with. SQLite has one writer: short turns keep claims served during
+    an import (the import then sizes its batches to WRITE_TURN_SECONDS)."""
     return 250 if db.engine.dialect.name == "sqlite" else 2000
+
+
+# SQLite: how long one of an import's write transactions should hold the writer. Claims wait at most about
+# this long for an import's turn to end (their own p95 target is 25 ms).
+WRITE_TURN_SECONDS = 0.008
 
 
 _CLOSED_CAMPAIGNS = (CampaignStatus.ENDED, CampaignStatus.ARCHIVED)
@@ -325,6 +331,8 @@ class _Import:
         self.seen = _Seen()
         self.accounts: dict[tuple[str, str], int] = {}
         self.rows_done = lead_list.rows_done
+        self.write_rows = _write_batch_rows()
+        self.sized_by_time = db.engine.dialect.name == "sqlite"
         self.last_progress = 0.0
         self.started = time.monotonic()
 
@@ -357,12 +365,14 @@ class _Import:
         found = self._existing_leads([values for kind, _line, values in results if kind == LEAD])
         listed = do_not_call_list.listed_numbers(
             {values["phone"] for kind, _line, values in results if kind == LEAD}, self.campaign_id)
-        step = _write_batch_rows()
-        for start_at in range(0, len(results), step):
+        start_at = 0
+        while start_at < len(results):
+            step = self.write_rows
             outcomes = _Outcomes()
             for (line, cells), result in zip(rows[start_at:start_at + step], results[start_at:start_at + step]):
                 self._decide(line, cells, result, columns, found, listed, outcomes)
             self._write(outcomes)
+            start_at += step
 
     def _decide(self, line, cells, result, columns, found, listed, outcomes: _Outcomes) -> None:
         outcomes.rows += 1
@@ -434,6 +444,7 @@ class _Import:
     def _write(self, outcomes: _Outcomes) -> None:
         now = utcnow()
         with writers.write_transaction(db.session):
+            began = time.perf_counter()  # the turn is ours from here: waiting for it is not the batch's cost
             self._account_ids(outcomes.new_leads)
             for values in outcomes.new_leads:
                 values["account_id"] = self.accounts[values["account_key"]]
@@ -460,6 +471,10 @@ class _Import:
                 suppressed=LeadList.suppressed + outcomes.counts[SUPPRESSED],
                 rejected=LeadList.rejected + outcomes.counts[REJECTED]).execution_options(synchronize_session=False))
         self.rows_done += outcomes.rows
+        if self.sized_by_time and outcomes.rows:
+            # Next batch: as many rows as fit the writer turn at this one's pace, changing by half at most.
+            fitting = outcomes.rows * WRITE_TURN_SECONDS / max(time.perf_counter() - began, 1e-4)
+            self.write_rows = int(min(max(fitting, self.write_rows * 0.5, 25), self.write_rows * 1.5, 4000))
 
     def report(self, bytes_read: int, force: bool = False) -> None:
         moment = time.monotonic()

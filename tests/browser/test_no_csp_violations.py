@@ -122,7 +122,7 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
     settle(page)
     visit(page, live_server + "/guides/", re.compile("Call guides"))
     page.goto(f"{live_server}/guides/{default_guide.id}/edit")
-    expect(page.locator("form").first).to_be_visible()
+    expect(page.locator("main form").first).to_be_visible()
     settle(page)
     visit(page, f"{live_server}/guides/{default_guide.id}/history", re.compile(".+"))
     sign_out(page)

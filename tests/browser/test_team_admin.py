@@ -29,7 +29,7 @@ def test_an_admin_adds_a_user_who_sets_a_password_signs_in_and_is_then_deactivat
     _watch(page, problems)
     sign_in(page, live_server, "admin@example.com")
 
-    page.locator("details.menu summary", has_text="Admin").click()
+    page.get_by_role("navigation", name="Main").locator("details.menu summary", has_text="Admin").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users", exact=True).click()
     expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
     screenshot(page, "team-users", full_page=False)
@@ -89,7 +89,7 @@ def test_an_admin_adds_a_user_who_sets_a_password_signs_in_and_is_then_deactivat
     finally:
         newcomer_context.close()
 
-    page.locator("details.menu summary", has_text="Admin").click()
+    page.get_by_role("navigation", name="Main").locator("details.menu summary", has_text="Admin").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit log").click()
     expect(page.get_by_role("cell", name=re.compile("^deactivated a user")).first).to_be_visible()
     screenshot(page, "team-audit-log", full_page=False)
