@@ -27,6 +27,7 @@ import holidays as holiday_calendars
 import phonenumbers
 import yaml
 from phonenumbers import timezone as phone_timezone
+from phonenumbers.geodata import GEOCODE_DATA as _GEOCODE
 from phonenumbers.phonenumberutil import _number_type_helper as _number_type
 from phonenumbers.re_util import re_compile as _compiled
 
@@ -332,10 +333,12 @@ class InvalidPhoneNumber(ValueError):
 
 @dataclass(frozen=True)
 class PhoneFacts:
-    """What a phone number says: the number in E.164, and the zones it may ring in (empty: it gives none)."""
+    """What a phone number says: the number in E.164, the zones it may ring in (empty: it gives none), and for a
+    geographic North American number the state or province its area code is in (else None)."""
 
     e164: str
     zones: tuple[str, ...]
+    state: str | None = None
 
 
 # What a spreadsheet's phone column holds for a North American number: ten digits (the area code's first
@@ -380,7 +383,8 @@ def _facts_of(number: phonenumbers.PhoneNumber, raw: str) -> PhoneFacts:
     if not valid:
         raise InvalidPhoneNumber(f"not a valid number: {raw[:60]!r}")
     e164 = f"+{country_code}{national}"  # format_number(E164) for a valid number
-    return PhoneFacts(e164, _zones_of(number, kind, e164))
+    geographic = phonenumbers.is_number_type_geographical(kind, country_code)
+    return PhoneFacts(e164, _zones_of(number, kind, e164), _area_state(e164) if geographic and country_code == 1 else None)
 
 
 def _region_and_type(country_code: int, national: str):
@@ -418,6 +422,23 @@ def _prefix_zones(e164: str):
         if zones is not None:
             return zones
     return (phone_timezone.UNKNOWN_TIMEZONE,)
+
+
+def _area_state(e164: str) -> str | None:
+    """The state or province of a geographic +1 number, from phonenumbers' geocoder ("Chicago, IL", "Ontario",
+    "Washington State"), read at its longest prefix as the geocoder reads it. The geocoder's +1 prefixes are at
+    most 7 digits long, so the answer is memoised by them: a list repeats exchanges."""
+    return _prefix_state(e164[:8])
+
+
+@lru_cache(maxsize=65536)
+def _prefix_state(prefix: str) -> str | None:
+    for length in range(len(prefix) - 1, 0, -1):
+        names = _GEOCODE.get(prefix[1:1 + length])
+        if names is not None:
+            description = names.get("en", "")
+            return state_code(description.rsplit(", ", 1)[-1]) or state_code(description)
+    return None
 
 
 def zones_for_phone(e164: str) -> list[str]:

@@ -254,6 +254,8 @@ def read_row(line: int, cells: list[str], plan: ReadPlan) -> tuple:
         state = state_code(raw["state"])
         if state is None and country in (None, "US", "CA"):
             return REJECTED, line, f"state {_short(raw['state'])!r} is not a US state or Canadian province"
+    elif country in (None, "US", "CA"):
+        state = phone.state  # the number's area code says where it is: its state's calling rules apply
     domain = None
     if "company_domain" in raw:
         domain = company_domain(raw["company_domain"])

@@ -246,3 +246,51 @@ def test_withdrawing_a_list_takes_its_untouched_leads_out_of_the_queue(campaign,
     db.session.expire_all()
     assert db.session.get(Lead, held.lead_id).queue_state == "new"  # the held one is being called: it stays
     assert db.session.get(LeadList, lead_list.id).status == ListStatus.WITHDRAWN
+
+
+def test_a_row_without_a_state_takes_the_state_of_its_numbers_area_code(campaign, marketer):
+    lead_list = import_file(campaign, "Name,Company,Phone,State\nAnn Lee,Acme,(312) 555-0101,\n"
+                                      "Bo Li,Acme,(212) 555-0102,NJ\n", user=marketer)
+    states = dict(db.session.execute(select(Lead.last_name, Lead.state).where(Lead.lead_list_id == lead_list.id)).all())
+    assert states == {"Lee": "IL", "Li": "NJ"}  # the row's own state wins
+
+
+def test_rows_with_missing_cells_and_a_one_megabyte_cell_are_read_and_reported(campaign, marketer):
+    big = "x" * 1_000_000
+    text = ("Name,Company,Phone,Title,Notes\n"
+            "Ann Lee,Acme,(212) 555-0101\n"                    # line 2: fewer cells than columns: imported
+            f"Bo Li,Acme,(212) 555-0102,{big},\n"               # 3: a 1 MB title: too long for the column
+            f"Cy Ng,Acme,(212) 555-0103,CFO,{big}\n")           # 4: a 1 MB cell in a column not imported
+    lead_list = import_file(campaign, text, user=marketer,
+                            mapping={"full_name": "Name", "company": "Company", "phone": "Phone", "title": "Title"})
+    assert (lead_list.imported, lead_list.rejected) == (2, 1)
+    assert outcomes(lead_list)[3] == ("rejected", "Job title is longer than 120 characters")
+    report = list(services.report_rows(lead_list))
+    assert report[1][:3] == [3, "Rejected", "Job title is longer than 120 characters"]
+    assert report[1][7].endswith(" [cut]") and len(report[1][7]) < 3000  # the report keeps the cell's start
+
+
+def test_every_line_of_the_file_is_a_lead_or_a_row_of_the_report_with_its_cells(campaign, marketer, list_number):
+    import random
+
+    rng = random.Random(7)
+    list_number("+13125550999")
+    lines = ["First name,Last name,Company,Email,Phone"]
+    for n in range(300):
+        phone = rng.choice([f"(312) 555-{n:04d}", "not a phone", "(312) 555-0999", f"(312) 555-{n // 2:04d}"])
+        email = rng.choice([f"p{n}@acme.com", "broken@", ""])
+        lines.append(f"P{n},L{n},Acme,{email},{phone}")
+    lead_list = import_file(campaign, "\n".join(lines) + "\n", user=marketer)
+    report = {row[0]: row for row in list(services.report_rows(lead_list))[1:]}
+    created = {(lead.first_name, lead.last_name) for lead in db.session.scalars(
+        select(Lead).where(Lead.lead_list_id == lead_list.id))}
+    suppressed = {line for line, row in report.items() if row[1] == "Suppressed (do not call)"}
+    for number, text in enumerate(lines[1:], start=2):
+        cells = text.split(",")
+        if number in report:
+            assert report[number][4:] == cells, number  # the original cells, as they were
+            assert ((cells[0], cells[1]) in created) == (number in suppressed)
+        else:
+            assert (cells[0], cells[1]) in created, number
+    assert lead_list.rows_done == 300 == lead_list.imported + lead_list.duplicate + lead_list.rejected + \
+        lead_list.suppressed + lead_list.updated

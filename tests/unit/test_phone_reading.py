@@ -7,9 +7,9 @@ import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from phonenumbers import timezone
+from phonenumbers import geocoder, timezone
 
-from console.compliance.rules import InvalidPhoneNumber, infer_time_zones, read_phone
+from console.compliance.rules import InvalidPhoneNumber, infer_time_zones, read_phone, state_code
 
 
 def reference(raw: str, region: str):
@@ -21,7 +21,11 @@ def reference(raw: str, region: str):
     if not phonenumbers.is_valid_number(number):
         return None
     zones = tuple(zone for zone in timezone.time_zones_for_number(number) if zone != timezone.UNKNOWN_TIMEZONE)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), zones
+    state = None
+    if number.country_code == 1 and phonenumbers.is_number_geographical(number):
+        description = geocoder.description_for_number(number, "en")
+        state = state_code(description.rsplit(", ", 1)[-1]) or state_code(description)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), zones, state
 
 
 def ours(raw: str, region: str):
@@ -29,7 +33,7 @@ def ours(raw: str, region: str):
         facts = read_phone(raw, region)
     except InvalidPhoneNumber:
         return None
-    return facts.e164, facts.zones
+    return facts.e164, facts.zones, facts.state
 
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
@@ -60,6 +64,13 @@ def test_read_phone_says_what_phonenumbers_says(raw, region):
                                        ("+44 20 7946 0958", "+442079460958")])
 def test_a_number_in_any_common_format_is_stored_in_e164(raw, e164):
     assert read_phone(raw).e164 == e164
+
+
+@pytest.mark.parametrize("raw, state", [("(212) 555-0101", "NY"), ("(312) 555-0101", "IL"), ("(206) 555-0101", "WA"),
+                                        ("(416) 555-0101", "ON"), ("(907) 555-1234", "AK"), ("(800) 555-0101", None),
+                                        ("+44 20 7946 0958", None)])
+def test_a_north_american_numbers_area_code_says_its_state(raw, state):
+    assert read_phone(raw).state == state
 
 
 def test_zones_given_by_the_caller_are_the_ones_read_from_the_number():
