@@ -383,8 +383,11 @@ def _facts_of(number: phonenumbers.PhoneNumber, raw: str) -> PhoneFacts:
     if not valid:
         raise InvalidPhoneNumber(f"not a valid number: {raw[:60]!r}")
     e164 = f"+{country_code}{national}"  # format_number(E164) for a valid number
-    geographic = phonenumbers.is_number_type_geographical(kind, country_code)
-    return PhoneFacts(e164, _zones_of(number, kind, e164), _area_state(e164) if geographic and country_code == 1 else None)
+    state = None
+    if country_code == 1 and phonenumbers.is_number_type_geographical(kind, country_code):
+        # A US territory has a region of its own, which the geocoder names when it knows no area within it.
+        state = _area_state(e164) or (region if region in _TERRITORIES else None)
+    return PhoneFacts(e164, _zones_of(number, kind, e164), state)
 
 
 def _region_and_type(country_code: int, national: str):
@@ -422,6 +425,9 @@ def _prefix_zones(e164: str):
         if zones is not None:
             return zones
     return (phone_timezone.UNKNOWN_TIMEZONE,)
+
+
+_TERRITORIES = frozenset({"PR", "VI", "GU", "AS", "MP"})  # phonenumbers' regions that are our state codes too
 
 
 def _area_state(e164: str) -> str | None:
