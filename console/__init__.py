@@ -86,14 +86,16 @@ def _register_blueprints(app: Flask) -> None:
     from console.errors import blueprint as errors
     from console.guides.views import blueprint as guides
     from console.handoffs.views import blueprint as handoffs
+    from console.lead_record.views import blueprint as lead_record
+    from console.leads.views import blueprint as leads
     from console.notifications.views import blueprint as notifications
     from console.outbox.views import blueprint as outbox
     from console.queue.views import blueprint as queue
     from console.reports.views import blueprint as reports
     from console.telephony.views import blueprint as telephony
 
-    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, notifications, outbox, queue, reports,
-                      telephony):
+    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, lead_record, leads, notifications, outbox,
+                      queue, reports, telephony):
         app.register_blueprint(blueprint)
 
 

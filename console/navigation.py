@@ -32,7 +32,10 @@ MENU = (
     Group("Queue", (Entry("queue.show", "Queue", ("queue.", "calls.call_screen")),)),
     Group("Callbacks", (Entry("calls.callbacks", "Callbacks"),)),
     Group("Hand-offs", (Entry("handoffs.inbox", "Hand-offs", ("handoffs.",)),)),
-    Group("Leads", ()),
+    Group("Leads", (
+        Entry("lead_record.search", "Find a lead", ("lead_record.",)),
+        Entry("leads.do_not_call", "Do-not-call list", ("leads.",)),
+    )),
     Group("Campaigns", (
         # Every page about one campaign (templates/campaigns/_tabs.html), whichever area serves it.
         Entry("campaigns.index", "Campaigns", (

@@ -1,0 +1,445 @@
+"""The lead record: finding a lead among a million, its page, and its one timeline of everything that happened to it.
+
+Reads only: a lead's contact data is changed by console.leads.services.update_contact, the one writer of leads.
+The search reads indexes in their own order and never sorts a whole match set (lead_record.rules.LeadQuery
+says which index each part of the typed text uses); the timeline is a list of plain events
+(lead_record.rules.TimelineEvent) built from each kind of record in one statement or two.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, not_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from console.audit.models import AuditEvent
+from console.auth.models import Role, User
+from console.calls import services as calls
+from console.calls.models import Call
+from console.calls.rules import BY_CODE as DISPOSITIONS
+from console.campaigns.models import Campaign
+from console.compliance import services as do_not_call_list
+from console.compliance.models import DoNotCallSource
+from console.extensions import db
+from console.handoffs.models import Handoff, HandoffStatus
+from console.lead_record.rules import (
+    AnswerReplay, EventKind, LeadQuery, SearchKind, TimelineEvent, describe_change, newest_first, prefix_range,
+)
+from console.leads.models import Account, Lead, LeadList
+from console.leads.rules import CONTACT_LABELS, Stage, format_phone
+from console.queue import services as queue
+from console.scoring import rules as scoring
+from console.scoring.services import current_model
+from console.telephony import rules as telephony_rules
+from console.telephony import services as telephony
+from console.telephony.models import PhoneCall
+from console.web import path_for
+
+PER_PAGE = 50
+# Past this page the search stops: 10,000 pages of 50 is every lead of a very large campaign.
+MAX_PAGE = 10_000
+BANDS = ("hot", "warm", "cool")
+
+
+# ---------------------------------------------------------------- the search
+
+@dataclass(frozen=True)
+class LeadFilters:
+    campaign_id: int | None = None
+    stage: str | None = None
+    band: str | None = None
+    lead_list_id: int | None = None
+
+    def conditions(self) -> list:
+        conditions = []
+        if self.campaign_id is not None:
+            conditions.append(Lead.campaign_id == self.campaign_id)
+        if self.stage:
+            conditions.append(Lead.stage == self.stage)
+        if self.band:
+            conditions.append(Lead.score_band == self.band)
+        if self.lead_list_id is not None:
+            conditions.append(Lead.lead_list_id == self.lead_list_id)
+        return conditions
+
+
+@dataclass
+class Found:
+    lead: Lead
+    matched: str  # what matched: "last name", "company", "phone", "email", "external id", "" (filters only)
+
+
+@dataclass
+class SearchResults:
+    query: LeadQuery
+    found: list[Found]
+    page: int
+    has_more: bool
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * PER_PAGE + 1
+
+
+def _branches(query: LeadQuery) -> list[tuple[str, object]]:
+    """(what matched, SELECT of lead ids in the order its index reads them), most precise first."""
+    branches = []
+    every_campaign = select(Campaign.id).scalar_subquery()
+    if query.external_id:
+        # The campaign-then-id index, probed once per campaign (there are tens of campaigns, not thousands).
+        branches.append(("external id", select(Lead.id).where(Lead.campaign_id.in_(every_campaign),
+                                                              Lead.external_id == query.external_id)
+                         .order_by(Lead.id)))
+    if query.kind == SearchKind.PHONE:
+        if query.phone:
+            branches.append(("phone", select(Lead.id).where(Lead.phone == query.phone).order_by(Lead.id)))
+        elif query.phone_prefix:
+            low, high = query.phone_prefix, query.phone_prefix + "~"  # "~" sorts after every digit
+            branches.append(("phone", select(Lead.id).where(Lead.phone >= low, Lead.phone < high)
+                             .order_by(Lead.phone, Lead.id)))
+    elif query.kind == SearchKind.EMAIL:
+        branches.append(("email", select(Lead.id).where(Lead.campaign_id.in_(every_campaign),
+                                                        Lead.email.in_(query.emails)).order_by(Lead.id)))
+    elif query.kind == SearchKind.WORDS:
+        last_name = func.lower(Lead.last_name)
+        low, high = prefix_range(query.name_prefix)
+        named = and_(last_name >= low, last_name < high)
+        branches.append(("last name", select(Lead.id).where(named).order_by(last_name, Lead.id)))
+        if query.last_name_prefix:
+            first_low, first_high = prefix_range(query.first_name_prefix)
+            last_low, last_high = prefix_range(query.last_name_prefix)
+            first_name = func.lower(Lead.first_name)
+            branches.append(("name", select(Lead.id).where(
+                last_name >= last_low, last_name < last_high, first_name >= first_low, first_name < first_high)
+                .order_by(last_name, Lead.id)))
+        company = func.lower(Account.name)
+        branches.append(("company", select(Lead.id).join(Account, Account.id == Lead.account_id)
+                         .where(company >= low, company < high, not_(named))
+                         .order_by(company, Account.id, Lead.last_name, Lead.id)))
+    return branches
+
+
+def search_leads(query: LeadQuery, filters: LeadFilters, page: int = 1) -> SearchResults:
+    """One page of the leads the text and the filters find.
+
+    Text: each way it may match (lead_record.rules.LeadQuery) is read from its index in that index's order,
+    only as far as this page needs, the filters applied on the way; the pages list the precise matches
+    first (an external id, the number), then last names, then companies. No text: the filters alone,
+    newest lead first. A typed word shorter than two letters finds nothing but an external id.
+    """
+    page = max(1, min(page, MAX_PAGE))
+    offset = (page - 1) * PER_PAGE
+    wanted = offset + PER_PAGE + 1
+    conditions = filters.conditions()
+    matched: dict[int, str] = {}
+    if query.kind == SearchKind.EVERYTHING:
+        ids = list(db.session.scalars(select(Lead.id).where(*conditions).order_by(Lead.id.desc())
+                                      .offset(offset).limit(PER_PAGE + 1)))
+        matched = {lead_id: "" for lead_id in ids}
+        more = len(ids) > PER_PAGE
+    else:
+        more = False
+        for label, statement in _branches(query):
+            ids = list(db.session.scalars(statement.where(*conditions).limit(wanted)))
+            more = more or len(ids) == wanted
+            for lead_id in ids:
+                matched.setdefault(lead_id, label)
+        ordered = list(matched)
+        more = more or len(ordered) > offset + PER_PAGE
+        matched = {lead_id: matched[lead_id] for lead_id in ordered[offset:offset + PER_PAGE]}
+    leads = {lead.id: lead for lead in db.session.scalars(
+        select(Lead).options(joinedload(Lead.account), joinedload(Lead.campaign), joinedload(Lead.lead_list))
+        .where(Lead.id.in_(list(matched))))} if matched else {}
+    found = [Found(leads[lead_id], label) for lead_id, label in list(matched.items())[:PER_PAGE] if lead_id in leads]
+    return SearchResults(query, found, page, more)
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: int
+    label: str
+
+
+def campaign_choices() -> list[Choice]:
+    return [Choice(row.id, row.name) for row in db.session.execute(
+        select(Campaign.id, Campaign.name).order_by(Campaign.name))]
+
+
+def lead_list_choices() -> list[Choice]:
+    """Every lead list, newest first, named by campaign and file: the search's list filter."""
+    return [Choice(row.id, f"{row.file_name} · {row.campaign} · {row.created_at:%Y-%m-%d}") for row in db.session.execute(
+        select(LeadList.id, LeadList.file_name, LeadList.created_at, Campaign.name.label("campaign"))
+        .join(Campaign, Campaign.id == LeadList.campaign_id).order_by(LeadList.id.desc()))]
+
+
+# ---------------------------------------------------------------- one lead's page
+
+@dataclass
+class CustomValue:
+    label: str
+    value: str | None
+
+
+@dataclass
+class LeadRecord:
+    lead: Lead
+    custom_values: list[CustomValue]
+    dialability: queue.LeadDialability
+    timeline: list[TimelineEvent]
+    score_reasons: list[str] = field(default_factory=list)
+
+
+def load_lead(lead_id: int) -> Lead | None:
+    """The lead with what its page shows of it (account, campaign, list and who loaded it), in one statement."""
+    return db.session.scalar(select(Lead).options(
+        joinedload(Lead.account), joinedload(Lead.campaign), joinedload(Lead.lead_list).joinedload(LeadList.created_by))
+        .where(Lead.id == lead_id))
+
+
+def custom_values(lead: Lead) -> list[CustomValue]:
+    """The campaign's own fields with the lead's values, in the campaign's order; values of fields the campaign
+    no longer has come after, under their keys."""
+    defined = [(field["key"], field.get("label") or field["key"]) for field in (lead.campaign.custom_fields or [])
+               if field.get("key")]
+    values = dict(lead.custom_fields or {})
+    shown = [CustomValue(label, values.pop(key, None)) for key, label in defined]
+    return shown + [CustomValue(key, value) for key, value in sorted(values.items())]
+
+
+def lead_record(lead: Lead, viewer) -> LeadRecord:
+    model = current_model(lead.campaign_id)
+    return LeadRecord(lead=lead, custom_values=custom_values(lead),
+                      dialability=queue.explain_lead(lead, viewer), timeline=timeline(lead, viewer),
+                      score_reasons=[str(reason) for reason in scoring.score(_current_answers(lead), model).reasons])
+
+
+def _current_answers(lead: Lead) -> dict[str, str]:
+    return calls.answer_values(lead)
+
+
+# ---------------------------------------------------------------- the timeline
+
+# The audit rows about a lead that the timeline shows (claims are its calls; notes are on the call).
+LEAD_ACTIONS = ("lead.answer_saved", "lead.location_set", "lead.contact_updated", "lead.referral_added")
+
+
+def _names(user_ids) -> dict[int, str]:
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples())
+
+
+def _scope(campaign_id: int | None, lead: Lead) -> str:
+    return "every campaign" if campaign_id is None else f"campaign {lead.campaign.name}" \
+        if campaign_id == lead.campaign_id else f"campaign #{campaign_id}"
+
+
+def timeline(lead: Lead, viewer) -> list[TimelineEvent]:
+    """Everything that happened to the lead, newest first: how it came in (an import, a referral, a person),
+    marketing touches, calls (agent, disposition, talk time, notes, recordings the viewer may hear), answers and
+    the score after each, hand-offs and sales' decisions, its number's do-not-call entries added and removed,
+    location and contact edits. One or two statements per kind of record, whatever the lead's history."""
+    events: list[TimelineEvent] = []
+    audits = list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.subject_type == "Lead", AuditEvent.subject_id == lead.id, AuditEvent.action.in_(LEAD_ACTIONS))
+        .order_by(AuditEvent.at, AuditEvent.id)))
+    referral_rows = [row for row in audits if row.action == "lead.referral_added"]
+    events += _arrival(lead, referral_rows[0] if referral_rows else None)
+    events += [TimelineEvent(touch.occurred_at, EventKind.TOUCH, f"{touch.kind.replace('_', ' ').capitalize()}: "
+                             f"{touch.description}", sequence=touch.id) for touch in lead.touches]
+    events += _calls(lead, viewer)
+    events += _handoffs(lead, viewer)
+    names = _names(row.actor_id for row in audits)
+    events += _lead_audits(lead, [row for row in audits if row.action != "lead.referral_added"], names)
+    events += _do_not_call(lead)
+    return newest_first(events)
+
+
+def _arrival(lead: Lead, referral: AuditEvent | None) -> list[TimelineEvent]:
+    if lead.lead_list is not None:
+        lead_list = lead.lead_list
+        by = lead_list.created_by.full_name if lead_list.created_by else None
+        source = f" (source {lead_list.source_name})" if lead_list.source_name else ""
+        return [TimelineEvent(lead.created_at, EventKind.IMPORTED,
+                              f"Imported into {lead.campaign.name} from {lead_list.file_name}{source}", actor=by,
+                              link=path_for("lead_record.search", list=lead_list.id),
+                              link_label="Leads of this list")]
+    if referral is not None:
+        referred_by = referral.detail.get("referred_by_lead_id")
+        return [TimelineEvent(lead.created_at, EventKind.REFERRAL,
+                              f"Added as a referral on call #{referral.detail.get('call_id')}",
+                              actor=referral.actor_email,
+                              link=path_for("lead_record.show", lead_id=referred_by) if referred_by else None,
+                              link_label="The lead who referred them")]
+    source = f" (source {lead.source})" if lead.source else ""
+    return [TimelineEvent(lead.created_at, EventKind.CREATED, f"Added to {lead.campaign.name}{source}")]
+
+
+def _calls(lead: Lead, viewer) -> list[TimelineEvent]:
+    calls = list(db.session.scalars(select(Call).options(selectinload(Call.agent), selectinload(Call.guide_version))
+                                    .where(Call.lead_id == lead.id).order_by(Call.started_at, Call.id)))
+    if not calls:
+        return []
+    talk: dict[int, int] = defaultdict(int)
+    for call_id, seconds in db.session.execute(
+            select(PhoneCall.call_id, PhoneCall.duration_seconds)
+            .where(PhoneCall.call_id.in_([call.id for call in calls]), PhoneCall.duration_seconds.is_not(None))):
+        talk[call_id] += seconds
+    recordings = defaultdict(list)
+    if telephony.can_hear_recordings(viewer, lead):
+        for recording in telephony.recordings_for_lead(lead):
+            if recording.playable:
+                recordings[recording.phone_call.call_id].append(recording)
+    events = []
+    for number, call in enumerate(calls, start=1):
+        if call.disposition:
+            outcome = DISPOSITIONS[call.disposition].label if call.disposition in DISPOSITIONS else call.disposition
+        else:
+            outcome = "in progress" if call.is_open else call.status
+        summary = f"Call {number} by {call.agent.full_name if call.agent else 'an agent'}: {outcome}"
+        details = []
+        if call.id in talk:
+            details.append(f"Talk time {telephony_rules.format_duration(talk[call.id])}")
+        if call.callback_at:
+            details.append(f"Call back at {call.callback_at:%Y-%m-%d %H:%M} UTC")
+        if call.guide_version is not None:
+            details.append(f"Call guide version {call.guide_version.number}")
+        if call.notes:
+            details.append(call.notes)
+        events.append(TimelineEvent(
+            call.started_at, EventKind.CALL, summary, actor=call.agent.full_name if call.agent else None,
+            details=tuple(details), sequence=call.id,
+            recordings=tuple((path_for("telephony.play_recording", recording_id=recording.id),
+                              telephony_rules.format_duration(recording.duration_seconds))
+                             for recording in recordings.get(call.id, []))))
+    return events
+
+
+def _handoffs(lead: Lead, viewer) -> list[TimelineEvent]:
+    handoffs = list(db.session.scalars(select(Handoff).options(selectinload(Handoff.assigned_to),
+                                                               selectinload(Handoff.qualified_by))
+                                       .where(Handoff.lead_id == lead.id).order_by(Handoff.created_at)))
+    if not handoffs:
+        return []
+    deciders = dict(db.session.execute(select(AuditEvent.subject_id, AuditEvent.actor_id).where(
+        AuditEvent.subject_type == "Handoff", AuditEvent.subject_id.in_([handoff.id for handoff in handoffs]),
+        AuditEvent.action.in_(("handoff.accepted", "handoff.rejected")))).tuples())
+    names = _names(deciders.values())
+    events = []
+    for handoff in handoffs:
+        link = path_for("handoffs.packet", handoff_id=handoff.id) if handoff.visible_to(viewer) else None
+        events.append(TimelineEvent(
+            handoff.created_at, EventKind.HANDOFF,
+            f"Handed to {handoff.assigned_to.full_name}, score {handoff.score} ({handoff.score_band})",
+            actor=handoff.qualified_by.full_name if handoff.qualified_by else None,
+            details=tuple(handoff.score_reasons or ()), link=link, link_label="Hand-off packet" if link else None,
+            sequence=handoff.id))
+        if handoff.decided_at is not None:
+            accepted = handoff.status == HandoffStatus.ACCEPTED
+            events.append(TimelineEvent(
+                handoff.decided_at, EventKind.DECISION,
+                "Accepted by sales: now a sales-accepted lead (SAL)" if accepted
+                else "Rejected by sales: back to nurture",
+                actor=names.get(deciders.get(handoff.id)) or handoff.assigned_to.full_name,
+                details=(f"Reason: {handoff.rejection_reason}",) if handoff.rejection_reason else (),
+                link=link, link_label="Hand-off packet" if link else None, sequence=handoff.id))
+    return events
+
+
+def _lead_audits(lead: Lead, rows: list[AuditEvent], names: dict[int, str]) -> list[TimelineEvent]:
+    model = current_model(lead.campaign_id)
+    replay = AnswerReplay()
+    events = []
+    for row in rows:
+        actor = names.get(row.actor_id) or row.actor_email
+        detail = row.detail or {}
+        if row.action == "lead.answer_saved":
+            criterion = model.criterion(detail.get("criterion", ""))
+            value = detail.get("value") or ""
+            option = criterion.option(value) if criterion else None
+            label = criterion.label if criterion else detail.get("criterion", "?")
+            answer = option.label if option else (value or "cleared")
+            step = replay.apply(detail.get("criterion", ""), value, lambda answers: scoring.score(answers, model))
+            call = f" on call #{detail['call_id']}" if detail.get("call_id") else ""
+            events.append(TimelineEvent(row.at, EventKind.ANSWER, f"{label}: {answer}{call}", actor=actor,
+                                        details=(f"Score {step.points} ({step.band})",), sequence=row.id))
+        elif row.action == "lead.location_set":
+            before, after = detail.get("before") or {}, detail.get("after") or {}
+            events.append(TimelineEvent(row.at, EventKind.LOCATION, "Location set", actor=actor, sequence=row.id,
+                                        details=tuple(describe_change(label, before.get(key), after.get(key))
+                                                      for key, label in (("state", "State"),
+                                                                         ("time_zones", "Time zones"))
+                                                      if before.get(key) != after.get(key))))
+        elif row.action == "lead.contact_updated":
+            before, after = detail.get("before") or {}, detail.get("after") or {}
+            labels = {**CONTACT_LABELS, "time_zones": "Time zones"}
+            events.append(TimelineEvent(row.at, EventKind.CONTACT, "Contact data edited", actor=actor,
+                                        sequence=row.id, details=tuple(
+                                            describe_change(labels.get(key, key), _shown(key, before.get(key)),
+                                                            _shown(key, after.get(key))) for key in after)))
+    return events
+
+
+def _shown(key: str, value):
+    return format_phone(value) if key in ("phone", "alternate_phone") and value else value
+
+
+def _do_not_call(lead: Lead) -> list[TimelineEvent]:
+    """The number's entries that cover the lead: those on the list now, and those added then removed (the
+    removal's audit row keeps the whole entry)."""
+    events = []
+    covers = (None, lead.campaign_id)
+    for entry in do_not_call_list.entries_for_number(lead.phone):
+        if entry.campaign_id not in covers:
+            continue
+        events.append(_listed_event(lead, entry.added_at, entry.campaign_id, entry.source, entry.reason,
+                                    entry.added_by.full_name if entry.added_by else None, entry.call_id,
+                                    entry.id))
+    removals = list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "do_not_call.removed", AuditEvent.detail["phone"].as_string() == lead.phone)
+        .order_by(AuditEvent.at)))
+    names = _names([row.actor_id for row in removals] + [row.detail.get("added_by_id") for row in removals])
+    for row in removals:
+        detail = row.detail
+        if detail.get("campaign_id") not in covers:
+            continue
+        added_at = _parse_time(detail.get("added_at"))
+        if added_at is not None:
+            events.append(_listed_event(lead, added_at, detail.get("campaign_id"), detail.get("source", ""),
+                                        detail.get("entry_reason", ""), names.get(detail.get("added_by_id")),
+                                        detail.get("call_id"), row.subject_id or 0))
+        events.append(TimelineEvent(
+            row.at, EventKind.DO_NOT_CALL_REMOVED,
+            f"Number taken off the do-not-call list for {_scope(detail.get('campaign_id'), lead)}",
+            actor=names.get(row.actor_id) or row.actor_email, details=(f"Reason: {detail.get('reason', '')}",),
+            sequence=row.id))
+    return events
+
+
+def _listed_event(lead: Lead, at, campaign_id, source, reason, by, call_id, sequence) -> TimelineEvent:
+    origin = DoNotCallSource.LABELS.get(source, source)
+    if source == DoNotCallSource.OPT_OUT and call_id:
+        origin = f"opt-out on call #{call_id}"
+    details = (f"Reason: {reason}",) if reason else ()
+    return TimelineEvent(at, EventKind.DO_NOT_CALL,
+                         f"Number put on the do-not-call list for {_scope(campaign_id, lead)} ({origin.lower()})",
+                         actor=by, details=details, sequence=sequence)
+
+
+def _parse_time(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def stage_choices() -> list[tuple[str, str]]:
+    return list(Stage.LABELS.items())
+
+
+def may_edit(viewer) -> bool:
+    """Marketing and admins change a lead's contact data (sales read it: see docs/architecture.md)."""
+    return viewer.has_role(Role.MARKETING)
