@@ -9,7 +9,7 @@ from flask_login import current_user
 from console.auth.models import Role
 from console.forms import int_arg
 from console.lead_record import services
-from console.lead_record.forms import LeadSearchForm, contact_data, contact_form
+from console.lead_record.forms import ContactForm, LeadSearchForm, contact_data, contact_form
 from console.lead_record.rules import classify_search
 from console.leads import services as leads
 from console.leads.rules import CONTACT_LABELS
@@ -64,7 +64,7 @@ def edit(lead_id: int):
 @allow(Role.MARKETING)
 def save(lead_id: int):
     lead = _lead_or_404(lead_id)
-    form = contact_form(lead)
+    form: ContactForm = contact_form(lead)
     if not form.validate():
         return render_template("lead_record/edit.html", lead=lead, form=form), 422
     try:

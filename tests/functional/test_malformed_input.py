@@ -29,7 +29,7 @@ EXAMPLES_PER_ROUTE = 12
 
 # Query parameters the console's views read (request.args, int_arg, filter forms); each route is sent some.
 QUERY_NAMES = ("version", "from", "to", "phase", "shown", "stats_period", "period", "q", "next", "phone_call",
-               "family", "status", "kind")
+               "family", "status", "kind", "campaign", "stage", "band", "list", "scope", "source", "page", "cursor")
 # What Twilio posts to the webhooks (they read request.form, not a WTForms form).
 TWILIO_FIELDS = ("CallSid", "CallStatus", "CallDuration", "ErrorCode", "AnsweredBy", "RecordingSid",
                  "RecordingStatus", "RecordingDuration", "RecordingUrl", "From", "To", "phone_call", "Digits")
@@ -174,6 +174,9 @@ def test_every_route_with_a_form_has_its_fields_found(app):
     assert "time_zones" in _form_fields(app, "queue.set_lead_location")
     assert {"name", "url"} <= set(_form_fields(app, "outbox.add_webhook"))
     assert {"email", "password"} <= set(_form_fields(app, "auth.login"))
+    assert {"phone", "scope", "reason"} <= set(_form_fields(app, "leads.add_do_not_call"))
+    assert {"numbers", "scope", "reason"} <= set(_form_fields(app, "leads.upload_do_not_call"))
+    assert {"phone", "email", "state", "version"} <= set(_form_fields(app, "lead_record.save"))
 
 
 # --- Each defect the walk found, with what the user is told and that nothing changed ----------------------------
