@@ -86,5 +86,5 @@ def find_entries(search: EntrySearch, *, cursor: int | None = None, limit: int =
 
 def entries_for_number(phone: str) -> list[DoNotCallEntry]:
     """Every entry for one number (global and per campaign), oldest first: the lead record's timeline."""
-    return list(db.session.scalars(select(DoNotCallEntry).options(selectinload(DoNotCallEntry.added_by))
-                                   .where(DoNotCallEntry.phone == phone).order_by(DoNotCallEntry.added_at)))
+    return list(db.session.scalars(select(DoNotCallEntry).where(DoNotCallEntry.phone == phone)
+                                   .order_by(DoNotCallEntry.added_at)))

@@ -23,6 +23,7 @@ from console.campaigns.models import Campaign
 from console.compliance import services as do_not_call_list
 from console.compliance.models import DoNotCallSource
 from console.extensions import db
+from console.guides.models import GuideVersion
 from console.handoffs.models import Handoff, HandoffStatus
 from console.lead_record.rules import (
     AnswerReplay, EventKind, LeadQuery, SearchKind, TimelineEvent, describe_change, newest_first, prefix_range,
@@ -34,7 +35,7 @@ from console.scoring import rules as scoring
 from console.scoring.services import current_model
 from console.telephony import rules as telephony_rules
 from console.telephony import services as telephony
-from console.telephony.models import PhoneCall
+from console.telephony.models import PhoneCall, Recording
 from console.web import path_for
 
 PER_PAGE = 50
@@ -225,40 +226,80 @@ def _current_answers(lead: Lead) -> dict[str, str]:
 LEAD_ACTIONS = ("lead.answer_saved", "lead.location_set", "lead.contact_updated", "lead.referral_added")
 
 
-def _names(user_ids) -> dict[int, str]:
-    ids = {user_id for user_id in user_ids if user_id is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples())
+@dataclass
+class _History:
+    """Everything the timeline is made of, read in one statement per kind of record; people named once."""
+
+    audits: list[AuditEvent]
+    calls: list[Call]
+    talk: dict[int, int]  # call id → seconds on the line
+    recordings: dict[int, list]  # call id → (recording id, seconds) the viewer may hear
+    handoffs: list[Handoff]
+    deciders: dict[int, int]  # hand-off id → who accepted or rejected it
+    entries: list  # the number's do-not-call entries now
+    removals: list[AuditEvent]  # the number's entries taken off the list
+    names: dict[int, str] = field(default_factory=dict)
 
 
-def _scope(campaign_id: int | None, lead: Lead) -> str:
-    return "every campaign" if campaign_id is None else f"campaign {lead.campaign.name}" \
-        if campaign_id == lead.campaign_id else f"campaign #{campaign_id}"
+def _history(lead: Lead, viewer) -> _History:
+    audits = list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.subject_type == "Lead", AuditEvent.subject_id == lead.id, AuditEvent.action.in_(LEAD_ACTIONS))
+        .order_by(AuditEvent.at, AuditEvent.id)))
+    lead_calls = list(db.session.scalars(select(Call).options(joinedload(Call.guide_version).load_only(
+        GuideVersion.number)).where(Call.lead_id == lead.id).order_by(Call.started_at, Call.id)))
+    talk: dict[int, int] = defaultdict(int)
+    recordings: dict[int, list] = defaultdict(list)
+    if lead_calls:
+        call_ids = [call.id for call in lead_calls]
+        for call_id, seconds in db.session.execute(
+                select(PhoneCall.call_id, PhoneCall.duration_seconds)
+                .where(PhoneCall.call_id.in_(call_ids), PhoneCall.duration_seconds.is_not(None))):
+            talk[call_id] += seconds
+        if telephony.can_hear_recordings(viewer, lead):  # as the recording route itself asks
+            for recording_id, seconds, call_id in db.session.execute(
+                    select(Recording.id, Recording.duration_seconds, PhoneCall.call_id)
+                    .join(PhoneCall, PhoneCall.id == Recording.phone_call_id)
+                    .where(PhoneCall.call_id.in_(call_ids), Recording.status == telephony_rules.RecordingStatus.COMPLETED)
+                    .order_by(Recording.started_at, Recording.id)):
+                recordings[call_id].append((recording_id, seconds))
+    handoffs = list(db.session.scalars(select(Handoff).where(Handoff.lead_id == lead.id).order_by(Handoff.created_at)))
+    deciders = dict(db.session.execute(select(AuditEvent.subject_id, AuditEvent.actor_id).where(
+        AuditEvent.subject_type == "Handoff", AuditEvent.subject_id.in_([handoff.id for handoff in handoffs]),
+        AuditEvent.action.in_(("handoff.accepted", "handoff.rejected")))).tuples().all()) if handoffs else {}
+    entries = do_not_call_list.entries_for_number(lead.phone)
+    removals = list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "do_not_call.removed", AuditEvent.detail["phone"].as_string() == lead.phone)
+        .order_by(AuditEvent.at)))
+    history = _History(audits, lead_calls, talk, recordings, handoffs, deciders, entries, removals)
+    people = [row.actor_id for row in audits + removals] + [call.agent_id for call in lead_calls] + \
+        [user_id for handoff in handoffs for user_id in (handoff.assigned_to_id, handoff.qualified_by_id)] + \
+        list(deciders.values()) + [entry.added_by_id for entry in entries] + \
+        [row.detail.get("added_by_id") for row in removals]
+    ids = {user_id for user_id in people if isinstance(user_id, int)}
+    if ids:
+        history.names = dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
+    return history
 
 
 def timeline(lead: Lead, viewer) -> list[TimelineEvent]:
     """Everything that happened to the lead, newest first: how it came in (an import, a referral, a person),
     marketing touches, calls (agent, disposition, talk time, notes, recordings the viewer may hear), answers and
     the score after each, hand-offs and sales' decisions, its number's do-not-call entries added and removed,
-    location and contact edits. One or two statements per kind of record, whatever the lead's history."""
-    events: list[TimelineEvent] = []
-    audits = list(db.session.scalars(select(AuditEvent).where(
-        AuditEvent.subject_type == "Lead", AuditEvent.subject_id == lead.id, AuditEvent.action.in_(LEAD_ACTIONS))
-        .order_by(AuditEvent.at, AuditEvent.id)))
-    referral_rows = [row for row in audits if row.action == "lead.referral_added"]
-    events += _arrival(lead, referral_rows[0] if referral_rows else None)
+    location and contact edits. A dozen statements, one per kind of record, whatever the lead's history."""
+    history = _history(lead, viewer)
+    referrals = [row for row in history.audits if row.action == "lead.referral_added"]
+    events = _arrival(lead, referrals[0] if referrals else None, history.names)
     events += [TimelineEvent(touch.occurred_at, EventKind.TOUCH, f"{touch.kind.replace('_', ' ').capitalize()}: "
                              f"{touch.description}", sequence=touch.id) for touch in lead.touches]
-    events += _calls(lead, viewer)
-    events += _handoffs(lead, viewer)
-    names = _names(row.actor_id for row in audits)
-    events += _lead_audits(lead, [row for row in audits if row.action != "lead.referral_added"], names)
-    events += _do_not_call(lead)
+    events += _calls(history)
+    events += _handoffs(history, viewer)
+    events += _lead_audits(lead, [row for row in history.audits if row.action != "lead.referral_added"],
+                           history.names)
+    events += _do_not_call(lead, history)
     return newest_first(events)
 
 
-def _arrival(lead: Lead, referral: AuditEvent | None) -> list[TimelineEvent]:
+def _arrival(lead: Lead, referral: AuditEvent | None, names: dict[int, str]) -> list[TimelineEvent]:
     if lead.lead_list is not None:
         lead_list = lead.lead_list
         by = lead_list.created_by.full_name if lead_list.created_by else None
@@ -271,38 +312,24 @@ def _arrival(lead: Lead, referral: AuditEvent | None) -> list[TimelineEvent]:
         referred_by = referral.detail.get("referred_by_lead_id")
         return [TimelineEvent(lead.created_at, EventKind.REFERRAL,
                               f"Added as a referral on call #{referral.detail.get('call_id')}",
-                              actor=referral.actor_email,
+                              actor=names.get(referral.actor_id) or referral.actor_email,
                               link=path_for("lead_record.show", lead_id=referred_by) if referred_by else None,
                               link_label="The lead who referred them")]
     source = f" (source {lead.source})" if lead.source else ""
     return [TimelineEvent(lead.created_at, EventKind.CREATED, f"Added to {lead.campaign.name}{source}")]
 
 
-def _calls(lead: Lead, viewer) -> list[TimelineEvent]:
-    calls = list(db.session.scalars(select(Call).options(selectinload(Call.agent), selectinload(Call.guide_version))
-                                    .where(Call.lead_id == lead.id).order_by(Call.started_at, Call.id)))
-    if not calls:
-        return []
-    talk: dict[int, int] = defaultdict(int)
-    for call_id, seconds in db.session.execute(
-            select(PhoneCall.call_id, PhoneCall.duration_seconds)
-            .where(PhoneCall.call_id.in_([call.id for call in calls]), PhoneCall.duration_seconds.is_not(None))):
-        talk[call_id] += seconds
-    recordings = defaultdict(list)
-    if telephony.can_hear_recordings(viewer, lead):
-        for recording in telephony.recordings_for_lead(lead):
-            if recording.playable:
-                recordings[recording.phone_call.call_id].append(recording)
+def _calls(history: _History) -> list[TimelineEvent]:
     events = []
-    for number, call in enumerate(calls, start=1):
+    for number, call in enumerate(history.calls, start=1):
         if call.disposition:
             outcome = DISPOSITIONS[call.disposition].label if call.disposition in DISPOSITIONS else call.disposition
         else:
             outcome = "in progress" if call.is_open else call.status
-        summary = f"Call {number} by {call.agent.full_name if call.agent else 'an agent'}: {outcome}"
+        agent = history.names.get(call.agent_id, "an agent")
         details = []
-        if call.id in talk:
-            details.append(f"Talk time {telephony_rules.format_duration(talk[call.id])}")
+        if call.id in history.talk:
+            details.append(f"Talk time {telephony_rules.format_duration(history.talk[call.id])}")
         if call.callback_at:
             details.append(f"Call back at {call.callback_at:%Y-%m-%d %H:%M} UTC")
         if call.guide_version is not None:
@@ -310,40 +337,31 @@ def _calls(lead: Lead, viewer) -> list[TimelineEvent]:
         if call.notes:
             details.append(call.notes)
         events.append(TimelineEvent(
-            call.started_at, EventKind.CALL, summary, actor=call.agent.full_name if call.agent else None,
+            call.started_at, EventKind.CALL, f"Call {number} by {agent}: {outcome}", actor=agent,
             details=tuple(details), sequence=call.id,
-            recordings=tuple((path_for("telephony.play_recording", recording_id=recording.id),
-                              telephony_rules.format_duration(recording.duration_seconds))
-                             for recording in recordings.get(call.id, []))))
+            recordings=tuple((path_for("telephony.play_recording", recording_id=recording_id),
+                              telephony_rules.format_duration(seconds))
+                             for recording_id, seconds in history.recordings.get(call.id, []))))
     return events
 
 
-def _handoffs(lead: Lead, viewer) -> list[TimelineEvent]:
-    handoffs = list(db.session.scalars(select(Handoff).options(selectinload(Handoff.assigned_to),
-                                                               selectinload(Handoff.qualified_by))
-                                       .where(Handoff.lead_id == lead.id).order_by(Handoff.created_at)))
-    if not handoffs:
-        return []
-    deciders = dict(db.session.execute(select(AuditEvent.subject_id, AuditEvent.actor_id).where(
-        AuditEvent.subject_type == "Handoff", AuditEvent.subject_id.in_([handoff.id for handoff in handoffs]),
-        AuditEvent.action.in_(("handoff.accepted", "handoff.rejected")))).tuples())
-    names = _names(deciders.values())
+def _handoffs(history: _History, viewer) -> list[TimelineEvent]:
+    names = history.names
     events = []
-    for handoff in handoffs:
+    for handoff in history.handoffs:
         link = path_for("handoffs.packet", handoff_id=handoff.id) if handoff.visible_to(viewer) else None
         events.append(TimelineEvent(
             handoff.created_at, EventKind.HANDOFF,
-            f"Handed to {handoff.assigned_to.full_name}, score {handoff.score} ({handoff.score_band})",
-            actor=handoff.qualified_by.full_name if handoff.qualified_by else None,
-            details=tuple(handoff.score_reasons or ()), link=link, link_label="Hand-off packet" if link else None,
-            sequence=handoff.id))
+            f"Handed to {names.get(handoff.assigned_to_id, 'sales')}, score {handoff.score} ({handoff.score_band})",
+            actor=names.get(handoff.qualified_by_id), details=tuple(handoff.score_reasons or ()), link=link,
+            link_label="Hand-off packet" if link else None, sequence=handoff.id))
         if handoff.decided_at is not None:
             accepted = handoff.status == HandoffStatus.ACCEPTED
             events.append(TimelineEvent(
                 handoff.decided_at, EventKind.DECISION,
                 "Accepted by sales: now a sales-accepted lead (SAL)" if accepted
                 else "Rejected by sales: back to nurture",
-                actor=names.get(deciders.get(handoff.id)) or handoff.assigned_to.full_name,
+                actor=names.get(history.deciders.get(handoff.id)) or names.get(handoff.assigned_to_id),
                 details=(f"Reason: {handoff.rejection_reason}",) if handoff.rejection_reason else (),
                 link=link, link_label="Hand-off packet" if link else None, sequence=handoff.id))
     return events
@@ -387,22 +405,22 @@ def _shown(key: str, value):
     return format_phone(value) if key in ("phone", "alternate_phone") and value else value
 
 
-def _do_not_call(lead: Lead) -> list[TimelineEvent]:
+def _scope(campaign_id: int | None, lead: Lead) -> str:
+    return "every campaign" if campaign_id is None else f"campaign {lead.campaign.name}" \
+        if campaign_id == lead.campaign_id else f"campaign #{campaign_id}"
+
+
+def _do_not_call(lead: Lead, history: _History) -> list[TimelineEvent]:
     """The number's entries that cover the lead: those on the list now, and those added then removed (the
     removal's audit row keeps the whole entry)."""
+    names = history.names
     events = []
     covers = (None, lead.campaign_id)
-    for entry in do_not_call_list.entries_for_number(lead.phone):
-        if entry.campaign_id not in covers:
-            continue
-        events.append(_listed_event(lead, entry.added_at, entry.campaign_id, entry.source, entry.reason,
-                                    entry.added_by.full_name if entry.added_by else None, entry.call_id,
-                                    entry.id))
-    removals = list(db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "do_not_call.removed", AuditEvent.detail["phone"].as_string() == lead.phone)
-        .order_by(AuditEvent.at)))
-    names = _names([row.actor_id for row in removals] + [row.detail.get("added_by_id") for row in removals])
-    for row in removals:
+    for entry in history.entries:
+        if entry.campaign_id in covers:
+            events.append(_listed_event(lead, entry.added_at, entry.campaign_id, entry.source, entry.reason,
+                                        names.get(entry.added_by_id), entry.call_id, entry.id))
+    for row in history.removals:
         detail = row.detail
         if detail.get("campaign_id") not in covers:
             continue
