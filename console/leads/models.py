@@ -48,8 +48,10 @@ class Lead(db.Model):
         Index("ix_leads_campaign_external_id", "campaign_id", "external_id"),
         Index("ix_leads_campaign_email", "campaign_id", "email"),
         Index("ix_leads_lead_list", "lead_list_id"),
-        # The lead search (console/lead_record): last names beginning with what was typed, in any case.
+        # The lead search (console/lead_record): last names beginning with what was typed, in any case; a
+        # campaign's leads newest first.
         Index("ix_leads_last_name_lower", func.lower(text("last_name"))),
+        Index("ix_leads_campaign_newest", "campaign_id", "id"),
         # The claim reads a campaign's due leads in queue order from the first, without
         # touching the table; when few windows are open it probes the second once per open window.
         Index("ix_leads_claim_head", "campaign_id", "queue_rank", "id", "window_key"),
