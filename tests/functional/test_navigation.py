@@ -22,17 +22,18 @@ def test_every_menu_entry_names_a_view_of_the_console(app):
 @pytest.mark.parametrize("endpoint, label", [
     ("calls.call_screen", "Queue"), ("calls.callbacks", "Callbacks"), ("reports.campaign", "Campaigns"),
     ("reports.campaigns", "Reports"), ("calls.campaign_dispositions", "Campaigns"), ("outbox.webhook", "CRM endpoints"),
-    ("outbox.entry", "Outbox"), ("guides.edit", "Call guides"), ("auth.login", None)])
+    ("outbox.entry", "Outbox"), ("guides.edit", "Call guides"), ("auth.login", None),
+    ("lead_record.show", "Find a lead"), ("lead_record.save", "Find a lead"), ("leads.upload_do_not_call", "Do-not-call list")])
 def test_a_page_belongs_to_the_entry_naming_it_before_the_one_covering_its_blueprint(endpoint, label):
     entry = current_entry(endpoint)
     assert (entry.label if entry else None) == label
 
 
 @pytest.mark.parametrize("role, shown, hidden", [
-    (T, ["Queue", "Callbacks"], ["Outbox", "Reports", "Hand-offs"]),
-    (S, ["Hand-offs", "Call guides"], ["Queue", "Outbox", "Reports"]),
-    (M, ["Campaigns", "Reports", "Call guides"], ["Queue", "Outbox", "Hand-offs"]),
-    (A, ["Queue", "Hand-offs", "Campaigns", "Reports", "Outbox", "CRM endpoints"], []),
+    (T, ["Queue", "Callbacks"], ["Outbox", "Reports", "Hand-offs", "Find a lead", "Do-not-call list"]),
+    (S, ["Hand-offs", "Call guides", "Find a lead"], ["Queue", "Outbox", "Reports", "Do-not-call list"]),
+    (M, ["Campaigns", "Reports", "Call guides", "Find a lead", "Do-not-call list"], ["Queue", "Outbox", "Hand-offs"]),
+    (A, ["Queue", "Hand-offs", "Campaigns", "Reports", "Outbox", "CRM endpoints", "Find a lead", "Do-not-call list"], []),
 ])
 def test_each_role_sees_only_the_pages_it_may_open(client, auth, users, role, shown, hidden):
     auth.login(users[role].email)
@@ -52,3 +53,11 @@ def test_the_admin_menu_groups_its_pages_and_marks_the_one_showing(client, auth,
     assert '<a href="/admin/webhooks" aria-current="page">CRM endpoints</a>' in admin_menu
     assert nav.count('aria-current="page"') == 1
     assert '<details class="menu current" data-menu>\n            <summary>Admin</summary>' in nav
+
+
+def test_the_leads_menu_lists_finding_a_lead_first_and_marks_the_do_not_call_list(client, auth, users):
+    auth.login(users[M].email)
+    nav = main_nav(client.get("/do-not-call").get_data(as_text=True))
+    leads_menu = nav.split("<summary>Leads</summary>")[1].split("</details>")[0]
+    assert leads_menu.index(">Find a lead<") < leads_menu.index(">Do-not-call list<")
+    assert '<a href="/do-not-call" aria-current="page">Do-not-call list</a>' in leads_menu
