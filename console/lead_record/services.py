@@ -328,7 +328,9 @@ def _arrival(lead: Lead, referral: AuditEvent | None, names: dict[int, str]) -> 
 def _calls(history: _History) -> list[TimelineEvent]:
     events = []
     for number, call in enumerate(history.calls, start=1):
-        if call.disposition:
+        if call.callback_at:
+            outcome = f"Call back at {call.callback_at:%Y-%m-%d %H:%M} UTC"
+        elif call.disposition:
             outcome = DISPOSITIONS[call.disposition].label if call.disposition in DISPOSITIONS else call.disposition
         else:
             outcome = "in progress" if call.is_open else call.status
@@ -336,14 +338,12 @@ def _calls(history: _History) -> list[TimelineEvent]:
         details = []
         if call.id in history.talk:
             details.append(f"Talk time {telephony_rules.format_duration(history.talk[call.id])}")
-        if call.callback_at:
-            details.append(f"Call back at {call.callback_at:%Y-%m-%d %H:%M} UTC")
         if call.guide_version is not None:
             details.append(f"Call guide version {call.guide_version.number}")
         if call.notes:
             details.append(call.notes)
         events.append(TimelineEvent(
-            call.started_at, EventKind.CALL, f"Call {number} by {agent}: {outcome}", actor=agent,
+            call.started_at, EventKind.CALL, f"Call {number}: {outcome}", actor=agent,
             details=tuple(details), sequence=call.id,
             recordings=tuple((path_for("telephony.play_recording", recording_id=recording_id),
                               telephony_rules.format_duration(seconds))
@@ -358,7 +358,8 @@ def _handoffs(history: _History, viewer) -> list[TimelineEvent]:
         link = path_for("handoffs.packet", handoff_id=handoff.id) if handoff.visible_to(viewer) else None
         events.append(TimelineEvent(
             handoff.created_at, EventKind.HANDOFF,
-            f"Handed to {names.get(handoff.assigned_to_id, 'sales')}, score {handoff.score} ({handoff.score_band})",
+            f"Qualified and handed to {names.get(handoff.assigned_to_id, 'sales')}, score {handoff.score} "
+            f"({handoff.score_band})",
             actor=names.get(handoff.qualified_by_id), details=tuple(handoff.score_reasons or ()), link=link,
             link_label="Hand-off packet" if link else None, sequence=handoff.id))
         if handoff.decided_at is not None:

@@ -147,10 +147,10 @@ def test_the_timeline_holds_everything_that_happened_newest_first(users, lived):
     for item in events:
         by_kind.setdefault(item.kind, []).append(item)
     qualified_call, first_call = by_kind[EventKind.CALL]
-    assert qualified_call.summary == "Call 2 by Teleprospector Person: Qualified"
+    assert (qualified_call.summary, qualified_call.actor) == ("Call 2: Qualified", "Teleprospector Person")
     assert "Talk time 2:05" in qualified_call.details and "Wants pricing" in qualified_call.details
     assert len(qualified_call.recordings) == 1  # marketing may hear it
-    assert first_call.summary == "Call 1 by Teleprospector Person: No answer" and "Asked to call back" in first_call.details
+    assert first_call.summary == "Call 1: No answer" and "Asked to call back" in first_call.details
     assert by_kind[EventKind.ANSWER][0].summary.startswith("Timeline: Buying within 3 months")
     assert by_kind[EventKind.ANSWER][0].details == ("Score 100 (hot)",)
     assert by_kind[EventKind.ANSWER][-1].details == ("Score 25 (cool)",)
