@@ -3,7 +3,7 @@
 Marketing, sales and admins read them; marketing and admins edit contact data. Agents reach a lead only through
 their call screen (403 here).
 """
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from console.auth.models import Role
@@ -34,7 +34,9 @@ def search():
     # The form swaps its results alone as the user types; a boosted link or a history restore wants the page.
     results_only = fragment_requested() and request.headers.get("HX-Target") == "search-results"
     template = "lead_record/_results.html" if results_only else "lead_record/search.html"
-    return render_template(template, form=form, results=results), status
+    response = make_response(render_template(template, form=form, results=results), status)
+    response.vary.add("HX-Target")
+    return response
 
 
 def _lead_or_404(lead_id: int):
