@@ -3,7 +3,7 @@
 Reads only: a lead's contact data is changed by console.leads.services.update_contact, the one writer of leads.
 The search reads indexes in their own order and never sorts a whole match set (lead_record.rules.LeadQuery
 says which index each part of the typed text uses); the timeline is a list of plain events
-(lead_record.rules.TimelineEvent) built from each kind of record in one statement or two.
+(lead_record.rules.TimelineEvent) built from each kind of record in one statement.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, not_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from console.audit.models import AuditEvent
 from console.auth.models import Role, User
@@ -29,7 +29,7 @@ from console.lead_record.rules import (
     AnswerReplay, EventKind, LeadQuery, SearchKind, TimelineEvent, describe_change, newest_first, prefix_range,
 )
 from console.leads.models import Account, Lead, LeadList
-from console.leads.rules import CONTACT_LABELS, Stage, format_phone
+from console.leads.rules import CONTACT_LABELS, format_phone
 from console.queue import services as queue
 from console.scoring import rules as scoring
 from console.scoring.services import current_model
@@ -219,11 +219,8 @@ def lead_record(lead: Lead, viewer) -> LeadRecord:
     model = current_model(lead.campaign_id)
     return LeadRecord(lead=lead, custom_values=custom_values(lead),
                       dialability=queue.explain_lead(lead, viewer), timeline=timeline(lead, viewer),
-                      score_reasons=[str(reason) for reason in scoring.score(_current_answers(lead), model).reasons])
-
-
-def _current_answers(lead: Lead) -> dict[str, str]:
-    return calls.answer_values(lead)
+                      score_reasons=[str(reason) for reason in
+                                     scoring.score(calls.answer_values(lead), model).reasons])
 
 
 # ---------------------------------------------------------------- the timeline
@@ -459,10 +456,6 @@ def _parse_time(value) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def stage_choices() -> list[tuple[str, str]]:
-    return list(Stage.LABELS.items())
 
 
 def may_edit(viewer) -> bool:

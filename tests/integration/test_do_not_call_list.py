@@ -12,7 +12,7 @@ from console.compliance.models import DoNotCallEntry, DoNotCallSource
 from console.compliance.services import EntrySearch
 from console.extensions import db
 from console.leads import number_files, services as leads
-from console.leads.models import Lead, LeadList
+from console.leads.models import LeadList
 
 
 def _entries():
