@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, not_, select
+from sqlalchemy import and_, func, not_, select, text
 from sqlalchemy.orm import joinedload
 
 from console.audit.models import AuditEvent
@@ -28,8 +28,8 @@ from console.handoffs.models import Handoff, HandoffStatus
 from console.lead_record.rules import (
     AnswerReplay, EventKind, LeadQuery, SearchKind, TimelineEvent, describe_change, newest_first, prefix_range,
 )
-from console.leads.models import Account, Lead, LeadList
-from console.leads.rules import CONTACT_LABELS, format_phone
+from console.leads.models import STAGE_MOVED, Account, Lead, LeadList
+from console.leads.rules import CONTACT_LABELS, Stage, format_phone
 from console.queue import services as queue
 from console.scoring import rules as scoring
 from console.scoring.services import current_model
@@ -58,13 +58,18 @@ class LeadFilters:
         check the rows another index reads (a text search), written so that no database picks a campaign's or a
         list's index over the text's: that would read and sort every lead of a million-lead campaign."""
         conditions = []
-        # A list belongs to one campaign: when both are given, the list's index reads fewer leads.
-        campaign_id = Lead.campaign_id if driving and self.lead_list_id is None else Lead.campaign_id + 0
+        # One index drives: a list's (a list belongs to one campaign), else a later stage's (they are the rarer),
+        # else a campaign's.
+        by_stage = driving and self.lead_list_id is None and self.stage not in (None, "", Stage.LEAD)
+        campaign_id = Lead.campaign_id if driving and self.lead_list_id is None and not by_stage \
+            else Lead.campaign_id + 0
         lead_list_id = Lead.lead_list_id if driving else Lead.lead_list_id + 0
         if self.campaign_id is not None:
             conditions.append(campaign_id == self.campaign_id)
         if self.stage:
             conditions.append(Lead.stage == self.stage)
+            if by_stage:
+                conditions.append(text(STAGE_MOVED))  # the partial index's own condition, so that it is used
         if self.band:
             conditions.append(Lead.score_band == self.band)
         if self.lead_list_id is not None:

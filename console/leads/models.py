@@ -18,6 +18,10 @@ from console.extensions import db
 from console.leads.queue_columns import HELD_PREDICATE, WAITING_PREDICATE, LeadState
 from console.leads.rules import QueueState, Stage
 
+# The leads whose stage moved on from the first (ix_leads_stage_moved); a query names it to use that index.
+STAGE_MOVED = f"stage <> '{Stage.LEAD}'"
+
+
 class Account(db.Model):
     __tablename__ = "accounts"
     # The lead search (console/lead_record): companies beginning with what was typed, in any case.
@@ -52,6 +56,10 @@ class Lead(db.Model):
         # campaign's leads newest first.
         Index("ix_leads_last_name_lower", func.lower(text("last_name"))),
         Index("ix_leads_campaign_newest", "campaign_id", "id"),
+        # ... and the leads of a stage past the first (MQL, SAL, nurture...), newest first: a lead enters as a
+        # lead, so an import writes nothing to this index.
+        Index("ix_leads_stage_moved", "stage", "id",
+              sqlite_where=text(STAGE_MOVED), postgresql_where=text(STAGE_MOVED)),
         # The claim reads a campaign's due leads in queue order from the first, without
         # touching the table; when few windows are open it probes the second once per open window.
         Index("ix_leads_claim_head", "campaign_id", "queue_rank", "id", "window_key"),
