@@ -87,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from console.guides.views import blueprint as guides
     from console.handoffs.views import blueprint as handoffs
     from console.imports.views import blueprint as imports
+    from console.lead_record.views import blueprint as lead_record
+    from console.leads.views import blueprint as leads
     from console.notifications.views import blueprint as notifications
     from console.outbox.views import blueprint as outbox
     from console.queue.views import blueprint as queue
@@ -94,8 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     from console.team.views import blueprint as team
     from console.telephony.views import blueprint as telephony
 
-    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, imports, notifications, outbox, queue, reports,
-                      team, telephony):
+    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, imports, lead_record, leads, notifications,
+                      outbox, queue, reports, team, telephony):
         app.register_blueprint(blueprint)
 
 

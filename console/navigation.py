@@ -33,7 +33,9 @@ MENU = (
     Group("Callbacks", (Entry("calls.callbacks", "Callbacks"),)),
     Group("Hand-offs", (Entry("handoffs.inbox", "Hand-offs", ("handoffs.",)),)),
     Group("Leads", (
+        Entry("lead_record.search", "Find a lead", ("lead_record.",)),
         Entry("imports.index", "Imports", ("imports.",)),
+        Entry("leads.do_not_call", "Do-not-call list", ("leads.",)),
     )),
     Group("Campaigns", (
         # Every page about one campaign (templates/campaigns/_tabs.html), whichever area serves it.

@@ -22,6 +22,7 @@ from console.calls.models import AgentSettings, Call, CallStatus, DispositionSet
 from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.compliance import services as do_not_call_list
+from console.compliance.models import DoNotCallSource
 from console.database import writers
 from console.extensions import db
 from console.guides.models import CallObjection, GuideVersion
@@ -345,7 +346,8 @@ def _referral_errors(lead: Lead, referral: Referral) -> tuple[dict[str, str], st
 
 def _add_to_do_not_call(lead: Lead, call: Call, agent) -> None:
     """The opt-out takes effect at once: on the global list (once per number), then suppressed in every queue."""
-    entry = leads.add_to_do_not_call(lead.phone, reason="Opted out on a call", added_by_id=agent.id, call_id=call.id)
+    entry = leads.add_to_do_not_call(lead.phone, reason="Opted out on a call", added_by_id=agent.id, call_id=call.id,
+                                     source=DoNotCallSource.OPT_OUT)
     audit.record("lead.do_not_call", lead, actor=agent, phone=lead.phone, call_id=call.id,
                  already_listed=entry is None)
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from console.auth.models import Role, User
 from console.auth.services import create_user
 from console.campaigns.models import Campaign
+from console.compliance.models import DoNotCallSource
 from console.clock import utcnow
 from console.extensions import db
 from console.guides import services as guide_services
@@ -367,10 +368,10 @@ def seed():
         opted_out, asked_not_to_call = rng.sample(leads[:MAIN_CAMPAIGN_LEADS], 2)
         admin_id = users["admin@example.com"].id
         leads_writer.add_to_do_not_call(opted_out.phone, reason="Opted out via email preference centre",
-                                        added_by_id=admin_id)
+                                        added_by_id=admin_id, source=DoNotCallSource.MANUAL)
         leads_writer.add_to_do_not_call(asked_not_to_call.phone, campaign_id=main.id,
                                         reason="Asked not to be called again about this campaign",
-                                        added_by_id=admin_id)
+                                        added_by_id=admin_id, source=DoNotCallSource.MANUAL)
 
         # The ended campaign's leads: never served again, whatever their state.
         for _ in range(ENDED_CAMPAIGN_LEADS):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.clock import utcnow
@@ -18,8 +18,14 @@ from console.extensions import db
 from console.leads.queue_columns import HELD_PREDICATE, WAITING_PREDICATE, LeadState
 from console.leads.rules import QueueState, Stage
 
+# The leads whose stage moved on from the first (ix_leads_stage_moved); a query names it to use that index.
+STAGE_MOVED = f"stage <> '{Stage.LEAD}'"
+
+
 class Account(db.Model):
     __tablename__ = "accounts"
+    # The lead search (console/lead_record): companies beginning with what was typed, in any case.
+    __table_args__ = (Index("ix_accounts_name_lower", func.lower(text("name"))),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160), index=True)
@@ -46,6 +52,14 @@ class Lead(db.Model):
         Index("ix_leads_campaign_external_id", "campaign_id", "external_id"),
         Index("ix_leads_campaign_email", "campaign_id", "email"),
         Index("ix_leads_lead_list", "lead_list_id"),
+        # The lead search (console/lead_record): last names beginning with what was typed, in any case; a
+        # campaign's leads newest first.
+        Index("ix_leads_last_name_lower", func.lower(text("last_name"))),
+        Index("ix_leads_campaign_newest", "campaign_id", "id"),
+        # ... and the leads of a stage past the first (MQL, SAL, nurture...), newest first: a lead enters as a
+        # lead, so an import writes nothing to this index.
+        Index("ix_leads_stage_moved", "stage", "id",
+              sqlite_where=text(STAGE_MOVED), postgresql_where=text(STAGE_MOVED)),
         # The claim reads a campaign's due leads in queue order from the first, without
         # touching the table; when few windows are open it probes the second once per open window.
         Index("ix_leads_claim_head", "campaign_id", "queue_rank", "id", "window_key"),

@@ -11,24 +11,25 @@ one commit at the end); the others say "Joins the caller's transaction" and neve
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, bindparam, func, select, text, update
+from sqlalchemy import DateTime, Integer, String, any_, bindparam, func, insert, literal, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm.attributes import set_committed_value
 
 from console.audit import services as audit
 from console.clock import utcnow
 from console.compliance import services as do_not_call_list
-from console.compliance.models import DoNotCallEntry
-from console.compliance.rules import infer_time_zones
+from console.compliance.models import DoNotCallEntry, DoNotCallSource
+from console.compliance.rules import infer_time_zones, state_time_zones
 from console.database import bulk, writers
 from console.database.snapshots import Snapshot
 from console.extensions import db
 from console.leads import queue_columns
 from console.leads.models import Account, Lead, Touch
 from console.leads.queue_columns import LeadState
-from console.leads.rules import QueueState, Stage
+from console.leads.rules import QueueState, Stage, check_contact
 
 
 class StaleLead(Exception):
@@ -133,6 +134,61 @@ def set_location(lead: Lead, actor, *, state: str | None, time_zones: list[str])
         refresh_queue_columns(lead)
         audit.record("lead.location_set", lead, actor=actor, before=before,
                      after={"state": lead.state, "time_zones": lead.time_zones})
+
+
+class ContactInvalid(Exception):
+    """Contact data that cannot be stored: what is wrong, field by field (custom fields as "custom:<key>")."""
+
+    def __init__(self, field_errors: dict[str, str]):
+        super().__init__("; ".join(f"{name}: {message}" for name, message in field_errors.items()))
+        self.field_errors = field_errors
+
+
+def update_contact(lead: Lead, actor, changes: dict, expected_version: int | None) -> dict[str, tuple]:
+    """Change a lead's contact data as a person typed it; returns {field: (before, after)} of what changed.
+
+    `changes` holds any of leads.rules.CONTACT_FIELDS and `custom_fields` (the campaign's own fields by
+    key). Phones become E.164 and the email is checked (leads.rules.check_contact); a number another lead
+    of the campaign has is refused. A new number or state re-infers the zones (the calling law's one home)
+    and a new number is checked against the do-not-call list; the queue columns follow. The save is refused
+    (StaleLead) when the lead changed since `expected_version` was read, and nothing is written; refused
+    data raises ContactInvalid. Audited with the changed fields only, before and after.
+    """
+    with writers.write_transaction(db.session):
+        known_states = state_time_zones()
+        custom_keys = [field["key"] for field in (lead.campaign.custom_fields or []) if field.get("key")]
+        check = check_contact(changes, known_states=known_states, custom_keys=custom_keys, current_phone=lead.phone)
+        errors = dict(check.errors)
+        values = check.values
+        if "phone" in values and "phone" not in errors and values["phone"] != lead.phone:
+            other = db.session.scalar(select(Lead).where(Lead.phone == values["phone"], Lead.id != lead.id,
+                                                         _checked_only(Lead.campaign_id) == lead.campaign_id).limit(1))
+            if other is not None:
+                errors["phone"] = f"{other.full_name} already has this number in this campaign."
+        if errors:
+            raise ContactInvalid(errors)
+        if "custom_fields" in values:  # the campaign's fields as typed; values of fields it no longer has are kept
+            kept = {key: value for key, value in (lead.custom_fields or {}).items() if key not in custom_keys}
+            values["custom_fields"] = {**kept, **values["custom_fields"]}
+        changed = {name: (getattr(lead, name), value) for name, value in values.items()
+                   if (getattr(lead, name) or None) != (value or None)}
+        if not changed:
+            return {}  # what the page sent is what the lead holds: nothing to write, nothing to refuse
+        next_version(lead, expected_version)
+        for name, (_before, after) in changed.items():
+            setattr(lead, name, after)
+        if "phone" in changed or "state" in changed:
+            before_zones = lead.time_zones
+            lead.time_zones = ",".join(infer_time_zones(lead.phone, lead.state))
+            if lead.time_zones != before_zones:
+                changed["time_zones"] = (before_zones, lead.time_zones)
+        if "phone" in changed:
+            lead.do_not_call = do_not_call_list.is_listed(lead.phone, lead.campaign_id)
+        refresh_queue_columns(lead)
+        audit.record("lead.contact_updated", lead, actor=actor,
+                     before={name: before for name, (before, _after) in changed.items()},
+                     after={name: after for name, (_before, after) in changed.items()})
+        return changed
 
 
 def set_stage(lead: Lead, stage: str) -> None:
@@ -384,11 +440,14 @@ def share_callbacks_of(user_id: int, actor=None, now: datetime | None = None) ->
 # ---------------------------------------------------------------- the do-not-call list
 
 def add_to_do_not_call(phone: str, *, campaign_id: int | None = None, reason: str = "", added_by_id: int | None = None,
-                       call_id: int | None = None) -> DoNotCallEntry | None:
+                       call_id: int | None = None, source: str = DoNotCallSource.MANUAL,
+                       lead_list_id: int | None = None) -> DoNotCallEntry | None:
     """Put a number on the list (global, or one campaign's) and take it out of every queue it covers, at once.
 
-    Returns the new entry, or None when the number was already listed there (the leads
-    are suppressed again all the same). Joins the caller's transaction.
+    `source` says where the entry came from (compliance.models.DoNotCallSource): an agent's opt-out
+    (with `call_id`), an import (with `lead_list_id`), a person (manual), the API. Returns the new
+    entry, or None when the number was already listed there (the leads are suppressed again all the
+    same). Joins the caller's transaction.
     """
     existing = db.session.scalar(select(DoNotCallEntry).where(
         DoNotCallEntry.phone == phone,
@@ -396,11 +455,93 @@ def add_to_do_not_call(phone: str, *, campaign_id: int | None = None, reason: st
     entry = None
     if existing is None:
         entry = DoNotCallEntry(phone=phone, campaign_id=campaign_id, reason=reason, added_by_id=added_by_id,
-                               call_id=call_id)
+                               call_id=call_id, source=source, lead_list_id=lead_list_id)
         db.session.add(entry)
         db.session.flush()
     suppress_number(phone, campaign_id)
     return entry
+
+
+# Numbers per statement when a file of them is listed: well under every driver's limit on bound values.
+DO_NOT_CALL_BATCH = 900
+
+
+def add_numbers_to_do_not_call(phones: Sequence[str], *, campaign_id: int | None = None, reason: str = "",
+                               added_by_id: int | None = None, source: str = DoNotCallSource.MANUAL,
+                               lead_list_id: int | None = None) -> list[str]:
+    """add_to_do_not_call for many numbers at once (distinct, E.164): returns those newly listed.
+
+    A few set statements, not one per number, so a file of 100,000 numbers takes seconds: which are
+    listed already, the others inserted, every lead with one of them suppressed. On PostgreSQL each
+    is one statement over an array of the numbers; on SQLite, batches of DO_NOT_CALL_BATCH. Numbers
+    already listed in that scope keep their entry and are suppressed again. Joins the caller's transaction.
+    """
+    connection = db.session.connection()
+    entries = DoNotCallEntry.__table__
+    in_scope = entries.c.campaign_id.is_(None) if campaign_id is None else entries.c.campaign_id == campaign_id
+    arrays = connection.dialect.name == "postgresql"
+    batches = [list(phones)] if arrays else \
+        [list(phones[start:start + DO_NOT_CALL_BATCH]) for start in range(0, len(phones), DO_NOT_CALL_BATCH)]
+    # Every lookup before the first insert: PostgreSQL plans each on the table's statistics, which know nothing of
+    # rows this transaction adds (looking up while inserting made it scan the growing table every batch).
+    listed = {phone for batch in batches for phone in connection.scalars(
+        select(entries.c.phone).where(_one_of(entries.c.phone, batch, arrays), in_scope))}
+    added = [phone for phone in phones if phone not in listed]
+    now = utcnow()
+    if arrays and added:
+        numbers = func.unnest(bindparam("numbers", added, type_=postgresql.ARRAY(String))).column_valued("phone")
+        connection.execute(insert(entries).from_select(
+            ["phone", "campaign_id", "reason", "added_by_id", "source", "lead_list_id", "added_at"],
+            select(numbers, literal(campaign_id, Integer), literal(reason), literal(added_by_id, Integer),
+                   literal(source), literal(lead_list_id, Integer), literal(now, DateTime))))
+    elif added:
+        connection.execute(insert(entries), [
+            {"phone": phone, "campaign_id": campaign_id, "reason": reason, "added_by_id": added_by_id,
+             "source": source, "lead_list_id": lead_list_id, "call_id": None, "added_at": now} for phone in added])
+    for batch in batches:
+        suppress_numbers(batch, campaign_id, connection)
+    return added
+
+
+def _one_of(column, values: list[str], arrays: bool):
+    """`column IN values`: on PostgreSQL one array parameter (any number of values), else one parameter each."""
+    if arrays:
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
+    return column.in_(values)
+
+
+class DoNotCallRefused(Exception):
+    """A change to the list that cannot be made; the message says why, for people."""
+
+
+def list_number(phone: str, actor, *, campaign_id: int | None, reason: str) -> DoNotCallEntry | None:
+    """A person puts one number (E.164) on the list from the do-not-call page: out of every queue at once, audited.
+
+    Returns the entry, or None when the number was already listed in that scope (nothing is
+    audited then: nothing changed).
+    """
+    with writers.write_transaction(db.session):
+        entry = add_to_do_not_call(phone, campaign_id=campaign_id, reason=reason, added_by_id=actor.id,
+                                   source=DoNotCallSource.MANUAL)
+        if entry is not None:
+            audit.record("do_not_call.added", entry, actor=actor, phone=phone, campaign_id=campaign_id,
+                         reason=reason, source=entry.source)
+        return entry
+
+
+def list_numbers(phones: Sequence[str], actor, *, campaign_id: int | None, reason: str, file_name: str,
+                 counts: dict[str, int]) -> list[str]:
+    """A person puts a file of numbers (distinct, E.164) on the list: one transaction, audited once with the counts.
+
+    `counts` are what the reading of the file found (repeated and invalid lines); the added and
+    already-listed counts are added here. Returns the numbers newly listed.
+    """
+    with writers.write_transaction(db.session):
+        added = add_numbers_to_do_not_call(phones, campaign_id=campaign_id, reason=reason, added_by_id=actor.id,
+                                           source=DoNotCallSource.MANUAL)
+        audit.record("do_not_call.uploaded", actor=actor, file_name=file_name, campaign_id=campaign_id,
+                     reason=reason, added=len(added), already_listed=len(phones) - len(added), **counts)
+        return added
 
 
 def remove_from_do_not_call(entry: DoNotCallEntry) -> None:
@@ -414,6 +555,26 @@ def remove_from_do_not_call(entry: DoNotCallEntry) -> None:
         refresh_queue_columns(lead, now)
 
 
+def unlist_number(entry_id: int, actor, *, reason: str) -> DoNotCallEntry:
+    """A person takes an entry off the list, saying why: its number's leads are judged again at once; audited.
+
+    The audit row keeps the whole entry (number, scope, where it came from, who added it
+    when), so the lead record can show both ends of the entry's life. Returns the entry removed.
+    """
+    if not reason.strip():
+        raise DoNotCallRefused("Say why the number may be called again.")
+    with writers.write_transaction(db.session):
+        entry = db.session.get(DoNotCallEntry, entry_id)
+        if entry is None:
+            raise DoNotCallRefused("This entry is no longer on the list: someone removed it already.")
+        audit.record("do_not_call.removed", entry, actor=actor, phone=entry.phone, campaign_id=entry.campaign_id,
+                     reason=reason.strip(), source=entry.source, entry_reason=entry.reason,
+                     added_at=entry.added_at.isoformat(), added_by_id=entry.added_by_id, call_id=entry.call_id,
+                     lead_list_id=entry.lead_list_id)
+        remove_from_do_not_call(entry)
+        return entry
+
+
 def suppress_number(phone: str, campaign_id: int | None = None, connection=None) -> int:
     """Mark the leads a listed number covers (one campaign's, or all) and take them out of the queue.
 
@@ -421,9 +582,25 @@ def suppress_number(phone: str, campaign_id: int | None = None, connection=None)
     """
     statement = update(Lead).where(Lead.phone == phone).values(do_not_call=True, queue_rank=None)
     if campaign_id is not None:
-        statement = statement.where(Lead.campaign_id == campaign_id)
+        statement = statement.where(_checked_only(Lead.campaign_id) == campaign_id)
     return (connection or db.session.connection()).execute(
         statement.execution_options(synchronize_session=False)).rowcount
+
+
+def suppress_numbers(phones: Sequence[str], campaign_id: int | None = None, connection=None) -> int:
+    """suppress_number for a batch of numbers, in one statement. Joins the caller's transaction."""
+    connection = connection or db.session.connection()
+    statement = update(Lead).where(_one_of(Lead.phone, list(phones), connection.dialect.name == "postgresql")) \
+        .values(do_not_call=True, queue_rank=None)
+    if campaign_id is not None:
+        statement = statement.where(_checked_only(Lead.campaign_id) == campaign_id)
+    return connection.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
+def _checked_only(column):
+    """A column the number's index has found the rows for: written as an expression, so that SQLite (which plans
+    without table statistics) never reads a whole campaign by its index instead, once per number."""
+    return column + 0
 
 
 def suppress_if_listed(connection, lead_id: int) -> bool:

@@ -60,7 +60,8 @@ def visit(page: Page, url: str, heading: str | re.Pattern) -> None:
 def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
         watched: Page, live_server, users, campaign, default_guide, make_lead):
     page = watched
-    make_lead(campaign, first_name="Jordan", last_name="Rivera", company="Globex Logistics", phone="+12125550101")
+    jordan = make_lead(campaign, first_name="Jordan", last_name="Rivera", company="Globex Logistics",
+                       phone="+12125550101")
     make_lead(campaign, first_name="Morgan", last_name="Lee", company="Initech", phone="+13125550102")
     make_lead(campaign, first_name="Casey", last_name="Nguyen", company="Umbrella Health", phone="+12125550103")
 
@@ -127,13 +128,15 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
     visit(page, f"{live_server}/guides/{default_guide.id}/history", re.compile(".+"))
     sign_out(page)
 
-    # Marketing: campaigns, a campaign's settings and dispositions, the reports.
+    # Marketing: campaigns, a campaign's settings and dispositions, the reports, the lead record (the lead just
+    # handed off, with its timeline) and the do-not-call list.
     sign_in(page, live_server, "marketing@example.com")
     settle(page)
     for path in ("/campaigns/", "/campaigns/new", "/campaigns/calendar", f"/campaigns/{campaign.id}/settings",
                  f"/campaigns/{campaign.id}/dispositions",
                  f"/telephony/campaigns/{campaign.id}", f"/queue/campaigns/{campaign.id}", "/reports/",
-                 f"/reports/campaigns/{campaign.id}"):
+                 f"/reports/campaigns/{campaign.id}", "/leads/?q=riv", f"/leads/{jordan.id}", f"/leads/{jordan.id}/edit",
+                 "/do-not-call"):
         visit(page, live_server + path, re.compile(".+"))
     sign_out(page)
 

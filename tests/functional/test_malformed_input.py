@@ -30,7 +30,7 @@ EXAMPLES_PER_ROUTE = 12
 # Query parameters the console's views read (request.args, int_arg, filter forms); each route is sent some.
 QUERY_NAMES = ("version", "from", "to", "phase", "shown", "stats_period", "period", "q", "next", "phone_call",
                "family", "status", "kind", "archived", "user", "lead", "action", "role", "before", "campaign",
-               "outcome")
+               "outcome", "stage", "band", "list", "scope", "source", "page", "cursor")
 # What Twilio posts to the webhooks (they read request.form, not a WTForms form).
 TWILIO_FIELDS = ("CallSid", "CallStatus", "CallDuration", "ErrorCode", "AnsweredBy", "RecordingSid",
                  "RecordingStatus", "RecordingDuration", "RecordingUrl", "From", "To", "phone_call", "Digits")
@@ -178,6 +178,9 @@ def test_every_route_with_a_form_has_its_fields_found(app):
     assert {"name", "caller_id", "custom_fields-1-label", "custom_fields-0-key", "start_as"} <= set(
         _form_fields(app, "campaigns.create"))
     assert "next" in _form_fields(app, "campaigns.end")
+    assert {"phone", "scope", "reason"} <= set(_form_fields(app, "leads.add_do_not_call"))
+    assert {"numbers", "scope", "reason"} <= set(_form_fields(app, "leads.upload_do_not_call"))
+    assert {"phone", "email", "state", "version"} <= set(_form_fields(app, "lead_record.save"))
 
 
 # --- Each defect the walk found, with what the user is told and that nothing changed ----------------------------

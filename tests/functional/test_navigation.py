@@ -25,19 +25,23 @@ def test_every_menu_entry_names_a_view_of_the_console(app):
     ("outbox.entry", "Outbox"), ("guides.edit", "Call guides"), ("auth.login", None),
     ("campaigns.calendar", "Campaign calendar"), ("campaigns.new", "Campaigns"), ("campaigns.end", "Campaigns"),
     ("team.user", "Users"), ("team.reassign_handoffs", "Users"), ("team.audit_log", "Audit log"),
-    ("team.audit_export", "Audit log"), ("imports.mapping", "Imports"), ("imports.campaign_lists", "Campaigns")])
+    ("team.audit_export", "Audit log"), ("imports.mapping", "Imports"), ("imports.campaign_lists", "Campaigns"),
+    ("lead_record.show", "Find a lead"), ("lead_record.save", "Find a lead"),
+    ("leads.upload_do_not_call", "Do-not-call list")])
 def test_a_page_belongs_to_the_entry_naming_it_before_the_one_covering_its_blueprint(endpoint, label):
     entry = current_entry(endpoint)
     assert (entry.label if entry else None) == label
 
 
 @pytest.mark.parametrize("role, shown, hidden", [
-    (T, ["Queue", "Callbacks"], ["Outbox", "Reports", "Hand-offs", "Users", "Audit log", "Imports"]),
-    (S, ["Hand-offs", "Call guides", "Campaign calendar"],
-     ["Queue", "Outbox", "Reports", "Campaigns", "Users", "Audit log", "Imports"]),
-    (M, ["Campaigns", "Campaign calendar", "Reports", "Call guides", "Imports"],
+    (T, ["Queue", "Callbacks"], ["Outbox", "Reports", "Hand-offs", "Users", "Audit log", "Imports", "Find a lead",
+                                 "Do-not-call list"]),
+    (S, ["Hand-offs", "Call guides", "Campaign calendar", "Find a lead"],
+     ["Queue", "Outbox", "Reports", "Campaigns", "Users", "Audit log", "Imports", "Do-not-call list"]),
+    (M, ["Campaigns", "Campaign calendar", "Reports", "Call guides", "Imports", "Find a lead", "Do-not-call list"],
      ["Queue", "Outbox", "Hand-offs", "Users", "Audit log"]),
-    (A, ["Queue", "Hand-offs", "Campaigns", "Reports", "Users", "Audit log", "Outbox", "CRM endpoints", "Imports"], []),
+    (A, ["Queue", "Hand-offs", "Campaigns", "Reports", "Users", "Audit log", "Outbox", "CRM endpoints", "Imports",
+         "Find a lead", "Do-not-call list"], []),
 ])
 def test_each_role_sees_only_the_pages_it_may_open(client, auth, users, role, shown, hidden):
     auth.login(users[role].email)
@@ -67,3 +71,11 @@ def test_the_admin_menu_marks_users_on_a_users_page_and_audit_log_on_the_audit_l
     assert '<a href="/admin/audit" aria-current="page">Audit log</a>' in nav and nav.count('aria-current="page"') == 1
     admin_menu = nav.split("<summary>Admin</summary>")[1].split("</details>")[0]
     assert re.findall(r">([^<>]+)</a>", admin_menu) == ["Users", "Audit log", "Outbox", "CRM endpoints"]
+
+
+def test_the_leads_menu_lists_finding_a_lead_first_and_marks_the_do_not_call_list(client, auth, users):
+    auth.login(users[M].email)
+    nav = main_nav(client.get("/do-not-call").get_data(as_text=True))
+    leads_menu = nav.split("<summary>Leads</summary>")[1].split("</details>")[0]
+    assert leads_menu.index(">Find a lead<") < leads_menu.index(">Do-not-call list<")
+    assert '<a href="/do-not-call" aria-current="page">Do-not-call list</a>' in leads_menu

@@ -321,6 +321,27 @@ def test_a_number_put_on_the_list_while_waiting_is_never_claimed(users, campaign
     assert services.claim_next_lead(users["teleprospector"]) is None
 
 
+def test_numbers_added_from_the_do_not_call_page_are_never_claimed_and_come_back_once_removed(
+        users, make_campaign, make_lead):
+    from console.leads import services as leads
+
+    first, second = make_campaign(), make_campaign()
+    one = make_lead(first, phone="+13125550171")
+    in_file = [make_lead(first, phone=f"+1312555017{n}") for n in (2, 3)]
+    other_campaign = make_lead(second, phone="+13125550172")
+    admin, agent = users["admin"], users["teleprospector"]
+    entry = leads.list_number(one.phone, admin, campaign_id=None, reason="asked by email")
+    leads.list_numbers([lead.phone for lead in in_file], admin, campaign_id=first.id, reason="file", file_name="x.csv",
+                       counts={})
+    call = services.claim_next_lead(agent)
+    assert call.lead_id == other_campaign.id  # the file was for the first campaign only
+    record_disposition(call, agent, "not_interested")
+    assert services.claim_next_lead(agent) is None
+
+    leads.unlist_number(entry.id, admin, reason="listed by mistake")
+    assert services.claim_next_lead(agent).lead_id == one.id
+
+
 def test_an_opt_out_recorded_on_a_call_takes_the_number_out_of_every_campaign(users, make_campaign, make_lead):
     first, second = make_campaign(), make_campaign()
     make_lead(first, phone="+13125550160")

@@ -70,6 +70,7 @@ def test_do_not_call_adds_the_number_at_once_with_who_and_which_call(agent, open
     services.record_disposition(open_call, agent, "do_not_call")
     entry = db.session.scalar(select(DoNotCallEntry).where(DoNotCallEntry.phone == open_call.lead.phone))
     assert entry.added_by_id == agent.id and entry.call_id == open_call.id and entry.campaign_id is None
+    assert entry.source == "opt_out"  # the do-not-call page shows it as the agent's opt-out on this call
     assert open_call.lead.queue_state == QueueState.CLOSED
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "lead.do_not_call")) == 1
 
