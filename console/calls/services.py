@@ -336,7 +336,8 @@ def _referral_errors(lead: Lead, referral: Referral) -> tuple[dict[str, str], st
         except InvalidPhoneNumber:
             errors["referral_phone"] = f"{referral.phone.strip()} is not a valid phone number."
     if phone and not errors:
-        existing = db.session.scalar(select(Lead).where(Lead.campaign_id == lead.campaign_id, Lead.phone == phone))
+        same_number = leads.campaign_leads_by(lead.campaign_id, Lead.phone, [phone])  # along the phone index
+        existing = db.session.get(Lead, same_number[0][0]) if same_number else None
         if existing is not None:
             errors["referral_phone"] = f"{existing.full_name} already has this number in this campaign."
         elif do_not_call_list.is_listed(phone, lead.campaign_id):

@@ -377,8 +377,37 @@ def seed():
         for _ in range(ENDED_CAMPAIGN_LEADS):
             leads.append(leads_writer.create_lead(**gen.lead(others["ended"], SALES_TITLES, "trade show")))
 
+    # A list loaded the way marketing loads one, so Imports, a campaign's Lists and a lead's timeline show one. After
+    # the seed's transaction: the import reads its stored file on connections of its own.
+    _import_demo_list(it.id, users["marketing@example.com"].id)
+
     _print_logins()
-    click.echo(f"Seeded {len(users)} users, {2 + len(others)} campaigns, {len(leads)} leads, {guide_count} call guides")
+    click.echo(f"Seeded {len(users)} users, {2 + len(others)} campaigns, {len(leads)} leads, {guide_count} call guides"
+               ", 1 imported list")
+
+
+DEMO_LIST = """First Name,Last Name,Job Title,Company,Website,Email,Phone,State,Seats
+Priya,Raman,IT Director,Bluebird Analytics,bluebirdanalytics.example,priya.raman@bluebirdanalytics.example,(617) 555-0134,MA,120
+Tom,Becker,CIO,Granite Health,granitehealth.example,tom.becker@granitehealth.example,312.555.0177,,800
+Lena,Okafor,Head of IT,Cedar Logistics,cedarlogistics.example,lena.okafor@cedarlogistics.example,+1 415 555 0122,CA,60
+Marco,Silva,IT Manager,Harbor Freight Lines,harborfreight.example,marco.silva@harborfreight.example,555-0199,NY,45
+Dana,Kim,Security Lead,Granite Health,granitehealth.example,dana.kim@granitehealth.example,(312) 555-0177,IL,800
+Ravi,Patel,IT Director,Summit Robotics,summitrobotics.example,ravi.patel@summitrobotics,(512) 555-0108,TX,200
+Elena,Popescu,CTO,Northwind Media,northwindmedia.example,elena.popescu@northwindmedia.example,(206) 555-0163,WA,90
+"""
+
+
+def _import_demo_list(campaign_id: int, marketer_id: int) -> None:
+    import io
+
+    from console.imports import services as imports
+
+    campaign, marketer = db.session.get(Campaign, campaign_id), db.session.get(User, marketer_id)
+    lead_list = imports.upload(campaign, io.BytesIO(DEMO_LIST.encode()), "it-security-webinar-attendees.csv",
+                               source_name="Webinar attendees", duplicates="skip", actor=marketer)
+    columns = imports.preview(lead_list).columns
+    imports.start(lead_list, imports.suggested_mapping(lead_list, columns), marketer, run_in_worker=False)
+    imports.run(lead_list.id, processes=0)
 
 
 def _print_logins() -> None:

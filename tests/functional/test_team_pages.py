@@ -158,7 +158,7 @@ def busy_agent(users, campaign, make_lead):
 
 def test_a_users_page_shows_what_they_hold_and_did_lately(client, users, busy_agent, admin):
     page = page_of(client.get(f"/admin/users/{users[T].id}"))
-    assert "Holly Held" in page and f'/queue/leads/{busy_agent["held"].id}' in page
+    assert "Holly Held" in page and f'/leads/{busy_agent["held"].id}' in page
     assert "set a disposition" in page and "claimed a lead" in page
     assert f'/admin/audit?user={users[T].id}' in page
     sales_page = page_of(client.get(f"/admin/users/{users[S].id}"))
