@@ -116,7 +116,7 @@ def generate(path: Path, rows: int, seed: int, area_codes) -> dict:
     def new_number() -> tuple[str, str, str]:
         while True:
             area, state, _w = rng.choices(area_codes, weights)[0]
-            exchange = rng.randint(200, 999)
+            exchange = rng.randint(210, 999)  # 200-209: the agents' campaign's numbers (bench.build)
             if exchange % 100 == 11:
                 continue
             line = rng.randint(0, 9999)

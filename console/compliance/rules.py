@@ -16,6 +16,7 @@ changes it (each change takes the number out of every queue in the same transact
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,7 +28,6 @@ import holidays as holiday_calendars
 import phonenumbers
 import yaml
 from phonenumbers import timezone as phone_timezone
-from phonenumbers.geodata import GEOCODE_DATA as _GEOCODE
 from phonenumbers.phonenumberutil import _number_type_helper as _number_type
 from phonenumbers.re_util import re_compile as _compiled
 
@@ -431,20 +431,49 @@ _TERRITORIES = frozenset({"PR", "VI", "GU", "AS", "MP"})  # phonenumbers' region
 
 
 def _area_state(e164: str) -> str | None:
-    """The state or province of a geographic +1 number, from phonenumbers' geocoder ("Chicago, IL", "Ontario",
-    "Washington State"), read at its longest prefix as the geocoder reads it. The geocoder's +1 prefixes are at
-    most 7 digits long, so the answer is memoised by them: a list repeats exchanges."""
-    return _prefix_state(e164[:8])
+    """The state or province of a geographic +1 number, as phonenumbers' geocoder names it ("Chicago, IL",
+    "Ontario", "Washington State"), read at its longest known prefix (`area_states()`). Memoised by the first 7
+    digits, the longest +1 prefix the geocoder has: a list repeats exchanges."""
+    return _prefix_state(e164[1:8])
 
 
 @lru_cache(maxsize=65536)
-def _prefix_state(prefix: str) -> str | None:
-    for length in range(len(prefix) - 1, 0, -1):
-        names = _GEOCODE.get(prefix[1:1 + length])
-        if names is not None:
-            description = names.get("en", "")
-            return state_code(description.rsplit(", ", 1)[-1]) or state_code(description)
+def _prefix_state(digits: str) -> str | None:
+    states = area_states()
+    for length in range(len(digits), 0, -1):
+        if digits[:length] in states:
+            return states[digits[:length]]
     return None
+
+
+AREA_STATES_FILE = DATA_DIR / "nanp_area_states.json"
+
+
+@lru_cache(maxsize=1)
+def area_states() -> dict[str, str | None]:
+    """+1 number prefixes ("1212", "1201631") and the state or province each is in (None: the geocoder names none),
+    made from phonenumbers' geocoder by scripts/make_area_states.py: only the prefixes whose answer differs from
+    their longest shorter prefix's, which gives the same answer at the longest prefix and a 30 kB file."""
+    return json.loads(AREA_STATES_FILE.read_text())
+
+
+def area_states_from_geocoder() -> dict[str, str | None]:
+    """area_states() as the installed phonenumbers' geocoder gives it (loads all its data: ~100 MB)."""
+    from phonenumbers.geodata import GEOCODE_DATA
+
+    full = {}
+    for prefix, names in GEOCODE_DATA.items():
+        if prefix.startswith("1"):
+            description = names.get("en", "")
+            full[prefix] = state_code(description.rsplit(", ", 1)[-1]) or state_code(description)
+
+    def inherited(prefix: str):
+        for length in range(len(prefix) - 1, 0, -1):
+            if prefix[:length] in full:
+                return full[prefix[:length]]
+        return None
+
+    return {prefix: state for prefix, state in full.items() if state != inherited(prefix) or len(prefix) == 1}
 
 
 def zones_for_phone(e164: str) -> list[str]:

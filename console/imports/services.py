@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -548,8 +549,10 @@ class _Readers:
 
     def __enter__(self):
         if self.processes:
-            # spawn: a forked copy of this process would share its database connections.
-            self.pool = multiprocessing.get_context("spawn").Pool(self.processes)
+            # spawn: a forked copy of this process would share its database connections. The readers run at a
+            # lower CPU priority: on a small machine, agents' requests come first. (This process keeps its own:
+            # it holds SQLite's writer turn while it writes, and a claim waits for it.)
+            self.pool = multiprocessing.get_context("spawn").Pool(self.processes, initializer=os.nice, initargs=(10,))
         return self
 
     def __exit__(self, *_exc):

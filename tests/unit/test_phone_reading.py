@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from phonenumbers import geocoder, timezone
 
-from console.compliance.rules import InvalidPhoneNumber, infer_time_zones, read_phone, state_code
+from console.compliance.rules import (InvalidPhoneNumber, area_states, area_states_from_geocoder, infer_time_zones,
+                                      read_phone, state_code)
 
 
 def reference(raw: str, region: str):
@@ -80,3 +81,8 @@ def test_zones_given_by_the_caller_are_the_ones_read_from_the_number():
     facts = read_phone("(907) 555-1234")
     assert infer_time_zones(facts.e164, "AK", phone_zones=facts.zones) == infer_time_zones(facts.e164, "AK")
     assert infer_time_zones(facts.e164, None, phone_zones=facts.zones) == ["America/Adak", "America/Anchorage"]
+
+
+def test_the_shipped_area_states_are_what_the_installed_geocoder_says():
+    # Regenerate with scripts/make_area_states.py after upgrading phonenumbers.
+    assert area_states() == area_states_from_geocoder()
