@@ -9,7 +9,8 @@
 3. In a process of its own, imports the file as the browser does: console.imports.services.upload (the file
    stored in chunks), start (the mapping the console suggests), then run (the worker's job body, which reads
    rows in a second process). Meanwhile 8 agents (2 processes × 4 threads, as ./scripts/start serves them)
-   claim through console.queue.services.claim_next_lead and disposition, and every claim is timed.
+   claim through console.queue.services.claim_next_lead and disposition, and every claim is timed; they claim
+   alone for BASELINE_SECONDS first, the same claims' baseline on this machine at this moment.
 4. Times the bare loop: phonenumbers.parse + format_number(E164) + timezone.time_zones_for_number over the
    file's phone cells, on one core.
 
@@ -41,6 +42,7 @@ TARGET_PEAK_MB = 500
 TARGET_CLAIM_P95_MS = 25.0
 IMPORT_AGENTS = 8
 AGENT_PROCESSES = 2
+BASELINE_SECONDS = 15  # the agents claim alone first, so their figures during the import have something to compare to
 
 FIRST_NAMES = ("James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan "
                "Joseph Jessica Thomas Sarah Charles Karen Christopher Lisa Daniel Nancy Matthew Betty Anthony Sandra "
@@ -194,7 +196,7 @@ def bare_phone_loop(path: Path) -> tuple[float, int]:
     return time.perf_counter() - began, len(phones)
 
 
-def _import_in_child(url: str, path: str, campaign_id: int, user_id: int, started, finished, results) -> None:
+def _import_in_child(url: str, path: str, campaign_id: int, user_id: int, importing, finished, results) -> None:
     """The import as the browser runs it, in a process of its own (its peak memory is the import's)."""
     try:
         make_app = bench.make_app
@@ -209,7 +211,7 @@ def _import_in_child(url: str, path: str, campaign_id: int, user_id: int, starte
             user = db.session.get(User, user_id)
             campaign = db.session.get(Campaign, campaign_id)
             checkpointer = Checkpointer.start_for(db.engine)  # as in the worker that runs imports
-            started.wait()
+            importing.wait()
             began = time.perf_counter()
             with open(path, "rb") as upload:
                 lead_list = services.upload(campaign, upload, Path(path).name, source_name="Trade show 2026",
@@ -236,8 +238,9 @@ def _import_in_child(url: str, path: str, campaign_id: int, user_id: int, starte
         results.put({"error": f"{type(error).__name__}: {error}"})
 
 
-def _agents_in_child(url: str, agent_ids: list[int], started, finished, results) -> None:
-    """Agents claiming (timed) and dispositioning until the import is done."""
+def _agents_in_child(url: str, agent_ids: list[int], started, importing, finished, results) -> None:
+    """Agents claiming (timed) and dispositioning from `started` until the import is done; a claim begun before
+    the import started counts as the baseline, one begun after as during the import."""
     try:
         make_app, _disposition = bench.make_app, bench._disposition
         from console.auth.services import signed_in_user
@@ -247,18 +250,19 @@ def _agents_in_child(url: str, agent_ids: list[int], started, finished, results)
         from console.queue import services as queue
 
         app = make_app(url)
-        latencies: list[float] = []
+        latencies: dict[str, list[float]] = {"baseline": [], "during": []}
         lock = threading.Lock()
 
         def agent(agent_id: int) -> None:
             rng = random.Random(agent_id)
-            mine = []
+            mine = {"baseline": [], "during": []}
             with app.app_context():
                 while not finished.is_set():
                     user = signed_in_user(agent_id)
+                    phase = "during" if importing.is_set() else "baseline"
                     began = time.perf_counter()
                     call = queue.claim_next_lead(user)
-                    mine.append(time.perf_counter() - began)
+                    mine[phase].append(time.perf_counter() - began)
                     if call is None:
                         db.session.remove()
                         time.sleep(0.01)
@@ -270,7 +274,8 @@ def _agents_in_child(url: str, agent_ids: list[int], started, finished, results)
                     _disposition(calls, db.session.get(Call, call_id), user, "no_answer", rng)
                     db.session.remove()
             with lock:
-                latencies.extend(mine)
+                for phase, values in mine.items():
+                    latencies[phase].extend(values)
 
         with app.app_context():  # warm the claim's caches, as a working console has them
             for agent_id in agent_ids:
@@ -319,18 +324,20 @@ def bench_import_database(url: str, args, log, path: Path, generated: dict) -> d
         db.engine.dispose()
     agent_ids = built["agent_ids"][:IMPORT_AGENTS]
     context = multiprocessing.get_context("fork")
-    started, finished = context.Event(), context.Event()
+    started, importing, finished = context.Event(), context.Event(), context.Event()
     results = context.Queue()
     log(f"{name}: importing {args.rows:,} rows while {IMPORT_AGENTS} agents claim "
         f"({AGENT_PROCESSES} processes × {IMPORT_AGENTS // AGENT_PROCESSES} threads)…")
-    importer = context.Process(target=_import_in_child, args=(url, str(path), campaign_id, marketer_id, started,
+    importer = context.Process(target=_import_in_child, args=(url, str(path), campaign_id, marketer_id, importing,
                                                               finished, results))
-    agents = [context.Process(target=_agents_in_child, args=(url, agent_ids[n::AGENT_PROCESSES], started, finished,
-                                                             results)) for n in range(AGENT_PROCESSES)]
+    agents = [context.Process(target=_agents_in_child, args=(url, agent_ids[n::AGENT_PROCESSES], started, importing,
+                                                             finished, results)) for n in range(AGENT_PROCESSES)]
     for process in (importer, *agents):
         process.start()
     time.sleep(2)  # the agents' warm-up claims
     started.set()
+    time.sleep(BASELINE_SECONDS)  # the agents alone: their claims' baseline on this machine, now
+    importing.set()
     reports = [results.get(timeout=3600) for _process in (importer, *agents)]
     for process in (importer, *agents):
         process.join()
@@ -338,7 +345,8 @@ def bench_import_database(url: str, args, log, path: Path, generated: dict) -> d
     if errors:
         raise RuntimeError("; ".join(errors))
     imported = next(report for report in reports if "counts" in report)
-    latencies = sorted(latency for report in reports for latency in report.get("latencies", []))
+    latencies = sorted(latency for report in reports for latency in report.get("latencies", {}).get("during", []))
+    baseline = sorted(latency for report in reports for latency in report.get("latencies", {}).get("baseline", []))
     counts = {key: value for key, value in imported["counts"].items() if key != "rows"}
     figures = {
         "database": name, "rows": args.rows,
@@ -352,10 +360,14 @@ def bench_import_database(url: str, args, log, path: Path, generated: dict) -> d
         "claims_during_import": len(latencies),
         "claim_p50_ms": round(_percentile(latencies, 50) * 1000, 1) if latencies else None,
         "claim_p95_ms": round(_percentile(latencies, 95) * 1000, 1) if latencies else None,
+        "baseline_claims": len(baseline),
+        "baseline_claim_p50_ms": round(_percentile(baseline, 50) * 1000, 1) if baseline else None,
+        "baseline_claim_p95_ms": round(_percentile(baseline, 95) * 1000, 1) if baseline else None,
     }
     log(f"{name}: {figures['rows_per_s_end_to_end']:,} rows/s end to end ({figures['total_s']} s: upload "
         f"{figures['upload_s']} s, import {figures['import_s']} s), peak {figures['peak_mb']} MB, claims "
-        f"p50 {figures['claim_p50_ms']} ms p95 {figures['claim_p95_ms']} ms ({len(latencies)} claims); counts "
+        f"p50 {figures['claim_p50_ms']} ms p95 {figures['claim_p95_ms']} ms ({len(latencies)} claims; without the import"
+        f" p50 {figures['baseline_claim_p50_ms']} ms p95 {figures['baseline_claim_p95_ms']} ms); counts "
         f"{'match' if figures['counts_match_planted'] else 'DO NOT match'} the planted rows: {counts}")
     return figures
 
