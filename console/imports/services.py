@@ -284,26 +284,27 @@ def _remember(source_name: str, mapping: dict, actor) -> None:
 
 @dataclass
 class _Seen:
-    """What this import has taken in so far, to name the earlier line a duplicate repeats (phone and email keys
-    are kept compactly: a million-row file fits in memory)."""
+    """The rows of one batch taken in so far, to name the earlier line a duplicate repeats. Rows of earlier
+    batches are leads by then, found in the database (with this list as theirs): a million-row file never has
+    its keys held in memory."""
 
-    phones: dict[int, int] = field(default_factory=dict)
-    emails: dict[int, int] = field(default_factory=dict)
+    phones: dict[str, int] = field(default_factory=dict)
+    emails: dict[str, int] = field(default_factory=dict)
     external_ids: dict[str, int] = field(default_factory=dict)
 
     def earlier(self, values: dict) -> tuple[int, str] | None:
         if values["external_id"] and values["external_id"] in self.external_ids:
             return self.external_ids[values["external_id"]], "external id"
-        if (line := self.phones.get(int(values["phone"][1:]))) is not None:
+        if (line := self.phones.get(values["phone"])) is not None:
             return line, "phone"
-        if values["email"] and (line := self.emails.get(hash(values["email"]))) is not None:
+        if values["email"] and (line := self.emails.get(values["email"])) is not None:
             return line, "email"
         return None
 
     def add(self, line: int, values: dict) -> None:
-        self.phones.setdefault(int(values["phone"][1:]), line)
+        self.phones.setdefault(values["phone"], line)
         if values["email"]:
-            self.emails.setdefault(hash(values["email"]), line)
+            self.emails.setdefault(values["email"], line)
         if values["external_id"]:
             self.external_ids.setdefault(values["external_id"], line)
 
@@ -371,6 +372,7 @@ class _Import:
 
     def settle(self, rows: list[tuple[int, list[str]]], results: list[tuple], columns: list[str]) -> None:
         """Decide each row's outcome and write the batch, in transactions of a few hundred rows."""
+        self.seen = _Seen()  # this batch's rows; earlier batches' are in `found`
         found = self._existing_leads([values for kind, _line, values in results if kind == LEAD])
         listed = do_not_call_list.listed_numbers(
             {values["phone"] for kind, _line, values in results if kind == LEAD}, self.campaign_id)
@@ -397,8 +399,11 @@ class _Import:
         self.seen.add(line, values)
         existing = self._match(values, found)
         if existing is not None:
-            lead_id, key = existing
-            if self.update_duplicates:
+            lead_id, key, list_id = existing
+            if list_id == self.list_id:  # a row of this file, written in an earlier batch
+                self._issue(outcomes, DUPLICATE, line, f"same {key} as lead #{lead_id}, imported earlier from this file",
+                            columns, cells, lead_id)
+            elif self.update_duplicates:
                 # Counted as updated once the lead's writer says something changed (_write).
                 outcomes.updates.append((lead_id, values, len(outcomes.issues), key))
                 self._issue(outcomes, UPDATED, line, f"updated lead #{lead_id} (same {key})", columns, cells, lead_id)
@@ -426,16 +431,19 @@ class _Import:
         for key, column in (("external id", Lead.external_id), ("phone", Lead.phone), ("email", Lead.email)):
             values = list(wanted[key])
             for start_at in range(0, len(values), 500):
-                for lead_id, value in leads.campaign_leads_by(self.campaign_id, column, values[start_at:start_at + 500]):
-                    by[key].setdefault(value, lead_id)
+                for lead_id, value, list_id in leads.campaign_leads_by(self.campaign_id, column,
+                                                                       values[start_at:start_at + 500]):
+                    by[key].setdefault(value, (lead_id, list_id))
         return by
 
     @staticmethod
-    def _match(values: dict, found: dict) -> tuple[int, str] | None:
+    def _match(values: dict, found: dict) -> tuple[int, str, int | None] | None:
+        """(lead id, the key it matched by, its list) of the campaign's lead this row matches, if any."""
         for key, value in (("external id", values["external_id"]), ("phone", values["phone"]),
                            ("email", values["email"])):
             if value and value in found[key]:
-                return found[key][value], key
+                lead_id, list_id = found[key][value]
+                return lead_id, key, list_id
         return None
 
     def _account_ids(self, new_leads: list[dict]) -> None:

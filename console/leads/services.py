@@ -278,17 +278,19 @@ def add_imported_leads(rows: list[dict], *, campaign_id: int, lead_list_id: int,
                 suppressed[phone]["id"] = lead_id
 
 
-def campaign_leads_by(campaign_id: int, column, values: list) -> list[tuple[int, str]]:
-    """(id, value) of the campaign's leads whose `column` (external_id, phone or email) is one of `values`."""
+def campaign_leads_by(campaign_id: int, column, values: list) -> list[tuple[int, str, int | None]]:
+    """(id, value, lead_list_id) of the campaign's leads whose `column` (external_id, phone or email) is one of
+    `values`."""
     if not values:
         return []
     if column is Lead.phone:
         # Along ix_leads_phone, the campaign checked on the few rows found: without statistics SQLite would
         # rather walk every lead of the campaign.
-        return [(lead_id, phone) for lead_id, phone, campaign in db.session.execute(
-            select(Lead.id, Lead.phone, Lead.campaign_id).where(Lead.phone.in_(values))) if campaign == campaign_id]
-    return list(db.session.execute(select(Lead.id, column).where(Lead.campaign_id == campaign_id,
-                                                                column.in_(values))).tuples())
+        return [(lead_id, phone, list_id) for lead_id, phone, campaign, list_id in db.session.execute(
+            select(Lead.id, Lead.phone, Lead.campaign_id, Lead.lead_list_id).where(Lead.phone.in_(values)))
+            if campaign == campaign_id]
+    return list(db.session.execute(select(Lead.id, column, Lead.lead_list_id).where(
+        Lead.campaign_id == campaign_id, column.in_(values))).tuples())
 
 
 def find_or_add_accounts(wanted: dict[tuple[str, str], tuple[str, str | None]]) -> dict[tuple[str, str], int]:

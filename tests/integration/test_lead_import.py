@@ -294,3 +294,16 @@ def test_every_line_of_the_file_is_a_lead_or_a_row_of_the_report_with_its_cells(
             assert (cells[0], cells[1]) in created, number
     assert lead_list.rows_done == 300 == lead_list.imported + lead_list.duplicate + lead_list.rejected + \
         lead_list.suppressed + lead_list.updated
+
+
+@pytest.mark.parametrize("policy", ["skip", "update"])
+def test_a_row_repeating_a_row_of_an_earlier_batch_is_a_duplicate_of_the_lead_it_made(campaign, marketer,
+                                                                                      monkeypatch, policy):
+    monkeypatch.setattr(services, "READ_BATCH", 2)  # rows 2-3, then 4-5: line 5 repeats line 2's number
+    text = HEADER + ("Ann,Lee,Acme,,(212) 555-0101,NY\nBo,Li,Acme,,(212) 555-0102,NY\n"
+                     "Cy,Ng,Acme,,(212) 555-0103,NY\nAnn,Lee-Smith,Acme,,212.555.0101,NY\n")
+    lead_list = import_file(campaign, text, user=marketer, duplicates=policy)
+    first = db.session.scalar(select(Lead).where(Lead.phone == "+12125550101"))
+    assert (lead_list.imported, lead_list.duplicate, lead_list.updated) == (3, 1, 0)
+    assert outcomes(lead_list)[5] == ("duplicate", f"same phone as lead #{first.id}, imported earlier from this file")
+    assert first.last_name == "Lee"  # a row of the same file never updates the lead an earlier row made
