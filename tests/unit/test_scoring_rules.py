@@ -55,3 +55,113 @@ def test_the_explanation_of_answers_lists_every_criterion_answered_or_not():
     explained = explain_answers({"budget": "confirmed", "need": "nonsense"}, SHIPPED_MODEL)
     assert [(line.label, line.answer, line.points) for line in explained] == [
         ("Budget", "Budget confirmed", 25), ("Authority", None, 0), ("Need", None, 0), ("Timeline", None, 0)]
+
+
+# ---------------------------------------------------------------- the model as data (issue 15)
+
+from datetime import datetime, timedelta  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from console.scoring.rules import (Cap, Criterion, Engagement, Option, ScoringModel, TouchPoints,  # noqa: E402
+                                   definition_changes, model_from_dict, model_problems, model_to_dict, rebase)
+
+NOW = datetime(2026, 11, 18, 18, 30)
+SIZE = Criterion("company_size", "Company size", "How many people work there?", (
+    Option("small", "Small business", 0), Option("mid", "Mid-market", 15, 200), Option("large", "Enterprise", 25, 1000)),
+    required=False, kind="number", group="fit", unit="employees")
+WITH_EXTRAS = ScoringModel(
+    criteria=SHIPPED_MODEL.criteria + (SIZE,), hot_from=70, warm_from=40, qualified_from=50, version=3,
+    caps=(Cap("fit", "Company fit", 20),),
+    engagement=Engagement((TouchPoints("webinar", "Webinar attended", 10),
+                           TouchPoints("email_click", "Email clicked", 3)), half_life_days=16, cap=12))
+
+
+def touch(kind: str, days: float) -> SimpleNamespace:
+    return SimpleNamespace(kind=kind, occurred_at=NOW - timedelta(days=days))
+
+
+def test_a_criterion_not_answered_is_explained_as_withheld_and_says_when_it_is_required():
+    result = score({"budget": "confirmed"}, SHIPPED_MODEL)
+    assert [str(line) for line in result.withheld] == [
+        "Authority: not answered, 0 (required)", "Need: not answered, 0 (required)",
+        "Timeline: not answered, 0 (required)"]
+
+
+def test_a_touch_gives_engagement_points_that_fade_with_its_age_on_a_line_of_its_own():
+    result = score({}, WITH_EXTRAS, [touch("webinar", 12.2), touch("visit", 1)], NOW)
+    assert [str(line) for line in result.engagement] == ["Webinar attended 12 days ago +6 (decayed from 10)"]
+    assert result.points == 6 and result.engagement_points == 6 and result.reasons == ()
+    assert result.is_scored
+
+
+def test_engagement_points_stop_at_their_cap():
+    result = score({}, WITH_EXTRAS, [touch("webinar", 0), touch("email_click", 0.5)], NOW)
+    assert [str(line) for line in result.engagement] == [
+        "Webinar attended today +10", "Email clicked today +3", "Engagement capped at 12 (13 earned) −1"]
+    assert result.points == 12
+
+
+def test_a_number_is_scored_by_the_band_it_falls_in():
+    assert str(score({"company_size": "250"}, WITH_EXTRAS).reasons[0]) == "Company size 250 employees: Mid-market +15"
+    assert score({"company_size": "1,200"}, WITH_EXTRAS).points == 20  # Enterprise +25, held to the fit cap
+    assert score({"company_size": "12"}, WITH_EXTRAS).points == 0
+    assert SIZE.answer_problem("lots") == "Company size: enter a whole number."
+    assert SIZE.band_words(SIZE.options[0]) == "under 200 employees"
+    assert SIZE.band_words(SIZE.options[1]) == "200 to 999 employees"
+
+
+def test_a_group_over_its_cap_gives_back_the_excess_on_a_line_that_says_so():
+    capped = ScoringModel(WITH_EXTRAS.criteria, 70, 40, 50, caps=(Cap("fit", "Company fit", 20),))
+    result = score({"company_size": "5000"}, capped)
+    assert [str(line) for line in result.reasons] == [
+        "Company size 5,000 employees: Enterprise +25", "Company fit capped at 20 (25 earned) −5"]
+    assert result.points == 20
+
+
+def test_a_score_with_touches_needs_the_time_to_age_them():
+    import pytest
+    with pytest.raises(ValueError):
+        score({}, WITH_EXTRAS, [touch("webinar", 1)])
+
+
+def test_thresholds_out_of_order_or_out_of_reach_are_named_with_the_answers_that_reach_furthest():
+    backwards = ScoringModel(SHIPPED_MODEL.criteria, hot_from=40, warm_from=70, qualified_from=50)
+    assert "Warm (from 70) must start below hot (from 40)." in model_problems(backwards)
+    unreachable = ScoringModel(SHIPPED_MODEL.criteria, hot_from=120, warm_from=40, qualified_from=50)
+    assert model_problems(unreachable) == (
+        "Hot (from 120) cannot be reached: the best answers score 100 (Budget: Budget confirmed (+25), "
+        "Authority: Speaking to the decision maker (+25), Need: Urgent, stated need (+30), "
+        "Timeline: Buying within 3 months (+20)).",)
+    assert model_problems(SHIPPED_MODEL) == ()
+    assert model_problems(WITH_EXTRAS) == ()
+
+
+def test_the_shipped_model_survives_being_stored():
+    assert model_from_dict(model_to_dict(WITH_EXTRAS), version=3) == WITH_EXTRAS
+    assert model_from_dict(model_to_dict(SHIPPED_MODEL)) == SHIPPED_MODEL
+
+
+def test_changes_between_two_definitions_are_listed_in_words_side_by_side():
+    before = (model_to_dict(SHIPPED_MODEL), {"mql": "Qualified."})
+    after_model = model_to_dict(SHIPPED_MODEL)
+    after_model["criteria"][0]["options"][0]["points"] = 30
+    after_model["thresholds"]["hot"] = 75
+    changes = definition_changes(before, (after_model, {"mql": "Qualified by both sides."}))
+    assert [(change.section, change.what, change.before, change.after) for change in changes] == [
+        ("Thresholds", "Hot from", "70", "75"),
+        ("Criteria", "Budget: confirmed", "Budget confirmed +25", "Budget confirmed +30"),
+        ("Glossary", "mql", "Qualified.", "Qualified by both sides.")]
+
+
+def test_rebasing_keeps_both_sides_changes_and_names_what_both_changed():
+    base = (model_to_dict(SHIPPED_MODEL), {"lead": "A lead."})
+    ours_model, theirs_model = model_to_dict(SHIPPED_MODEL), model_to_dict(SHIPPED_MODEL)
+    ours_model["criteria"][0]["options"][0]["points"] = 30
+    ours_model["thresholds"]["hot"] = 80
+    theirs_model["thresholds"]["hot"] = 75
+    theirs_model["thresholds"]["warm"] = 45
+    moved = rebase(base, (ours_model, {"lead": "A lead."}), (theirs_model, {"lead": "A lead (v2)."}))
+    merged = model_from_dict(moved.model)
+    assert (merged.hot_from, merged.warm_from, merged.criteria[0].options[0].points) == (80, 45, 30)
+    assert moved.glossary == {"lead": "A lead (v2)."}
+    assert moved.conflicts == ("threshold · hot",)
