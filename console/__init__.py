@@ -117,16 +117,21 @@ def _register_commands(app: Flask) -> None:
 
 def _register_jobs() -> None:
     """Every area's background job kinds, so that the worker can run them (console.outbox.services.register_job)."""
+    import console.guides.jobs  # noqa: F401
     import console.imports.jobs  # noqa: F401
     import console.leads.jobs  # noqa: F401
+    import console.scoring.jobs  # noqa: F401
 
 
 def _register_ports() -> None:
     """Ports a lower area asks through and a higher one fills (docs/architecture.md, "Ports")."""
     from console.calls import line
+    from console.calls.open_leads import OpenLeadsOfCalls
+    from console.scoring import open_leads
     from console.telephony.services import TelephonyLine
 
     line.register(TelephonyLine())
+    open_leads.register(OpenLeadsOfCalls())
 
 
 def _register_template_helpers(app: Flask) -> None:

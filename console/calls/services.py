@@ -28,7 +28,7 @@ from console.extensions import db
 from console.guides.models import CallObjection, GuideVersion
 from console.handoffs import services as handoffs
 from console.leads import services as leads
-from console.leads.models import Lead
+from console.leads.models import Lead, Touch
 from console.leads.queue_columns import LeadState
 from console.leads.rules import InvalidPhoneNumber, QueueState, normalise_phone, region_of
 from console.compliance.rules import stored_zones
@@ -122,9 +122,18 @@ def answer_values(lead: Lead) -> dict[str, str]:
                                    .where(QualificationAnswer.lead_id == lead.id)).all())
 
 
+def touches_of(lead_id: int, model: scoring.ScoringModel) -> list:
+    """The lead's touches as scoring reads them: none read when the model counts no touch."""
+    if not model.engagement.kinds:
+        return []
+    return list(db.session.connection().execute(_TOUCHES, {"lead_id": lead_id}).all())
+
+
 def score_lead(lead: Lead, model: scoring.ScoringModel, answers: dict[str, str] | None = None) -> scoring.Score:
-    """The lead's score under `model`, from `answers` (answer_values) when the caller has them already."""
-    return scoring.score(answer_values(lead) if answers is None else answers, model)
+    """The lead's score under `model` now (answers and touches), from `answers` (answer_values) when the caller
+    has them already."""
+    return scoring.score(answer_values(lead) if answers is None else answers, model, touches_of(lead.id, model),
+                         utcnow())
 
 
 def save_answer(call: Call, agent, criterion_key: str, value: str, expected_version: int | None = None) -> scoring.Score:
@@ -144,8 +153,10 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
         criterion = model.criterion(criterion_key)
         if criterion is None:
             raise CallError(f"Unknown qualification field {criterion_key!r}.")
-        if value and criterion.option(value) is None:
-            raise CallError(f"{value!r} is not an answer to {criterion.label}.")
+        problem = criterion.answer_problem(value)
+        if problem:
+            raise CallError(problem)
+        value = criterion.stored_value(value)
         try:
             leads.next_version(lead, expected_version)
         except leads.StaleLead:
@@ -167,7 +178,7 @@ def save_answer(call: Call, agent, criterion_key: str, value: str, expected_vers
         if value:
             values[criterion_key] = value
         result = score_lead(lead, model, values)  # the answers as just written
-        leads.set_score(lead, result.points, result.band)
+        leads.set_score(lead, *scoring.stored_score(result), result.model_version)
         audit.write("lead.answer_saved", "Lead", lead.id, actor_id=agent_id, actor_email=agent_email,
                     criterion=criterion_key, value=value, call_id=call_id)
     return result
@@ -397,6 +408,8 @@ _DISPOSITION_FACTS = (
 )
 _ANSWERS = select(QualificationAnswer.__table__.c.criterion, QualificationAnswer.__table__.c.value) \
     .where(QualificationAnswer.__table__.c.lead_id == bindparam("lead_id"))
+_TOUCHES = select(Touch.__table__.c.kind, Touch.__table__.c.occurred_at) \
+    .where(Touch.__table__.c.lead_id == bindparam("lead_id"))
 _CLOSE_CALL = update(_calls).where(_calls.c.id == bindparam("call_id"))
 
 
@@ -428,7 +441,7 @@ def _decide(facts, agent_id: int, code: str, callback_at, now: datetime):
         callback_at = None
     model = current_model(facts.campaign_id)
     answers = dict(db.session.connection().execute(_ANSWERS, {"lead_id": facts.lead_id}).all())
-    score = scoring.score(answers, model)
+    score = scoring.score(answers, model, touches_of(facts.lead_id, model), now)
     if disposition.next_action == rules.NextAction.HANDOFF and not score.can_qualify:
         raise QualificationIncomplete(score)
     return disposition, callback_at, model, answers, score
@@ -454,9 +467,10 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
         queue_state=placement.queue_state, zones=tuple(stored_zones(facts.time_zones)),
         state=facts.state, do_not_call=bool(facts.do_not_call), attempts=attempts, last_called_at=now,
         next_call_at=placement.next_call_at, callback_owner_id=owner, inbound=bool(facts.inbound),
-        score=score.points)
+        score=scoring.stored_score(score)[0])
     leads.place_after_call(connection, facts.lead_id, after, now=now, stored_window_key=facts.window_key,
-                           score_band=score.band, stage=disposition.stage)
+                           score_band=scoring.stored_score(score)[1], score_model_version=score.model_version,
+                           stage=disposition.stage)
 
     handoff = None
     if (code == "wrong_person" and referral is not None and referral.given) or code == "do_not_call" \

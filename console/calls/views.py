@@ -87,7 +87,7 @@ def save_answer(call_id: int):
         abort(403)
     except services.CallError as error:
         stale = isinstance(error, services.StaleSave)
-        return render_template("calls/_score.html", score=services.score_lead(call.lead, current_model()),
+        return render_template("calls/_score.html", score=services.score_lead(call.lead, current_model(call.lead.campaign_id)),
                                score_error=str(error), stale=stale, criterion=criterion, call=call), \
             409 if stale else 422
     return render_template("calls/_score.html", score=score, saved=criterion, criterion=criterion,

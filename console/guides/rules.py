@@ -455,6 +455,16 @@ def validate(raw, source: str = "guide", *, model: ScoringModel) -> dict:
     return content
 
 
+def unasked_required(content: dict, model: ScoringModel) -> tuple[str, ...]:
+    """The criteria the model requires for *qualified* that no step of the guide asks (by label), when the guide
+    has discovery steps at all (a step bound to a criterion): a guide that only routes a call (to the right
+    person) asks none and is not a discovery guide."""
+    asked = {step.get("field") for step in content.get("steps") or () if step.get("field")}
+    if not asked & {criterion.key for criterion in model.criteria}:
+        return ()
+    return tuple(criterion.label for criterion in model.required if criterion.key not in asked)
+
+
 def content_hash(content: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 

@@ -22,7 +22,10 @@ from console.guides import rules
 from console.database import writers
 from console.database.snapshots import Memo, Snapshot
 from console.guides.models import CallGuide, CallObjection, GuideVersion
+from console.outbox import services as outbox
+from console.scoring import services as scoring
 from console.scoring.services import current_model
+from console.web import path_for
 
 GUIDES_DIR = Path(__file__).resolve().parents[2] / "call_guides"
 
@@ -476,3 +479,62 @@ def objection_stats(guide: CallGuide, period: str = rules.DEFAULT_STATS_PERIOD,
         else:
             performance.wordings.append(Wording(response, number, number, stats))
     return list(found.values())
+
+
+# ---------------------------------------------------------------- guides and the lead definition
+
+def _guides_of_scope(campaign_id: int | None) -> list[CallGuide]:
+    """The published guides a definition of this scope governs: every one for the global definition, the
+    campaign's own (chosen in its settings, or naming it) for a campaign's."""
+    query = select(CallGuide).where(CallGuide.published_version_id.is_not(None)).order_by(CallGuide.name)
+    if campaign_id is not None:
+        campaign = db.session.get(Campaign, campaign_id)
+        if campaign is None:
+            return []
+        query = query.where((CallGuide.id == campaign.call_guide_id) | (CallGuide.campaign_name == campaign.name))
+    return list(db.session.scalars(query))
+
+
+def guides_missing_criteria(campaign_id: int | None = None) -> dict[int, tuple[str, ...]]:
+    """Guide id → the criteria the definition in force requires that its published version's discovery steps
+    never ask (shown beside the guide to its editors)."""
+    model = current_model(campaign_id)
+    missing = {}
+    for guide in _guides_of_scope(campaign_id):
+        labels = rules.unasked_required(guide.published_version.content, model)
+        if labels:
+            missing[guide.id] = labels
+    return missing
+
+
+def flag_guides_missing_criteria(version_id: int) -> int:
+    """After a definition took effect: each published guide of its scope whose discovery steps do not ask a
+    criterion it newly requires is flagged (a notification) to the guide's editors and to the proposer and
+    approvers of that version. Returns how many guides were flagged. A transaction of its own."""
+    version = scoring.version(version_id)
+    if version is None or version.status != scoring.VersionStatus.ACTIVE:
+        return 0
+    model = scoring.definition_of(version).model
+    before = scoring.model_version(version.base_id) if version.base_id else None
+    flagged = 0
+    with writers.write_transaction(db.session):
+        for guide in _guides_of_scope(version.campaign_id):
+            content = guide.published_version.content
+            missing = rules.unasked_required(content, model)
+            earlier = set(rules.unasked_required(content, before)) if before is not None else set()
+            introduced = [label for label in missing if label not in earlier]
+            if not introduced:
+                continue
+            editors = set(db.session.scalars(select(GuideVersion.author_id).where(
+                GuideVersion.guide_id == guide.id, GuideVersion.author_id.is_not(None)).distinct()))
+            approvers = {vote.voter_id for vote in version.current_votes() if vote.decision == scoring.APPROVE}
+            people = editors | approvers | ({version.proposed_by_id} if version.proposed_by_id else set())
+            if people:
+                outbox.notify(people, f"{guide.name} does not ask {', '.join(introduced)}",
+                              body=f"Version {version.id} of the lead definition requires "
+                                   f"{', '.join(introduced)} to qualify a lead; no discovery step of this guide "
+                                   "asks it. Add a step bound to it.",
+                              url=path_for("guides.show", guide_id=guide.id),
+                              dedupe_key=f"guide:{guide.id}:definition:{version.id}")
+            flagged += 1
+    return flagged

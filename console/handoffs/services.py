@@ -66,7 +66,7 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
         score=score.points,
         score_band=score.band,
         score_model_version=score.model_version,
-        score_reasons=[str(reason) for reason in score.reasons],
+        score_reasons=[str(reason) for reason in score.reasons + score.engagement + score.withheld],
         answers={line.criterion: {"label": line.label, "value": line.value, "answer": line.answer,
                                   "points": line.points,
                                   "detail": answers[line.criterion].detail if line.criterion in answers else ""}

@@ -224,8 +224,7 @@ def lead_record(lead: Lead, viewer) -> LeadRecord:
     model = current_model(lead.campaign_id)
     return LeadRecord(lead=lead, custom_values=custom_values(lead),
                       dialability=queue.explain_lead(lead, viewer), timeline=timeline(lead, viewer),
-                      score_reasons=[str(reason) for reason in
-                                     scoring.score(calls.answer_values(lead), model).reasons])
+                      score_reasons=[str(reason) for reason in calls.score_lead(lead, model).lines])
 
 
 # ---------------------------------------------------------------- the timeline

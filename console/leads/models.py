@@ -109,6 +109,8 @@ class Lead(db.Model):
 
     score: Mapped[int | None]
     score_band: Mapped[str | None] = mapped_column(String(10))
+    # The version of the lead definition (console/scoring) the score was made with, or last checked against.
+    score_model_version: Mapped[int | None]
     # Bumped on every change so that a save made against an old page can be refused.
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -86,6 +86,12 @@ def score_part(score: int | None) -> int:
     return SCORE_LIMIT + 1 - max(-SCORE_LIMIT, min(SCORE_LIMIT, int(score)))
 
 
+def score_shift(old_score: int | None, new_score: int | None) -> int:
+    """How a lead's queue rank moves when only its score changes (its tier and band stay): what rescoring adds
+    to the stored rank, so that a hold or a due time written meanwhile is kept."""
+    return score_part(new_score) - score_part(old_score)
+
+
 def hold_runs(lead: LeadState, now: datetime) -> bool:
     """Is an agent's hold on the lead still running (until its lease ends, that moment included)?"""
     return lead.claimed_by_id is not None and lead.claim_expires_at is not None and lead.claim_expires_at >= now

@@ -30,6 +30,8 @@ class Stage:
     SQL = "sql"
     NURTURE = "nurture"
     DISQUALIFIED = "disqualified"
+    # Not handed over to sales, not disqualified: what the lead definition's rescoring and impact cover.
+    OPEN = (LEAD, NURTURE)
     LABELS = {
         LEAD: "Lead",
         MQL: "Marketing-qualified lead (MQL)",

@@ -196,9 +196,10 @@ def set_stage(lead: Lead, stage: str) -> None:
     lead.stage = stage
 
 
-def set_score(lead: Lead, points: int | None, band: str | None) -> None:
-    """Store the lead's score and band, and its queue rank with them. Joins the caller's transaction."""
-    lead.score, lead.score_band = points, band
+def set_score(lead: Lead, points: int | None, band: str | None, model_version: int | None = None) -> None:
+    """Store the lead's score and band with the version of the definition that made them, and its queue rank
+    with them. Joins the caller's transaction."""
+    lead.score, lead.score_band, lead.score_model_version = points, band, model_version
     refresh_queue_columns(lead)
 
 
@@ -225,7 +226,7 @@ _PLACE_AFTER_CALL = update(_leads).where(_leads.c.id == bindparam("lead_id")).va
 
 
 def place_after_call(connection, lead_id: int, after: LeadState, *, now: datetime, stored_window_key: str | None,
-                     score_band: str | None, stage: str | None = None) -> None:
+                     score_band: str | None, score_model_version: int | None = None, stage: str | None = None) -> None:
     """Store where a lead stands after a call: attempts, queue state and due time, score, stage, hold released.
 
     One UPDATE on `connection`, no ORM load (every call ends here: docs/queue.md).
@@ -235,11 +236,65 @@ def place_after_call(connection, lead_id: int, after: LeadState, *, now: datetim
     _key_written(stored_window_key, columns["window_key"])
     values = {"attempts": after.attempts, "last_called_at": after.last_called_at, "claimed_by_id": None,
               "claim_expires_at": None, "score": after.score, "score_band": score_band,
+              "score_model_version": score_model_version,
               "queue_state": after.queue_state, "next_call_at": after.next_call_at,
               "callback_owner_id": after.callback_owner_id, "updated_at": now, **columns}
     if stage:
         values["stage"] = stage
     connection.execute(_PLACE_AFTER_CALL, {"lead_id": lead_id, **values})
+
+
+# ---------------------------------------------------------------- scores in bulk (rescoring)
+
+# A lead's score changed: its queue rank moves by the score's part alone (queue_columns.score_shift), added to
+# the rank as stored, so that a hold or a due time written since the lead was read is kept. Stored only on a
+# lead still at the row version it was read at: one an agent changed meanwhile was scored by that change.
+_RESCORED_SQLITE = ("UPDATE leads SET score = ?, score_band = ?, score_model_version = ?, queue_rank = queue_rank + ?"
+                    " WHERE id = ? AND version = ?")
+# Its score stayed (its band may not have): no indexed column is written.
+_CHECKED_SQLITE = "UPDATE leads SET score_band = ?, score_model_version = ? WHERE id = ? AND version = ?"
+# PostgreSQL: a batch in one statement, its rows as arrays.
+_RESCORED_POSTGRESQL = (
+    "UPDATE leads SET score = v.score, score_band = v.band, score_model_version = %s,"
+    " queue_rank = leads.queue_rank + v.shift"
+    " FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::bigint[]) AS v(id, version, score, band, shift)"
+    " WHERE leads.id = v.id AND leads.version = v.version")
+_CHECKED_POSTGRESQL = (
+    "UPDATE leads SET score_band = v.band, score_model_version = %s"
+    " FROM unnest(%s::int[], %s::int[], %s::varchar[]) AS v(id, version, band)"
+    " WHERE leads.id = v.id AND leads.version = v.version")
+
+
+def store_scores(rows: Sequence[tuple], model_version: int) -> int:
+    """Store new scores made with one version of the lead definition: rows of (lead id, the row version it was
+    read at, the score it had, the new score, the new band). A lead whose row moved on since is left as it is
+    (whoever moved it scored it). Returns how many leads were stored. Joins the caller's transaction."""
+    rescored = [row for row in rows if row[2] != row[3]]
+    checked = [row for row in rows if row[2] == row[3]]
+    connection = db.session.connection()
+    cursor = connection.connection.driver_connection.cursor()
+    stored = 0
+    if connection.dialect.name == "sqlite":
+        if rescored:
+            cursor.executemany(_RESCORED_SQLITE, [
+                (score, band, model_version, queue_columns.score_shift(old, score), lead_id, version)
+                for lead_id, version, old, score, band in rescored])
+            stored += cursor.rowcount
+        if checked:
+            cursor.executemany(_CHECKED_SQLITE, [(band, model_version, lead_id, version)
+                                                 for lead_id, version, _old, _score, band in checked])
+            stored += cursor.rowcount
+        return stored
+    if rescored:
+        cursor.execute(_RESCORED_POSTGRESQL, (model_version, [row[0] for row in rescored], [row[1] for row in rescored],
+                                              [row[3] for row in rescored], [row[4] for row in rescored],
+                                              [queue_columns.score_shift(row[2], row[3]) for row in rescored]))
+        stored += cursor.rowcount
+    if checked:
+        cursor.execute(_CHECKED_POSTGRESQL, (model_version, [row[0] for row in checked], [row[1] for row in checked],
+                                             [row[4] for row in checked]))
+        stored += cursor.rowcount
+    return stored
 
 
 # ---------------------------------------------------------------- leads in bulk (imports)

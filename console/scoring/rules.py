@@ -732,6 +732,90 @@ def rebase(base: tuple[Mapping, Mapping], ours: tuple[Mapping, Mapping], theirs:
     return Rebased(model, glossary, tuple(conflicts))
 
 
+# ---------------------------------------------------------------- versions and the joint approval
+
+class VersionStatus:
+    """Where a version of the definition stands. Draft → proposed → active → superseded; a proposal may be
+    rejected, or go stale when another version of its scope takes effect (rebased, it is a draft again)."""
+
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    SUPERSEDED = "superseded"
+    REJECTED = "rejected"
+    STALE = "stale"
+    OPEN = (DRAFT, PROPOSED, STALE)
+    LABELS = {DRAFT: "Draft", PROPOSED: "Proposed: open for votes", ACTIVE: "In force", SUPERSEDED: "Replaced",
+              REJECTED: "Rejected", STALE: "Stale: rebase to continue"}
+
+
+SALES, MARKETING = "sales", "marketing"
+SIDES = (SALES, MARKETING)
+SIDE_LABELS = {SALES: "Sales", MARKETING: "Marketing"}
+APPROVE, REJECT = "approve", "reject"
+DEFAULT_APPROVALS = {SALES: 2, MARKETING: 1}  # seed 004: "sales gets 2 votes, marketing gets maybe one"
+MAX_APPROVALS = 10
+
+
+@dataclass(frozen=True)
+class Ballot:
+    side: str
+    decision: str
+    by_member: bool  # cast by a member of that side, not by an admin voting on it
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The votes on one revision of a proposal against the approvals each side must give.
+
+    Admins may vote on either side (one vote, on the side they choose), so a small team is never stuck; but a
+    side's approvals count only once at least one of its own members approved: no change takes effect without
+    both sides agreeing. One rejection ends the proposal."""
+
+    needed: Mapping[str, int]
+    approvals: Mapping[str, int]
+    members: Mapping[str, int]
+    rejected: bool
+
+    @property
+    def complete(self) -> bool:
+        return not self.rejected and all(self.approvals.get(side, 0) >= self.needed.get(side, 1)
+                                         and self.members.get(side, 0) >= 1 for side in SIDES)
+
+    def still_needed(self) -> tuple[str, ...]:
+        """What each side still has to give, in words ("1 more approval from sales")."""
+        needed = []
+        for side in SIDES:
+            more = self.needed.get(side, 1) - self.approvals.get(side, 0)
+            if more > 0:
+                needed.append(f"{more} more approval{'s' if more > 1 else ''} from {side}")
+            elif self.members.get(side, 0) < 1:
+                needed.append(f"an approval from a {side} member (admins' votes count only beside one)")
+        return tuple(needed)
+
+
+def tally(ballots: Iterable[Ballot], needed: Mapping[str, int]) -> Tally:
+    approvals = {side: 0 for side in SIDES}
+    members = {side: 0 for side in SIDES}
+    rejected = False
+    for ballot in ballots:
+        if ballot.decision == REJECT:
+            rejected = True
+        elif ballot.decision == APPROVE and ballot.side in approvals:
+            approvals[ballot.side] += 1
+            members[ballot.side] += ballot.by_member
+    return Tally(dict(needed), approvals, members, rejected)
+
+
+def approvals_problem(sales: int | None, marketing: int | None) -> dict[str, str]:
+    """What is wrong with the approval counts an admin typed, by side."""
+    problems = {}
+    for side, count in ((SALES, sales), (MARKETING, marketing)):
+        if count is None or not 1 <= count <= MAX_APPROVALS:
+            problems[side] = f"Enter a number from 1 to {MAX_APPROVALS}: each side approves every change."
+    return problems
+
+
 # ---------------------------------------------------------------- the shipped model
 
 # The model the console ships with: version 1 of the lead definition (migration 0013 stores it).
