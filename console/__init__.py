@@ -93,11 +93,12 @@ def _register_blueprints(app: Flask) -> None:
     from console.outbox.views import blueprint as outbox
     from console.queue.views import blueprint as queue
     from console.reports.views import blueprint as reports
+    from console.scoring.views import blueprint as scoring
     from console.team.views import blueprint as team
     from console.telephony.views import blueprint as telephony
 
     for blueprint in (auth, calls, campaigns, errors, guides, handoffs, imports, lead_record, leads, notifications,
-                      outbox, queue, reports, team, telephony):
+                      outbox, queue, reports, scoring, team, telephony):
         app.register_blueprint(blueprint)
 
 

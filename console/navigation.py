@@ -47,6 +47,7 @@ MENU = (
     )),
     Group("Call guides", (Entry("guides.index", "Call guides", ("guides.",)),)),
     Group("Reports", (Entry("reports.campaigns", "Reports", ("reports.",)),)),
+    Group("Lead definition", (Entry("scoring.definition", "Lead definition", ("scoring.",)),)),
     Group("Admin", (
         Entry("team.users", "Users", ("team.",)),
         Entry("team.audit_log", "Audit log", ("team.audit_log", "team.audit_export")),

@@ -124,6 +124,27 @@ def change_lead(app_context):
 
 
 @pytest.fixture
+def answer_lead(app_context):
+    """Give a lead qualification answers as a call saves them, and its score with the lead definition in force
+    (console.calls.services.save_answer without the call)."""
+    from console.calls.models import QualificationAnswer
+    from console.calls.services import score_lead
+    from console.scoring.rules import stored_score
+    from console.scoring.services import current_model
+
+    def answer(lead, **answers):
+        for criterion, value in answers.items():
+            db.session.add(QualificationAnswer(lead_id=lead.id, criterion=criterion, value=value))
+        db.session.flush()
+        result = score_lead(lead, current_model(lead.campaign_id))
+        leads.set_score(lead, *stored_score(result), result.model_version)
+        db.session.commit()
+        return result
+
+    return answer
+
+
+@pytest.fixture
 def list_number(app_context):
     """Put a number on the do-not-call list as the console does (console.leads.services.add_to_do_not_call)."""
     def add(phone: str, *, campaign_id: int | None = None, reason: str = "opted out"):

@@ -60,7 +60,7 @@ class OpenLeadsOfCalls:
 
     def band_counts(self, scope: LeadScope) -> dict[str | None, int]:
         return dict(db.session.execute(_in_scope(select(Lead.score_band, func.count(Lead.id)), scope)
-                                       .group_by(Lead.score_band)).tuples())
+                                       .group_by(Lead.score_band)).tuples().all())
 
     def store(self, rescored: Sequence[Rescored], model_version: int) -> int:
         return leads.store_scores(rescored, model_version)

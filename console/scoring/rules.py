@@ -409,6 +409,45 @@ def reaches(model: ScoringModel) -> tuple[Reach, ...]:
             reach(model, "qualified", model.qualified_from))
 
 
+@dataclass(frozen=True)
+class Step:
+    """One bar of the definition's chart: what a criterion's best answer (or fresh engagement) adds on top of
+    the steps before it, after its group's cap."""
+
+    label: str
+    start: int
+    points: int
+    answer: str
+    kind: str = ANSWER  # ANSWER or TOUCH
+
+
+def ladder(model: ScoringModel) -> tuple[Step, ...]:
+    """How points add up to the thresholds: each criterion's best answer in the model's order (only what it
+    can still add under its group's cap), then the engagement a fresh touch of each counted kind gives."""
+    steps: list[Step] = []
+    total = 0
+    groups: dict[str, int] = {}
+    caps = {cap.group: cap.max_points for cap in model.caps}
+    for criterion in model.criteria:
+        if not criterion.options:
+            continue
+        best = max(criterion.options, key=lambda option: option.points)
+        adds = max(best.points, 0)
+        if criterion.group in caps:
+            room = max(caps[criterion.group] - groups.get(criterion.group, 0), 0)
+            groups[criterion.group] = groups.get(criterion.group, 0) + adds
+            adds = min(adds, room)
+        steps.append(Step(criterion.label, total, adds, _answer_words(criterion, best)))
+        total += adds
+    engagement = model.engagement
+    fresh = sum(points.points for points in engagement.kinds if points.points > 0)
+    if engagement.cap is not None:
+        fresh = min(fresh, max(engagement.cap, 0))
+    if fresh:
+        steps.append(Step("Engagement", total, fresh, "one fresh touch of each kind", TOUCH))
+    return tuple(steps)
+
+
 def model_problems(model: ScoringModel) -> tuple[str, ...]:
     """What makes a model unusable, in words: thresholds out of order or out of reach (saying the best answers
     and what they score), criteria without answers, numeric bands out of order, keys taken twice."""
@@ -540,6 +579,14 @@ def model_from_dict(data: Mapping, version: int = 1) -> ScoringModel:
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"not a scoring model: {error!r}") from None
+
+
+def key_from_label(label: str | None, fallback: str) -> str:
+    """A stable key from a label ("Company size" → company_size), for a criterion or an answer typed without one."""
+    key = re.sub(r"[^a-z0-9]+", "_", (label or "").lower()).strip("_")[:40]
+    if not key or not key[0].isalpha():
+        key = f"{fallback}_{key}".strip("_")[:40] if key else fallback
+    return key if len(key) > 1 else fallback
 
 
 def with_version(model: ScoringModel, version: int) -> ScoringModel:

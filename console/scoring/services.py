@@ -226,6 +226,95 @@ def distribution(campaign_id: int | None = None) -> dict[str | None, int]:
     return open_leads.current().band_counts(scope_of(campaign_id))
 
 
+# ---------------------------------------------------------------- what the pages show
+
+@dataclass(frozen=True)
+class DefinitionPage:
+    definition: Definition
+    campaign_id: int | None
+    reaches: tuple[rules.Reach, ...]
+    distribution: dict[str | None, int]
+    open_proposals: int
+
+    @property
+    def open_leads(self) -> int:
+        return sum(self.distribution.values())
+
+
+# Counting a million open leads by band takes a few hundred milliseconds: each process keeps the counts briefly.
+DISTRIBUTION_TTL_SECONDS = 60.0
+_distributions = Snapshot(DISTRIBUTION_TTL_SECONDS)
+
+
+def definition_page(campaign_id: int | None = None) -> DefinitionPage:
+    definition = in_force(campaign_id)
+    scope = definition.version.campaign_id if definition.version is not None else None
+    counts = _distributions.get((str(db.engine.url), scope, definition.number), lambda: distribution(scope))
+    pending = db.session.scalar(select(func.count(DefinitionVersion.id)).where(
+        DefinitionVersion.status.in_((VersionStatus.PROPOSED, VersionStatus.DRAFT)))) or 0
+    return DefinitionPage(definition, scope, rules.reaches(definition.model), counts, pending)
+
+
+@dataclass(frozen=True)
+class ProposalPage:
+    version: DefinitionVersion
+    definition: Definition
+    base: Definition
+    changes: tuple[rules.Change, ...]
+    tally: rules.Tally
+    impact: dict | None  # the latest revision's, once worked out
+    earlier_votes: tuple[DefinitionVote, ...]
+    my_vote: DefinitionVote | None
+    vote_refusal: str | None
+    can_change: bool
+    in_force_number: int
+
+    @property
+    def impact_pending(self) -> bool:
+        return self.version.is_open and self.impact is None
+
+    @property
+    def rescoring(self) -> bool:
+        return self.version.status == VersionStatus.ACTIVE and self.version.rescore_finished_at is None
+
+
+def proposal_page(version_id: int, viewer) -> ProposalPage | None:
+    row = version(version_id)
+    if row is None:
+        return None
+    definition = _definition(row)
+    base = definition_numbered(row.base_id) if row.base_id else None
+    if base is None:
+        base = definition
+    impact = row.impact if row.impact and row.impact.get("revision") == row.revision else None
+    return ProposalPage(
+        version=row, definition=definition, base=base, changes=changes_between(base, definition),
+        tally=tally_of(row), impact=impact,
+        earlier_votes=tuple(vote for vote in row.votes if vote.revision != row.revision),
+        my_vote=voted(row, viewer), vote_refusal=vote_refusal(row, viewer), can_change=row.can_be_changed_by(viewer),
+        in_force_number=_in_force_number(row.campaign_id))
+
+
+def _in_force_number(campaign_id: int | None) -> int:
+    models = _models_in_force()
+    model = models.get(campaign_id) if campaign_id is not None and campaign_id in models else models.get(None)
+    return model.version if model else SHIPPED_VERSION
+
+
+@dataclass(frozen=True)
+class Comparison:
+    first: Definition
+    second: Definition
+    changes: tuple[rules.Change, ...]
+
+
+def comparison(first: int, second: int) -> Comparison | None:
+    a, b = definition_numbered(first), definition_numbered(second)
+    if a is None or b is None:
+        return None
+    return Comparison(a, b, changes_between(a, b))
+
+
 # ---------------------------------------------------------------- changing it: one transaction each
 
 def _lock_definition() -> ApprovalSettings:

@@ -157,6 +157,11 @@
     if (event.target.matches("[data-close-help]")) byId("shortcut-help").hidden = true;
   });
 
+  // The lead definition page prints itself (one section a page: definition.css's print rules).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+
   // The top bar's menus (<details data-menu>): one open at a time, closed by a click elsewhere or Esc.
   function closeMenus(except) {
     document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {

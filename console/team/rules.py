@@ -132,6 +132,15 @@ ACTION_WORDS = {
     "outbox.endpoint_tested": "tested a CRM endpoint",
     "outbox.retried": "retried an outbox row",
     "outbox.discarded": "discarded an outbox row",
+    "definition.drafted": "drafted a change to the lead definition",
+    "definition.proposed": "proposed a change to the lead definition",
+    "definition.revised": "revised a proposed lead definition",
+    "definition.rebased": "rebased a proposed lead definition",
+    "definition.voted": "voted on a proposed lead definition",
+    "definition.rejected": "rejected a proposed lead definition",
+    "definition.activated": "put a lead definition in force",
+    "definition.stale": "a proposed lead definition went stale",
+    "definition.approvals_set": "set the approvals a lead definition change needs",
 }
 
 

@@ -473,10 +473,12 @@ SUBJECT_PAGES = {
     "User": (("team.user", "user_id"),),
     "OutboxEntry": (("outbox.entry", "entry_id"),),
     "WebhookEndpoint": (("outbox.webhook", "endpoint_id"),),
+    "DefinitionVersion": (("scoring.proposal", "version_id"),),
 }
 SUBJECT_WORDS = {"Lead": "Lead", "Call": "Call", "Handoff": "Hand-off", "Campaign": "Campaign",
                  "CallGuide": "Call guide", "User": "User", "OutboxEntry": "Outbox row",
-                 "WebhookEndpoint": "CRM endpoint", "DoNotCallEntry": "Do-not-call entry", "LeadList": "Lead list"}
+                 "WebhookEndpoint": "CRM endpoint", "DoNotCallEntry": "Do-not-call entry", "LeadList": "Lead list",
+                 "DefinitionVersion": "Lead definition version"}
 
 
 def subject_url(subject_type: str | None, subject_id: int | None) -> str | None:
