@@ -88,3 +88,22 @@ def test_a_window_key_round_trips(zones, state):
     back_zones, back_state = split_window_key(key)
     assert back_zones == [zone for zone in zones if zone]
     assert back_state == ((state or "").upper() or None)
+
+
+scores = st.one_of(st.none(), st.integers(min_value=-2_000_000, max_value=2_000_000))
+
+
+@given(st.sampled_from(["new", "retry", "callback", "closed"]), st.booleans(), st.booleans(),
+       st.one_of(st.none(), st.just(7)), st.one_of(st.none(), st.integers(-120, 120)),
+       st.one_of(st.none(), st.integers(-30, 30)), scores, scores)
+def test_rescoring_moves_the_stored_rank_by_the_score_shift_alone(state, inbound, do_not_call, holder, due_in,
+                                                                   hold_left, old, new):
+    """leads.services.store_scores adds score_shift to the rank as stored: the same rank queue_rank gives."""
+    from console.leads.queue_columns import score_shift
+    lead = with_(LEAD, queue_state=state, inbound=inbound, do_not_call=do_not_call, callback_owner_id=holder,
+                 next_call_at=NOW + timedelta(minutes=due_in) if due_in is not None else None,
+                 claimed_by_id=holder, claim_expires_at=NOW + timedelta(minutes=hold_left) if hold_left is not None
+                 else None, score=old)
+    before = queue_rank(lead, NOW)
+    after = queue_rank(with_(lead, score=new), NOW)
+    assert after == (None if before is None else before + score_shift(old, new))
