@@ -78,7 +78,8 @@ def _editor_context(guide: CallGuide, form: GuideForm, **extra) -> dict:
         stats_period=period, periods=rules.STATS_PERIODS, scoring=current_model(),
         branch_ends=rules.BRANCH_ENDS, qualification_fields=rules.QUALIFICATION_FIELDS,
         merge_fields=rules.MERGE_FIELDS, publish_form=PublishForm(), errors=extra.pop("errors", {}),
-        problems=extra.pop("problems", []), **extra,
+        problems=extra.pop("problems", []), missing_criteria=services.guides_missing_criteria().get(guide.id, ()),
+        **extra,
     )
 
 
@@ -94,7 +95,8 @@ def index():
     drafts = {guide.id: services.draft_version(guide) for guide in guides}
     form = NewGuideForm()
     form.copy_from.choices = [SelectChoice(0, "A short blank guide")] + [SelectChoice(guide.id, guide.name) for guide in guides]
-    return render_template("guides/index.html", guides=guides, used_by=used_by, drafts=drafts, form=form)
+    return render_template("guides/index.html", guides=guides, used_by=used_by, drafts=drafts, form=form,
+                           missing=services.guides_missing_criteria())
 
 
 @blueprint.post("/new")
@@ -127,7 +129,8 @@ def show(guide_id: int):
     rendered = services.render(version.content, services.SAMPLE_VALUES) if version else None
     if rendered:
         rendered["version_number"] = version.number
-    return render_template("guides/show.html", guide=guide, version=version, rendered=rendered)
+    return render_template("guides/show.html", guide=guide, version=version, rendered=rendered,
+                           missing_criteria=services.guides_missing_criteria().get(guide.id, ()))
 
 
 @blueprint.get("/<id:guide_id>/edit")

@@ -53,10 +53,13 @@
   function firstOpenQuestion() {
     var groups = Array.prototype.slice.call(document.querySelectorAll("form[data-answer]"));
     var open = groups.find(function (group) {
+      var number = group.querySelector("input[type=number]");  // a numeric criterion: a number typed
+      if (number) return number.value === "";
       var chosen = group.querySelector("input[type=radio]:checked");
       return !chosen || chosen.value === "";
     }) || groups[0];
-    return open && (open.querySelector("input[type=radio]:checked") || open.querySelector("input[type=radio]"));
+    return open && (open.querySelector("input[type=radio]:checked") || open.querySelector("input[type=radio]")
+                    || open.querySelector("input[type=number]"));
   }
 
   var SHORTCUTS = {
