@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""Benchmarks of the call queue, the outbox, the pages and the import: `scripts/bench.py claim`, `outbox`, `pages`,
-`import` (scripts/bench_import.py says what that one does).
+"""Benchmarks of the call queue, the outbox, the pages, the import and the rescoring: `scripts/bench.py claim`,
+`outbox`, `pages`, `import` (scripts/bench_import.py says what that one does), `rescore` (scripts/bench_rescore.py).
 
 `claim` (see docs/queue.md, "Benchmark") builds a database with 1,000,000 leads in one campaign (US time zones spread
 like the population, some numbers on the do-not-call list, some callbacks and
@@ -1578,7 +1578,7 @@ def postgres_bench_url() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["claim", "outbox", "pages", "import"], help="the benchmark to run")
+    parser.add_argument("what", choices=["claim", "outbox", "pages", "import", "rescore"], help="the benchmark to run")
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each timed run")
     parser.add_argument("--talk-ms", type=float, default=100.0,
@@ -1600,7 +1600,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="import: rows in the generated CSV")
     parser.add_argument("--agent-leads", type=int, default=100_000,
                         help="import: leads of the campaign the agents work during the import")
-    parser.add_argument("--seed", type=int, default=RANDOM_SEED, help="import: seed of the generated CSV")
+    parser.add_argument("--seed", type=int, default=RANDOM_SEED, help="import: seed of the generated CSV; rescore:"
+                        " of the answers and touches")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -1613,6 +1614,14 @@ def main(argv: list[str] | None = None) -> int:
         shift_clock(target)
         log(f"clock shifted to {target:%A %Y-%m-%d %H:%M} UTC")
         return bench_import.import_main(args, log, sys.modules[__name__])
+
+    if args.what == "rescore":  # scripts/bench_rescore.py; on the shifted clock, so the agents' leads are callable
+        import bench_rescore
+
+        target = next_weekday_midday(datetime.now(UTC).replace(tzinfo=None))
+        shift_clock(target)
+        log(f"clock shifted to {target:%A %Y-%m-%d %H:%M} UTC")
+        return bench_rescore.rescore_main(args, log, sys.modules[__name__])
 
     if args.what == "outbox":  # on the real clock: the workers are processes of their own, which read it
         return outbox_main(args, log)

@@ -10,8 +10,12 @@ taken over after its worker died goes on from the last lead stored.
 """
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable
+
+from flask import current_app
 
 from sqlalchemy import select
 
@@ -133,6 +137,35 @@ class _Turns:
             self.rows = int(min(max(fitting, self.rows * 0.5, 25), self.rows * 1.5, READ_BATCH))
 
 
+def _read_and_score(app, campaign_id: int | None, version_id: int, model, after_id: int, out: queue.Queue,
+                    stop: threading.Event) -> None:
+    """The rescoring's reader: batches of open leads not yet scored with the version, read on a connection of
+    its own and scored, handed to the writer through `out` (None at the end, an exception if it failed). It
+    runs while the writer's statements and commits run in SQLite's or the driver's C code, without the GIL."""
+    port = open_leads.current()
+    with app.app_context():
+        try:
+            while not stop.is_set():
+                scope = services.scope_of(campaign_id)  # a campaign given its own definition meanwhile drops out
+                batch = port.read(scope, after_id, READ_BATCH, not_at_model=version_id)
+                db.session.rollback()  # the next batch is read afresh, and SQLite's WAL is not held back
+                if not batch:
+                    out.put(None)
+                    return
+                now = utcnow()
+                results, changed = [], 0
+                for lead in batch:
+                    points, band = rules.stored_score(rules.score(lead.answers, model, lead.touches, now))
+                    results.append(Rescored(lead.id, lead.row_version, lead.score, points, band))
+                    changed += (points, band) != (lead.score, lead.band)
+                out.put((results, changed))
+                after_id = batch[-1].id
+        except BaseException as error:  # noqa: BLE001  (handed to the writer, which raises it)
+            out.put(error)
+        finally:
+            db.session.remove()
+
+
 def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snapshots: bool = True) -> dict:
     """Rescore the open leads of an active version's scope with it, in batches through the lead's writer; goes
     on where an earlier run stopped. Stops when the version is no longer in force (its successor's job takes
@@ -150,39 +183,49 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
                                   started=row.rescore_started_at is None)
     report = _Progress(progress)
     turns = _Turns()
+    app = current_app._get_current_object()
 
     def rescore_from(after_id: int, checkpoint: bool) -> tuple[int, bool]:
         """One pass over the leads after `after_id` not yet scored with this version; returns how many."""
         nonlocal done, changed, last_id
         seen = 0
-        while True:
-            if _status(version_id) != VersionStatus.ACTIVE:
-                return seen, False
-            scope = services.scope_of(campaign_id)  # a campaign given its own definition meanwhile drops out
-            batch = port.read(scope, after_id, READ_BATCH, not_at_model=version_id)
-            if not batch:
-                return seen, True
-            now = utcnow()
-            results = []
-            for lead in batch:
-                points, band = rules.stored_score(rules.score(lead.answers, model, lead.touches, now))
-                results.append(Rescored(lead.id, lead.row_version, lead.score, points, band))
-                changed += (points, band) != (lead.score, lead.band)
-            start = 0
-            while start < len(results):
-                chunk = results[start:start + turns.rows]
-                with writers.write_transaction(db.session):
-                    began = time.perf_counter()  # the turn is ours from here: waiting for it is not the chunk's cost
-                    port.store(chunk, version_id)
-                    done += len(chunk)
-                    if checkpoint:
-                        last_id = chunk[-1].id
-                    services.rescore_progress(version_id, last_id=last_id, done=done, changed=changed)
-                turns.measured(len(chunk), time.perf_counter() - began)
-                start += len(chunk)
-            seen += len(batch)
-            after_id = batch[-1].id
-            report(done, total, f"{done:,} of {total:,} open leads rescored")
+        batches: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+        reader = threading.Thread(target=_read_and_score, name="rescore-reader", daemon=True,
+                                  args=(app, campaign_id, version_id, model, after_id, batches, stop))
+        reader.start()
+        try:
+            while True:
+                item = batches.get()
+                if isinstance(item, BaseException):
+                    raise item
+                if item is None:
+                    return seen, True
+                if _status(version_id) != VersionStatus.ACTIVE:
+                    return seen, False
+                results, batch_changed = item
+                changed += batch_changed
+                start = 0
+                while start < len(results):
+                    chunk = results[start:start + turns.rows]
+                    with writers.write_transaction(db.session):
+                        began = time.perf_counter()  # the turn is ours from here: waiting for it is not the cost
+                        port.store(chunk, version_id)
+                        done += len(chunk)
+                        if checkpoint:
+                            last_id = chunk[-1].id
+                        services.rescore_progress(version_id, last_id=last_id, done=done, changed=changed)
+                    turns.measured(len(chunk), time.perf_counter() - began)
+                    start += len(chunk)
+                seen += len(results)
+                report(done, total, f"{done:,} of {total:,} open leads rescored")
+        finally:
+            stop.set()
+            while reader.is_alive():  # let the reader see the stop (it may be waiting to hand over a batch)
+                try:
+                    batches.get_nowait()
+                except queue.Empty:
+                    reader.join(0.05)
 
     _seen, in_force = rescore_from(last_id, checkpoint=True)
     # A process whose snapshot had not yet seen this version may have scored a lead with the old one meanwhile:

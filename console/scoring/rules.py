@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
+from typing import NamedTuple
 
 CHOICE, NUMBER = "choice", "number"
 BANDS = ("hot", "warm", "cool")  # best first: the words every screen uses (templates/_macros.html band_badge)
@@ -173,11 +175,26 @@ class ScoringModel:
         """Each band's lower bound, best first (cool has none: it is every score below warm)."""
         return (("hot", self.hot_from), ("warm", self.warm_from))
 
+    @cached_property
+    def _plan(self) -> tuple:
+        """What score() looks up for each criterion, made once per model: the line each choice answer gives,
+        the line of a criterion left unanswered, the touch kinds counted. A model is immutable, so this never
+        changes; a rescoring scores a million leads with one model."""
+        criteria = []
+        for criterion in self.criteria:
+            answers = None if criterion.kind == NUMBER else {
+                option.value: Reason(criterion.key, option.label, option.points) for option in criterion.options}
+            unanswered = Reason(criterion.key, f"{criterion.label}: not answered", 0, WITHHELD,
+                                "required" if criterion.required else "")
+            criteria.append((criterion, answers, unanswered))
+        return tuple(criteria), {points.kind: points for points in self.engagement.kinds}
+
 
 # ---------------------------------------------------------------- a score and its explanation
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
+    """One line of a score's explanation: what it is about, in words, and the points it gave."""
+
     criterion: str
     text: str
     points: int
@@ -249,19 +266,23 @@ def _age_words(days: float) -> str:
     return "1 day ago" if whole == 1 else f"{whole:,} days ago"
 
 
-def engagement_reasons(touches: Iterable, engagement: Engagement, now: datetime | None) -> tuple[Reason, ...]:
+def engagement_reasons(touches: Iterable, engagement: Engagement, now: datetime | None,
+                       kinds: Mapping[str, TouchPoints] | None = None) -> tuple[Reason, ...]:
     """One line per touch of a counted kind (newest first), decayed by its age at `now`, then the cap if it
     held points back. A touch is anything with `kind` and `occurred_at` (console.leads.models.Touch)."""
     if not engagement.kinds:
         return ()
-    counted = [(touch.occurred_at, touch.kind) for touch in touches if engagement.kind(touch.kind) is not None]
+    if kinds is None:
+        kinds = {points.kind: points for points in engagement.kinds}
+    counted = [(touch.occurred_at, touch.kind) for touch in touches if touch.kind in kinds]
     if not counted:
         return ()
     if now is None and engagement.half_life_days:
         raise ValueError("scoring touches with a decay needs `now`")
+    counted.sort(reverse=True)
     lines = []
-    for occurred_at, kind in sorted(counted, reverse=True):
-        rule = engagement.kind(kind)
+    for occurred_at, kind in counted:
+        rule = kinds[kind]
         age = max(0.0, (now - occurred_at).total_seconds() / 86400) if now is not None else 0.0
         points = decayed(rule.points, age, engagement.half_life_days)
         note = f"decayed from {rule.points}" if points != rule.points else ""
@@ -280,39 +301,40 @@ def score(answers: Mapping[str, str], model: ScoringModel, touches: Iterable = (
     a group over its cap gives a line taking the excess back; each counted touch gives a line of its own
     (the engagement part). Unknown keys and answers no option matches count as not answered.
     """
+    plan, kinds = model._plan
     reasons: list[Reason] = []
     withheld: list[Reason] = []
     missing: list[str] = []
-    groups: dict[str, int] = {}
-    for criterion in model.criteria:
-        value = answers.get(criterion.key, "")
-        option = criterion.option(value) if value else None
-        if option is None:
+    groups: dict[str, int] | None = {} if model.caps else None
+    for criterion, choices, unanswered in plan:
+        value = answers.get(criterion.key)
+        if not value:
+            line = None
+        elif choices is not None:
+            line = choices.get(value)
+        else:
+            option = criterion.option(value)
+            line = Reason(criterion.key, criterion.answer_text(value, option), option.points) if option else None
+        if line is None:
             if criterion.required:
                 missing.append(criterion.label)
-            withheld.append(Reason(criterion.key, f"{criterion.label}: not answered", 0, WITHHELD,
-                                   "required" if criterion.required else ""))
+            withheld.append(unanswered)
             continue
-        reasons.append(Reason(criterion.key, criterion.answer_text(value, option), option.points))
-        if criterion.group:
-            groups[criterion.group] = groups.get(criterion.group, 0) + option.points
-    for cap in model.caps:
-        earned = groups.get(cap.group)
-        if earned is not None and earned > cap.max_points:
-            reasons.append(Reason(f"cap:{cap.group}", f"{cap.label} capped at {cap.max_points} ({earned} earned)",
-                                  cap.max_points - earned, CAP))
-    engagement = engagement_reasons(touches, model.engagement, now)
-    points = sum(reason.points for reason in reasons) + sum(reason.points for reason in engagement)
-    return Score(
-        points=points,
-        band=band_for(points, model),
-        reasons=tuple(reasons),
-        missing_required=tuple(missing),
-        meets_threshold=points >= model.qualified_from,
-        model_version=model.version,
-        engagement=engagement,
-        withheld=tuple(withheld),
-    )
+        reasons.append(line)
+        if groups is not None and criterion.group:
+            groups[criterion.group] = groups.get(criterion.group, 0) + line.points
+    if groups:
+        for cap in model.caps:
+            earned = groups.get(cap.group)
+            if earned is not None and earned > cap.max_points:
+                reasons.append(Reason(f"cap:{cap.group}", f"{cap.label} capped at {cap.max_points} ({earned} earned)",
+                                      cap.max_points - earned, CAP))
+    engagement = engagement_reasons(touches, model.engagement, now, kinds) if kinds else ()
+    points = sum(reason.points for reason in reasons)
+    if engagement:
+        points += sum(reason.points for reason in engagement)
+    return Score(points, band_for(points, model), tuple(reasons), tuple(missing), points >= model.qualified_from,
+                 model.version, engagement, tuple(withheld))
 
 
 def stored_score(result: Score) -> tuple[int | None, str | None]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from console.audit import services as audit
@@ -655,15 +655,22 @@ def rescore_progress(version_id: int, *, last_id: int, done: int, changed: int, 
                      started: bool = False, finished: bool = False) -> None:
     """Where the rescoring of a version's leads stands. Joins the caller's transaction (the batch's own, so
     that a restart goes on from exactly the last lead stored)."""
-    values = {"rescore_last_id": last_id, "rescore_done": done, "rescore_changed": changed}
-    if total is not None:
-        values["rescore_total"] = total
-    if started:
-        values["rescore_started_at"] = utcnow()
-    if finished:
-        values["rescore_finished_at"] = utcnow()
-    db.session.execute(update(DefinitionVersion).where(DefinitionVersion.id == version_id).values(**values)
-                       .execution_options(synchronize_session=False))
+    connection = db.session.connection()  # Core, on the batch's connection: one prepared statement a batch
+    connection.execute(_RESCORE_PROGRESS, {"version_id": version_id, "last_id": last_id, "done": done,
+                                           "changed": changed})
+    if total is not None or started or finished:
+        table = DefinitionVersion.__table__
+        values = {"rescore_total": total} if total is not None else {}
+        if started:
+            values["rescore_started_at"] = utcnow()
+        if finished:
+            values["rescore_finished_at"] = utcnow()
+        connection.execute(update(table).where(table.c.id == version_id).values(**values))
+
+
+_versions = DefinitionVersion.__table__
+_RESCORE_PROGRESS = update(_versions).where(_versions.c.id == bindparam("version_id")).values(
+    rescore_last_id=bindparam("last_id"), rescore_done=bindparam("done"), rescore_changed=bindparam("changed"))
 
 
 def forget_models() -> None:
