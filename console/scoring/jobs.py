@@ -5,15 +5,16 @@ Both read the open leads through the port scoring defines (console/scoring/open_
 the primary key, and score them with the one pure function (console.scoring.rules.score). Rescoring writes
 through the lead's one writer in short transactions: on SQLite each holds the only writer for about
 WRITE_TURN_SECONDS, so agents' claims keep being served between them (the same reasoning and figure as
-imports, console/imports/services.py). Each batch records how far it got in the same transaction, so a job
-taken over after its worker died goes on from the last lead stored.
+imports, console/imports/services.py); a large one reads and scores in a second process meanwhile. Each
+batch records how far it got in the same transaction, so a job taken over after its worker died goes on
+from the last lead stored.
 """
 from __future__ import annotations
 
-import queue
-import threading
+import multiprocessing
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from flask import current_app
 
@@ -29,6 +30,9 @@ from console.scoring.open_leads import Rescored
 from console.scoring.rules import VersionStatus
 
 READ_BATCH = 4000
+# From this many open leads a rescoring reads and scores in a second process while this one writes (a process
+# costs a second or two to start: below this the job is done by then).
+READER_PROCESS_FROM = 20_000
 # SQLite: how long one rescoring write transaction should hold the writer (imports measured 6 ms against 3 and
 # 15 ms: claims' p95 barely above their baseline, at full speed).
 WRITE_TURN_SECONDS = 0.006
@@ -137,33 +141,69 @@ class _Turns:
             self.rows = int(min(max(fitting, self.rows * 0.5, 25), self.rows * 1.5, READ_BATCH))
 
 
-def _read_and_score(app, campaign_id: int | None, version_id: int, model, after_id: int, out: queue.Queue,
-                    stop: threading.Event) -> None:
-    """The rescoring's reader: batches of open leads not yet scored with the version, read on a connection of
-    its own and scored, handed to the writer through `out` (None at the end, an exception if it failed). It
-    runs while the writer's statements and commits run in SQLite's or the driver's C code, without the GIL."""
+def _scored_batches(campaign_id: int | None, version_id: int, model, after_id: int) -> Iterator[tuple[list, int]]:
+    """Batches of open leads not yet scored with the version after `after_id`, each scored: (the rescores to
+    store, how many of them changed score or band). Each batch is read in a read transaction of its own."""
     port = open_leads.current()
+    while True:
+        scope = services.scope_of(campaign_id)  # a campaign given its own definition meanwhile drops out
+        batch = port.read(scope, after_id, READ_BATCH, not_at_model=version_id)
+        db.session.rollback()  # the next batch is read afresh, and SQLite's WAL is not held back
+        if not batch:
+            return
+        now = utcnow()
+        results, changed = [], 0
+        for lead in batch:
+            points, band = rules.stored_score(rules.score(lead.answers, model, lead.touches, now))
+            results.append(Rescored(lead.id, lead.row_version, lead.score, points, band))
+            changed += (points, band) != (lead.score, lead.band)
+        yield results, changed
+        after_id = batch[-1].id
+
+
+def _read_in_process(config: dict, campaign_id: int | None, version_id: int, after_id: int, sending) -> None:
+    """The reading process of a large rescoring (spawned: a forked copy would share this process's database
+    connections): reads and scores the batches on a connection of its own, at a lower CPU priority (on a small
+    machine agents' requests come first), and sends them to the writer; None at the end."""
+    os.nice(10)
+    from console import create_app
+
+    app = create_app(config)
     with app.app_context():
         try:
-            while not stop.is_set():
-                scope = services.scope_of(campaign_id)  # a campaign given its own definition meanwhile drops out
-                batch = port.read(scope, after_id, READ_BATCH, not_at_model=version_id)
-                db.session.rollback()  # the next batch is read afresh, and SQLite's WAL is not held back
-                if not batch:
-                    out.put(None)
-                    return
-                now = utcnow()
-                results, changed = [], 0
-                for lead in batch:
-                    points, band = rules.stored_score(rules.score(lead.answers, model, lead.touches, now))
-                    results.append(Rescored(lead.id, lead.row_version, lead.score, points, band))
-                    changed += (points, band) != (lead.score, lead.band)
-                out.put((results, changed))
-                after_id = batch[-1].id
-        except BaseException as error:  # noqa: BLE001  (handed to the writer, which raises it)
-            out.put(error)
+            for item in _scored_batches(campaign_id, version_id, services.model_version(version_id), after_id):
+                sending.send(item)
+            sending.send(None)
+        except BaseException as error:  # noqa: BLE001  (sent to the writer, which raises it)
+            sending.send(RuntimeError(f"the rescoring's reader failed: {error!r}"))
         finally:
-            db.session.remove()
+            sending.close()
+
+
+def _batches_from_a_process(campaign_id: int | None, version_id: int, after_id: int) -> Iterator[tuple[list, int]]:
+    """_scored_batches, read and scored in a process of its own while this one writes (the pipe holds about one
+    batch, so the reader stays at most a batch or two ahead)."""
+    context = multiprocessing.get_context("spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    config = {name: current_app.config[name] for name in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")}
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    reader = context.Process(target=_read_in_process, name="rescore-reader", daemon=True,
+                             args=(config, campaign_id, version_id, after_id, sending))
+    reader.start()
+    sending.close()
+    try:
+        while True:
+            item = receiving.recv()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        receiving.close()
+        if reader.is_alive():
+            reader.terminate()
+        reader.join()
 
 
 def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snapshots: bool = True) -> dict:
@@ -183,27 +223,17 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
                                   started=row.rescore_started_at is None)
     report = _Progress(progress)
     turns = _Turns()
-    app = current_app._get_current_object()
 
-    def rescore_from(after_id: int, checkpoint: bool) -> tuple[int, bool]:
+    def rescore_from(after_id: int, checkpoint: bool, remaining: int) -> tuple[int, bool]:
         """One pass over the leads after `after_id` not yet scored with this version; returns how many."""
         nonlocal done, changed, last_id
         seen = 0
-        batches: queue.Queue = queue.Queue(maxsize=2)
-        stop = threading.Event()
-        reader = threading.Thread(target=_read_and_score, name="rescore-reader", daemon=True,
-                                  args=(app, campaign_id, version_id, model, after_id, batches, stop))
-        reader.start()
+        batches = (_batches_from_a_process(campaign_id, version_id, after_id) if remaining >= READER_PROCESS_FROM
+                   else _scored_batches(campaign_id, version_id, model, after_id))
         try:
-            while True:
-                item = batches.get()
-                if isinstance(item, BaseException):
-                    raise item
-                if item is None:
-                    return seen, True
+            for results, batch_changed in batches:
                 if _status(version_id) != VersionStatus.ACTIVE:
                     return seen, False
-                results, batch_changed = item
                 changed += batch_changed
                 start = 0
                 while start < len(results):
@@ -220,14 +250,10 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
                 seen += len(results)
                 report(done, total, f"{done:,} of {total:,} open leads rescored")
         finally:
-            stop.set()
-            while reader.is_alive():  # let the reader see the stop (it may be waiting to hand over a batch)
-                try:
-                    batches.get_nowait()
-                except queue.Empty:
-                    reader.join(0.05)
+            batches.close()
+        return seen, True
 
-    _seen, in_force = rescore_from(last_id, checkpoint=True)
+    _seen, in_force = rescore_from(last_id, checkpoint=True, remaining=total - done)
     # A process whose snapshot had not yet seen this version may have scored a lead with the old one meanwhile:
     # once every process has seen it, sweep for such leads (a few, read along the primary key).
     if in_force and wait_for_snapshots and activated_at is not None:
@@ -237,7 +263,7 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
     for _sweep in range(STRAGGLER_SWEEPS):
         if not in_force:
             break
-        seen, in_force = rescore_from(0, checkpoint=False)
+        seen, in_force = rescore_from(0, checkpoint=False, remaining=0)
         if not seen:
             break
     if in_force:

@@ -220,3 +220,14 @@ def test_the_impact_of_a_proposal_is_counted_as_by_hand(users, campaign, make_le
     services.revise(db.session.get(DefinitionVersion, proposal.id), users[M], model=model, glossary=SHIPPED_GLOSSARY,
                     note="y", submit=True)
     assert jobs.impact(proposal.id, 1) == {"skipped": "the proposal changed or closed since"}
+
+
+def test_a_large_rescoring_reads_and_scores_in_a_second_process(users, make_user, campaign, make_lead, answer_lead,
+                                                                small_batches, monkeypatch):
+    monkeypatch.setattr(jobs, "READER_PROCESS_FROM", 1)  # what a million open leads get
+    leads = [make_lead(campaign) for _ in range(5)]
+    for lead in leads:
+        answer_lead(lead, need="urgent")
+    version = activated(users, make_user, need_worth(80))
+    assert jobs.rescore(version.id, wait_for_snapshots=False) == {"rescored": 5, "changed": 5, "in_force": True}
+    assert [fresh(lead.id).score for lead in leads] == [80] * 5
