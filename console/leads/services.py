@@ -338,14 +338,23 @@ def campaign_leads_by(campaign_id: int, column, values: list) -> list[tuple[int,
     `values`."""
     if not values:
         return []
+    arrays = db.session.get_bind().dialect.name == "postgresql"  # one array parameter: one plan, any length
     if column is Lead.phone:
         # Along ix_leads_phone, the campaign checked on the few rows found: without statistics SQLite would
         # rather walk every lead of the campaign.
         return [(lead_id, phone, list_id) for lead_id, phone, campaign, list_id in db.session.execute(
-            select(Lead.id, Lead.phone, Lead.campaign_id, Lead.lead_list_id).where(Lead.phone.in_(values)))
+            select(Lead.id, Lead.phone, Lead.campaign_id, Lead.lead_list_id).where(_one_of(Lead.phone, values, arrays)))
             if campaign == campaign_id]
     return list(db.session.execute(select(Lead.id, column, Lead.lead_list_id).where(
-        Lead.campaign_id == campaign_id, column.in_(values))).tuples())
+        Lead.campaign_id == campaign_id, _one_of(column, values, arrays))).tuples())
+
+
+def refresh_statistics() -> None:
+    """PostgreSQL: read the leads' and accounts' statistics again, so that the planner keeps using their indexes
+    after a bulk load has grown them many times over (autovacuum does it, later). Elsewhere nothing to do."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE leads, accounts"))
 
 
 def find_or_add_accounts(wanted: dict[tuple[str, str], tuple[str, str | None]]) -> dict[tuple[str, str], int]:

@@ -99,6 +99,8 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
     expect_lead(page, "Casey Nguyen")
     settle(page)
     page.keyboard.press("8")
+    # The time field takes the cursor on the next frame; typing before it would press shortcut keys.
+    expect(page.locator("#callback_at")).to_be_focused()
     page.keyboard.type(f"{winter_day_ahead():%m%d%Y}")  # a callback is set within a year
     page.keyboard.press("Tab")
     page.keyboard.type("1030")

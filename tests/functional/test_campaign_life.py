@@ -8,6 +8,7 @@ from sqlalchemy import select
 from console.audit.models import AuditEvent
 from console.campaigns.models import Campaign
 from console.extensions import db
+from tests.functional.test_campaigns_settings import fresh, post
 
 NEW = {"name": "Spring webinar follow-up", "source": "webinar", "message": "Offer the recording and a demo.",
        "start_date": "2026-12-01", "end_date": "2027-01-31", "priority": "4", "expected_leads": "1200",
@@ -23,15 +24,6 @@ NEW = {"name": "Spring webinar follow-up", "source": "webinar", "message": "Offe
 def marketing(client, auth, users):
     auth.login("marketing@example.com")
     return client
-
-
-def post(client, auth, url, data):
-    return client.post(url, data={**data, "csrf_token": auth.csrf_token()})
-
-
-def fresh(model, id_):
-    db.session.rollback()
-    return db.session.get(model, id_)
 
 
 def named(name: str) -> Campaign | None:
