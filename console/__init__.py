@@ -23,6 +23,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     database_engine.configure(app)
+    # How to build this app again in a spawned process (a job's second process reads with an app of its own),
+    # without that job's module importing this package, which imports it.
+    app.extensions["console.create_app"] = create_app
     if app.config.get("TRUSTED_PROXIES"):
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -32,7 +32,7 @@ from console.leads.models import STAGE_MOVED, Account, Lead, LeadList
 from console.leads.rules import CONTACT_LABELS, Stage, format_phone
 from console.queue import services as queue
 from console.scoring import rules as scoring
-from console.scoring.services import current_model
+from console.scoring.services import current_model, model_version
 from console.telephony import rules as telephony_rules
 from console.telephony import services as telephony
 from console.telephony.models import PhoneCall, Recording
@@ -221,7 +221,9 @@ def custom_values(lead: Lead) -> list[CustomValue]:
 
 
 def lead_record(lead: Lead, viewer) -> LeadRecord:
-    model = current_model(lead.campaign_id)
+    # The stored score is explained with the definition that made it (a lead handed over keeps an older one).
+    stored = model_version(lead.score_model_version) if lead.score_model_version is not None else None
+    model = stored or current_model(lead.campaign_id)
     return LeadRecord(lead=lead, custom_values=custom_values(lead),
                       dialability=queue.explain_lead(lead, viewer), timeline=timeline(lead, viewer),
                       score_reasons=[str(reason) for reason in calls.score_lead(lead, model).lines])

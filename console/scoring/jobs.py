@@ -141,9 +141,9 @@ class _Turns:
             self.rows = int(min(max(fitting, self.rows * 0.5, 25), self.rows * 1.5, READ_BATCH))
 
 
-def _scored_batches(campaign_id: int | None, version_id: int, model, after_id: int) -> Iterator[tuple[list, int]]:
+def _scored_batches(campaign_id: int | None, version_id: int, model, after_id: int) -> Iterator[tuple[list, list[bool]]]:
     """Batches of open leads not yet scored with the version after `after_id`, each scored: (the rescores to
-    store, how many of them changed score or band). Each batch is read in a read transaction of its own."""
+    store, and for each whether its score or band changed). Each batch is read in a read transaction of its own."""
     port = open_leads.current()
     while True:
         scope = services.scope_of(campaign_id)  # a campaign given its own definition meanwhile drops out
@@ -152,22 +152,21 @@ def _scored_batches(campaign_id: int | None, version_id: int, model, after_id: i
         if not batch:
             return
         now = utcnow()
-        results, changed = [], 0
+        results, changed = [], []
         for lead in batch:
             points, band = rules.stored_score(rules.score(lead.answers, model, lead.touches, now))
             results.append(Rescored(lead.id, lead.row_version, lead.score, points, band))
-            changed += (points, band) != (lead.score, lead.band)
+            changed.append((points, band) != (lead.score, lead.band))
         yield results, changed
         after_id = batch[-1].id
 
 
-def _read_in_process(config: dict, campaign_id: int | None, version_id: int, after_id: int, sending) -> None:
+def _read_in_process(create_app: Callable, config: dict, campaign_id: int | None, version_id: int, after_id: int,
+                     sending) -> None:
     """The reading process of a large rescoring (spawned: a forked copy would share this process's database
     connections): reads and scores the batches on a connection of its own, at a lower CPU priority (on a small
     machine agents' requests come first), and sends them to the writer; None at the end."""
     os.nice(10)
-    from console import create_app
-
     app = create_app(config)
     with app.app_context():
         try:
@@ -180,7 +179,7 @@ def _read_in_process(config: dict, campaign_id: int | None, version_id: int, aft
             sending.close()
 
 
-def _batches_from_a_process(campaign_id: int | None, version_id: int, after_id: int) -> Iterator[tuple[list, int]]:
+def _batches_from_a_process(campaign_id: int | None, version_id: int, after_id: int) -> Iterator[tuple[list, list[bool]]]:
     """_scored_batches, read and scored in a process of its own while this one writes (the pipe holds about one
     batch, so the reader stays at most a batch or two ahead)."""
     context = multiprocessing.get_context("spawn")
@@ -188,7 +187,8 @@ def _batches_from_a_process(campaign_id: int | None, version_id: int, after_id: 
     config = {name: current_app.config[name] for name in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")}
     config["SQLALCHEMY_ENGINE_OPTIONS"] = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
     reader = context.Process(target=_read_in_process, name="rescore-reader", daemon=True,
-                             args=(config, campaign_id, version_id, after_id, sending))
+                             args=(current_app.extensions["console.create_app"], config, campaign_id, version_id,
+                                   after_id, sending))
     reader.start()
     sending.close()
     try:
@@ -210,11 +210,12 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
     """Rescore the open leads of an active version's scope with it, in batches through the lead's writer; goes
     on where an earlier run stopped. Stops when the version is no longer in force (its successor's job takes
     over). Leads handed over are not open: their hand-offs keep the score they were made with."""
+    job_started = time.monotonic()
     row = db.session.get(DefinitionVersion, version_id)
     if row is None or row.status != VersionStatus.ACTIVE:
         return {"skipped": "not in force"}
     model = services.model_version(version_id)
-    campaign_id, activated_at = row.campaign_id, row.activated_at
+    campaign_id = row.campaign_id
     last_id, done, changed = row.rescore_last_id, row.rescore_done, row.rescore_changed
     port = open_leads.current()
     total = port.count(services.scope_of(campaign_id))
@@ -231,17 +232,18 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
         batches = (_batches_from_a_process(campaign_id, version_id, after_id) if remaining >= READER_PROCESS_FROM
                    else _scored_batches(campaign_id, version_id, model, after_id))
         try:
-            for results, batch_changed in batches:
+            for results, changes in batches:
                 if _status(version_id) != VersionStatus.ACTIVE:
                     return seen, False
-                changed += batch_changed
                 start = 0
                 while start < len(results):
                     chunk = results[start:start + turns.rows]
                     with writers.write_transaction(db.session):
                         began = time.perf_counter()  # the turn is ours from here: waiting for it is not the cost
-                        port.store(chunk, version_id)
-                        done += len(chunk)
+                        # Counted as stored: a lead whose row moved on meanwhile was scored by whoever moved it,
+                        # or is found again by the sweep below.
+                        done += port.store(chunk, version_id)
+                        changed += sum(changes[start:start + len(chunk)])  # with the checkpoint: once, after a restart
                         if checkpoint:
                             last_id = chunk[-1].id
                         services.rescore_progress(version_id, last_id=last_id, done=done, changed=changed)
@@ -256,8 +258,9 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
     _seen, in_force = rescore_from(last_id, checkpoint=True, remaining=total - done)
     # A process whose snapshot had not yet seen this version may have scored a lead with the old one meanwhile:
     # once every process has seen it, sweep for such leads (a few, read along the primary key).
-    if in_force and wait_for_snapshots and activated_at is not None:
-        wait = services.ACTIVE_TTL_SECONDS + 0.5 - (utcnow() - activated_at).total_seconds()
+    if in_force and wait_for_snapshots:
+        # From this job's start, not the activation's time: that is stamped before its transaction commits.
+        wait = services.ACTIVE_TTL_SECONDS + 0.5 - (time.monotonic() - job_started)
         if wait > 0:
             time.sleep(wait)
     for _sweep in range(STRAGGLER_SWEEPS):

@@ -103,3 +103,10 @@ def test_a_guide_that_does_not_ask_a_newly_required_criterion_is_flagged_to_its_
     assert "Does not ask: Company size" in client.get("/guides/").get_data(as_text=True)
     page = client.get(f"/guides/{default_guide.id}/edit").get_data(as_text=True)
     assert 'id="missing-criteria"' in page and "Company size" in page
+
+
+def test_a_lead_scored_by_its_touches_alone_shows_its_score_not_unscored(client, auth, users, call):
+    auth.login(users[T].email)
+    page = client.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert '<span class="band band-cool">Cool · 6</span>' in page  # no answer yet: the webinar's 6 points count
+    assert "Unscored" not in page

@@ -202,3 +202,19 @@ def test_every_screen_that_shows_a_score_links_to_the_definition(client, auth, u
     packet = client.get(f"/handoffs/{handoff_id}").get_data(as_text=True)
     assert 'class="definition-link"' in packet and "lead definition version 1" in packet
     assert 'class="definition-link"' in client.get(f"/leads/{lead_id}").get_data(as_text=True)
+
+
+def test_the_lead_record_explains_a_stored_score_with_the_definition_that_made_it(client, auth, users, make_user,
+                                                                                 world_with_handoff):
+    _handoff_id, _call_id, lead_id = world_with_handoff  # handed over with version 1: an urgent need worth 30
+    model = model_to_dict(SHIPPED_MODEL)
+    model["criteria"][2]["options"][0]["points"] = 50
+    proposal = services.propose(users[M], campaign_id=None, model=model, glossary=SHIPPED_GLOSSARY, note="Urgent",
+                                submit=True)
+    services.vote(proposal, users[S], decision="approve")
+    services.vote(proposal, make_user(S), decision="approve")
+    db.session.commit()
+    auth.login(users[M].email)
+    page = client.get(f"/leads/{lead_id}").get_data(as_text=True)
+    assert "lead definition version 1" in page
+    assert '<li class="plus">Urgent, stated need +30</li>' in page and "+50" not in page
