@@ -194,7 +194,7 @@ def bare_loop(app, version_id: int) -> tuple[float, int]:
             now = utcnow()
             began = time.perf_counter()
             for lead in batch:
-                stored_score(score(lead.answers, model, lead.touches, now))
+                stored_score(score(lead.answers, model, lead.touches, now, lead.source))
             seconds += time.perf_counter() - began
             leads += len(batch)
             after_id = batch[-1].id
@@ -256,6 +256,7 @@ def bench_rescore_database(url: str, args, log) -> dict:
     figures = {
         "database": name, "leads": args.leads, "answers": counts["answers"], "touches": counts["touches"],
         "job_s": round(done["job_s"], 2), "leads_rescored": rescored, "leads_changed": done["result"].get("changed"),
+        "job_seconds_spent": done["result"].get("seconds"),
         "leads_per_s_job": round(args.leads / done["job_s"]),
         "bare_s": round(bare_s, 2), "leads_per_s_bare": round(bare_leads / bare_s),
         "ratio_job_to_bare": round((args.leads / done["job_s"]) / (bare_leads / bare_s), 3),
@@ -273,7 +274,8 @@ def bench_rescore_database(url: str, args, log) -> dict:
     log(f"{name}: {figures['leads_per_s_job']:,} leads/s ({figures['job_s']} s; {figures['leads_changed']:,} changed),"
         f" bare {figures['leads_per_s_bare']:,} leads/s, ratio {figures['ratio_job_to_bare']}; claims p50 "
         f"{figures['claim_p50_ms']} ms p95 {figures['claim_p95_ms']} ms ({len(latencies)} claims; without the job"
-        f" p50 {figures['baseline_claim_p50_ms']} ms p95 {figures['baseline_claim_p95_ms']} ms)")
+        f" p50 {figures['baseline_claim_p50_ms']} ms p95 {figures['baseline_claim_p95_ms']} ms); the job's writer"
+        f" spent (s): {figures['job_seconds_spent']}")
     return figures
 
 
@@ -289,6 +291,8 @@ def rescore_main(args, log, bench_module) -> int:
         "leads_per_s_bare": "console.scoring.rules.score and stored_score over the same leads' answers and touches,"
                             " one process, the leads read beforehand",
         "ratio_job_to_bare": "leads_per_s_job / leads_per_s_bare",
+        "job_seconds_spent": "the job's writer: waiting for the reading process's scored batches, waiting for SQLite's"
+                             " writer turn, writing (the job's result)",
         "claim_*": "8 agents claiming and dispositioning (2 processes × 4 threads) during the job; baseline_*: the"
                    " same agents alone just before it",
     }

@@ -133,7 +133,7 @@ def score_lead(lead: Lead, model: scoring.ScoringModel, answers: dict[str, str] 
     """The lead's score under `model` now (answers and touches), from `answers` (answer_values) when the caller
     has them already."""
     return scoring.score(answer_values(lead) if answers is None else answers, model, touches_of(lead.id, model),
-                         utcnow())
+                         utcnow(), source=lead.source)
 
 
 def save_answer(call: Call, agent, criterion_key: str, value: str, expected_version: int | None = None) -> scoring.Score:
@@ -401,7 +401,7 @@ _campaigns = Campaign.__table__
 _DISPOSITION_FACTS = (
     select(_calls.c.agent_id, _calls.c.status, _calls.c.lead_id, _calls.c.campaign_id,
            _leads.c.claimed_by_id, _leads.c.claim_expires_at, _leads.c.attempts, _leads.c.time_zones,
-           _leads.c.state, _leads.c.do_not_call, _leads.c.inbound, _leads.c.window_key,
+           _leads.c.state, _leads.c.do_not_call, _leads.c.inbound, _leads.c.window_key, _leads.c.source,
            _campaigns.c.max_attempts, _campaigns.c.min_retry_minutes)
     .join(_leads, _leads.c.id == _calls.c.lead_id).join(_campaigns, _campaigns.c.id == _calls.c.campaign_id)
     .where(_calls.c.id == bindparam("call_id"))
@@ -441,7 +441,7 @@ def _decide(facts, agent_id: int, code: str, callback_at, now: datetime):
         callback_at = None
     model = current_model(facts.campaign_id)
     answers = dict(db.session.connection().execute(_ANSWERS, {"lead_id": facts.lead_id}).all())
-    score = scoring.score(answers, model, touches_of(facts.lead_id, model), now)
+    score = scoring.score(answers, model, touches_of(facts.lead_id, model), now, source=facts.source)
     if disposition.next_action == rules.NextAction.HANDOFF and not score.can_qualify:
         raise QualificationIncomplete(score)
     return disposition, callback_at, model, answers, score

@@ -28,12 +28,22 @@ class OptionForm(Form):
         return not (self.value.data or "").strip() and not (self.label.data or "").strip()
 
 
+def _option_value(kind: str, option, index: int) -> str:
+    """An answer's stored value as typed, else made from its label; a source criterion's answer is the source
+    itself, written as leads' sources are compared (rules.source_value)."""
+    typed = (option.value.data or "").strip()
+    if kind == rules.SOURCE:
+        return rules.source_value(typed or option.label.data)
+    return typed or rules.key_from_label(option.label.data, f"answer_{index + 1}")
+
+
 class CriterionForm(Form):
     key = StringField("Key", validators=[Optional(), Length(max=40)])
     label = StringField("Criterion", validators=[Optional(), Length(max=rules.LIMITS["label"])])
     question = StringField("Question", validators=[Optional(), Length(max=rules.LIMITS["question"])])
     kind = SelectField("Answered with", choices=[SelectChoice(rules.CHOICE, "one of its answers"),
-                                                 SelectChoice(rules.NUMBER, "a number, in bands")],
+                                                 SelectChoice(rules.NUMBER, "a number, in bands"),
+                                                 SelectChoice(rules.SOURCE, "the lead's source (not asked)")],
                        default=rules.CHOICE, validate_choice=True)
     required = BooleanField("Required for qualified")
     group = StringField("Group", validators=[Optional(), Length(max=40)])
@@ -90,8 +100,7 @@ class ProposalForm(ConsoleForm):
             row = entry.form
             if row.is_blank() or row.remove.data:
                 continue
-            options = [{"value": (option.form.value.data or "").strip()
-                        or rules.key_from_label(option.form.label.data, f"answer_{index + 1}"),
+            options = [{"value": _option_value(row.kind.data, option.form, index),
                         "label": (option.form.label.data or "").strip(), "points": option.form.points.data or 0,
                         "at_least": option.form.at_least.data if row.kind.data == rules.NUMBER else None}
                        for index, option in enumerate(row.options.entries) if not option.form.is_blank()]

@@ -89,8 +89,8 @@ def impact(version_id: int, revision: int, progress: Callable | None = None) -> 
         if not batch:
             break
         for lead in batch:
-            before = rules.score(lead.answers, current, lead.touches, now)
-            after = rules.score(lead.answers, proposed, lead.touches, now)
+            before = rules.score(lead.answers, current, lead.touches, now, lead.source)
+            after = rules.score(lead.answers, proposed, lead.touches, now, lead.source)
             old_points, old_band = rules.stored_score(before)
             new_points, new_band = rules.stored_score(after)
             old_band, new_band = old_band or UNSCORED, new_band or UNSCORED
@@ -154,7 +154,7 @@ def _scored_batches(campaign_id: int | None, version_id: int, model, after_id: i
         now = utcnow()
         results, changed = [], []
         for lead in batch:
-            points, band = rules.stored_score(rules.score(lead.answers, model, lead.touches, now))
+            points, band = rules.stored_score(rules.score(lead.answers, model, lead.touches, now, lead.source))
             results.append(Rescored(lead.id, lead.row_version, lead.score, points, band))
             changed.append((points, band) != (lead.score, lead.band))
         yield results, changed
@@ -224,6 +224,8 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
                                   started=row.rescore_started_at is None)
     report = _Progress(progress)
     turns = _Turns()
+    # Where the job's time went (in its result): waiting for scored batches, waiting for the writer's turn, writing.
+    spent = {"waiting_for_batches": 0.0, "waiting_for_turns": 0.0, "writing": 0.0}
 
     def rescore_from(after_id: int, checkpoint: bool, remaining: int) -> tuple[int, bool]:
         """One pass over the leads after `after_id` not yet scored with this version; returns how many."""
@@ -232,14 +234,18 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
         batches = (_batches_from_a_process(campaign_id, version_id, after_id) if remaining >= READER_PROCESS_FROM
                    else _scored_batches(campaign_id, version_id, model, after_id))
         try:
+            asked = time.perf_counter()
             for results, changes in batches:
+                spent["waiting_for_batches"] += time.perf_counter() - asked
                 if _status(version_id) != VersionStatus.ACTIVE:
                     return seen, False
                 start = 0
                 while start < len(results):
                     chunk = results[start:start + turns.rows]
+                    waiting = time.perf_counter()
                     with writers.write_transaction(db.session):
                         began = time.perf_counter()  # the turn is ours from here: waiting for it is not the cost
+                        spent["waiting_for_turns"] += began - waiting
                         # Counted as stored: a lead whose row moved on meanwhile was scored by whoever moved it,
                         # or is found again by the sweep below.
                         done += port.store(chunk, version_id)
@@ -247,10 +253,13 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
                         if checkpoint:
                             last_id = chunk[-1].id
                         services.rescore_progress(version_id, last_id=last_id, done=done, changed=changed)
-                    turns.measured(len(chunk), time.perf_counter() - began)
+                    written = time.perf_counter() - began
+                    spent["writing"] += written
+                    turns.measured(len(chunk), written)
                     start += len(chunk)
                 seen += len(results)
                 report(done, total, f"{done:,} of {total:,} open leads rescored")
+                asked = time.perf_counter()
         finally:
             batches.close()
         return seen, True
@@ -273,4 +282,5 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
         with writers.write_transaction(db.session):
             services.rescore_progress(version_id, last_id=last_id, done=done, changed=changed, finished=True)
     report(done, total, f"{done:,} open leads rescored, {changed:,} changed", force=True)
-    return {"rescored": done, "changed": changed, "in_force": in_force}
+    return {"rescored": done, "changed": changed, "in_force": in_force,
+            "seconds": {name: round(value, 2) for name, value in spent.items()}}

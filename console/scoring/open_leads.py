@@ -38,6 +38,7 @@ class OpenLead:
     score: int | None
     band: str | None
     model_version: int | None
+    source: str | None = None  # where marketing got the lead (a SOURCE criterion scores it)
     answers: dict[str, str] = field(default_factory=dict)
     touches: list[TouchFact] = field(default_factory=list)
 

@@ -19,7 +19,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import NamedTuple
 
-CHOICE, NUMBER = "choice", "number"
+# How a criterion is answered: one of its options, a number placed in its bands, or (SOURCE) not asked at all:
+# the lead's source (where marketing got it: a list, a webinar, a form) chosen among its options.
+CHOICE, NUMBER, SOURCE = "choice", "number", "source"
 BANDS = ("hot", "warm", "cool")  # best first: the words every screen uses (templates/_macros.html band_badge)
 BAND_LABELS = {"hot": "Hot", "warm": "Warm", "cool": "Cool"}
 
@@ -58,6 +60,12 @@ def read_number(value) -> int | None:
     return number if abs(number) <= LIMITS["number"] else None
 
 
+def source_value(source) -> str:
+    """A lead's source as a SOURCE criterion's options name it: lower case, spaces single ("Webinar  Attendees" and
+    "webinar attendees" are one source)."""
+    return " ".join(str(source or "").split()).casefold()
+
+
 @dataclass(frozen=True)
 class Criterion:
     key: str
@@ -65,13 +73,18 @@ class Criterion:
     question: str
     options: tuple[Option, ...]
     required: bool = True
-    kind: str = CHOICE  # CHOICE: one of the options; NUMBER: a number, placed in the options' bands
+    kind: str = CHOICE  # CHOICE: one of the options; NUMBER: a number, placed in the options' bands; SOURCE
     group: str = ""  # criteria of one group may share a cap (ScoringModel.caps)
     unit: str = ""  # a numeric criterion's unit ("USD", "employees")
 
     @property
     def is_numeric(self) -> bool:
         return self.kind == NUMBER
+
+    @property
+    def is_asked(self) -> bool:
+        """Does an agent answer it? A SOURCE criterion is read from the lead's source instead."""
+        return self.kind != SOURCE
 
     def option(self, value) -> Option | None:
         """The option an answer chose: the one with this value, or for a number the band it falls in."""
@@ -84,6 +97,8 @@ class Criterion:
                 if option.at_least is None or number >= option.at_least:
                     chosen = option
             return chosen
+        if self.kind == SOURCE:
+            value = source_value(value)
         return next((option for option in self.options if option.value == value), None)
 
     def stored_value(self, value: str) -> str:
@@ -95,6 +110,8 @@ class Criterion:
 
     def answer_problem(self, value: str) -> str | None:
         """Why this answer cannot be recorded (None when it can); an empty answer clears it."""
+        if self.kind == SOURCE:
+            return f"{self.label} is not asked: it is the lead's source."
         if not value or self.option(value) is not None:
             return None
         if self.kind == NUMBER:
@@ -185,8 +202,9 @@ class ScoringModel:
             answers = None if criterion.kind == NUMBER else {
                 option.value: Reason(criterion.key, option.label, option.points) for option in criterion.options}
             unanswered = Reason(criterion.key, f"{criterion.label}: not answered", 0, WITHHELD,
-                                "required" if criterion.required else "")
-            criteria.append((criterion, answers, unanswered))
+                                "required" if criterion.required else "") if criterion.is_asked else Reason(
+                criterion.key, f"{criterion.label}: not one of its sources", 0, WITHHELD)
+            criteria.append((criterion, answers, unanswered, criterion.kind == SOURCE))
         return tuple(criteria), {points.kind: points for points in self.engagement.kinds}
 
 
@@ -294,8 +312,9 @@ def engagement_reasons(touches: Iterable, engagement: Engagement, now: datetime 
     return tuple(lines)
 
 
-def score(answers: Mapping[str, str], model: ScoringModel, touches: Iterable = (), now: datetime | None = None) -> Score:
-    """Score answers ({criterion key: option value, or a number}) and touches with `model`.
+def score(answers: Mapping[str, str], model: ScoringModel, touches: Iterable = (), now: datetime | None = None,
+          source: str | None = None) -> Score:
+    """Score answers ({criterion key: option value, or a number}), touches and the lead's source with `model`.
 
     Every criterion gives a line: its answer's points, or "not answered, 0" (saying when it is required);
     a group over its cap gives a line taking the excess back; each counted touch gives a line of its own
@@ -306,8 +325,8 @@ def score(answers: Mapping[str, str], model: ScoringModel, touches: Iterable = (
     withheld: list[Reason] = []
     missing: list[str] = []
     groups: dict[str, int] | None = {} if model.caps else None
-    for criterion, choices, unanswered in plan:
-        value = answers.get(criterion.key)
+    for criterion, choices, unanswered, from_source in plan:
+        value = source_value(source) if from_source else answers.get(criterion.key)
         if not value:
             line = None
         elif choices is not None:
@@ -507,6 +526,15 @@ def model_problems(model: ScoringModel) -> tuple[str, ...]:
             numbers = [bound for bound in bounds if bound is not None]
             if numbers != sorted(set(numbers)):
                 problems.append(f"{name}: the bands must start at increasing numbers, lowest first.")
+        elif criterion.kind == SOURCE:
+            if criterion.required:
+                problems.append(f"{name}: a criterion read from the lead's source cannot be required (nobody "
+                                "answers it on a call).")
+            for option in criterion.options:
+                if option.value != source_value(option.value):
+                    problems.append(f"{name}: write the source {option.value!r} as {source_value(option.value)!r} "
+                                    "(lower case, single spaces).")
+                    break
         elif criterion.kind != CHOICE:
             problems.append(f"{name}: unknown kind {criterion.kind!r}.")
         if criterion.group and not KEY_PATTERN.fullmatch(criterion.group):

@@ -110,3 +110,31 @@ def test_a_lead_scored_by_its_touches_alone_shows_its_score_not_unscored(client,
     page = client.get(f"/calls/{call.id}").get_data(as_text=True)
     assert '<span class="band band-cool">Cool · 6</span>' in page  # no answer yet: the webinar's 6 points count
     assert "Unscored" not in page
+
+
+def test_a_source_criterion_is_scored_on_the_call_screen_but_never_asked(client, auth, users, make_user, campaign,
+                                                                         make_lead):
+    model = model_to_dict(SHIPPED_MODEL)
+    model["criteria"].append({"key": "lead_source", "label": "Source", "question": "", "kind": "source",
+                              "required": False, "group": "", "unit": "", "options": [
+                                  {"value": "webinar attendees", "label": "Attended a webinar", "points": 15,
+                                   "at_least": None}]})
+    proposal = services.propose(users[M], campaign_id=None, model=model, glossary=SHIPPED_GLOSSARY,
+                                note="Webinar leads buy", submit=True)
+    services.vote(proposal, users[S], decision="approve")
+    services.vote(proposal, make_user(S), decision="approve")
+    db.session.commit()
+    make_lead(campaign, source="Webinar Attendees")
+    call = claim_next_lead(users[T])
+    auth.login(users[T].email)
+    page = client.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert 'id="question-need"' in page and 'id="question-lead_source"' not in page
+    assert "Attended a webinar +15" in page
+    response = auth.post(f"/calls/{call.id}/answers", {"criterion": "lead_source", "value": "webinar attendees",
+                                                       "version": call.lead.version}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "Source is not asked: it is the lead&#39;s source." in response.get_data(as_text=True)
+    auth.logout()
+    auth.login(users[M].email)
+    definition = client.get("/definition/").get_data(as_text=True)
+    assert "Not asked: the lead's source" in definition and "Any other source" in definition

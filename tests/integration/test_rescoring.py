@@ -63,7 +63,8 @@ def test_open_leads_are_rescored_with_the_new_version_and_the_queue_order_follow
     reports = []
     result = jobs.rescore(version.id, lambda done, total, stage: reports.append((done, total)),
                           wait_for_snapshots=False)
-    assert result == {"rescored": 7, "changed": 1, "in_force": True}
+    assert result == {"rescored": 7, "changed": 1, "in_force": True, "seconds": result["seconds"]}
+    assert set(result["seconds"]) == {"waiting_for_batches", "waiting_for_turns", "writing"}
     first = fresh(leads[0].id)
     assert (first.score, first.score_band, first.score_model_version) == (90, "hot", version.id)
     assert {fresh(lead.id).score_model_version for lead in leads} == {version.id}
@@ -229,5 +230,22 @@ def test_a_large_rescoring_reads_and_scores_in_a_second_process(users, make_user
     for lead in leads:
         answer_lead(lead, need="urgent")
     version = activated(users, make_user, need_worth(80))
-    assert jobs.rescore(version.id, wait_for_snapshots=False) == {"rescored": 5, "changed": 5, "in_force": True}
+    result = jobs.rescore(version.id, wait_for_snapshots=False)
+    assert (result["rescored"], result["changed"], result["in_force"]) == (5, 5, True)
     assert [fresh(lead.id).score for lead in leads] == [80] * 5
+
+
+def test_a_source_criterion_rescores_each_lead_by_where_marketing_got_it(users, make_user, campaign, make_lead,
+                                                                        answer_lead):
+    webinar = make_lead(campaign, source="Webinar attendees")
+    listed = make_lead(campaign, source="Trade show")
+    for lead in (webinar, listed):
+        answer_lead(lead, need="urgent")
+    model = model_to_dict(SHIPPED_MODEL)
+    model["criteria"].append({"key": "lead_source", "label": "Source", "question": "", "kind": "source",
+                              "required": False, "group": "", "unit": "", "options": [
+                                  {"value": "webinar attendees", "label": "Attended a webinar", "points": 15,
+                                   "at_least": None}]})
+    version = activated(users, make_user, model)
+    jobs.rescore(version.id, wait_for_snapshots=False)
+    assert fresh(webinar.id).score == 45 and fresh(listed.id).score == 30

@@ -165,3 +165,38 @@ def test_rebasing_keeps_both_sides_changes_and_names_what_both_changed():
     assert (merged.hot_from, merged.warm_from, merged.criteria[0].options[0].points) == (80, 45, 30)
     assert moved.glossary == {"lead": "A lead (v2)."}
     assert moved.conflicts == ("threshold · hot",)
+
+
+def with_source_criterion(required: bool = False, value: str = "webinar attendees"):
+    from console.scoring.rules import model_from_dict, model_to_dict
+
+    model = model_to_dict(SHIPPED_MODEL)
+    model["criteria"].append({"key": "lead_source", "label": "Source", "question": "", "kind": "source",
+                              "required": required, "group": "", "unit": "", "options": [
+                                  {"value": value, "label": "Attended a webinar", "points": 15, "at_least": None},
+                                  {"value": "purchased list", "label": "Bought list", "points": -5, "at_least": None}]})
+    return model_from_dict(model, version=2)
+
+
+def test_a_source_criterion_scores_the_leads_source_as_marketing_wrote_it_and_is_never_asked():
+    model = with_source_criterion()
+    assert not model.criterion("lead_source").is_asked
+    assert "Attended a webinar +15" in [str(line) for line in score(ALL_STRONG, model,
+                                                                     source="  Webinar   Attendees ").reasons]
+    assert score(ALL_STRONG, model, source="Purchased list").points == 100 - 5
+    other = score(ALL_STRONG, model, source="Trade show")
+    assert other.points == 100 and "Source: not one of its sources" in [str(line) for line in other.withheld][0]
+    assert score(ALL_STRONG, model, source=None).points == 100
+    # An agent cannot answer it, and an answer under its key changes nothing.
+    assert model.criterion("lead_source").answer_problem("webinar attendees") == \
+        "Source is not asked: it is the lead's source."
+    assert score({**ALL_STRONG, "lead_source": "webinar attendees"}, model).points == 100
+
+
+def test_a_source_criterion_cannot_be_required_and_its_sources_are_written_as_compared():
+    from console.scoring.rules import model_problems
+
+    assert any("cannot be required" in problem for problem in model_problems(with_source_criterion(required=True)))
+    assert any("write the source 'Webinar Attendees' as 'webinar attendees'" in problem
+               for problem in model_problems(with_source_criterion(value="Webinar Attendees")))
+    assert not model_problems(with_source_criterion())
