@@ -20,6 +20,7 @@ from console.leads.rules import QueueState, Stage
 
 # The leads whose stage moved on from the first (ix_leads_stage_moved); a query names it to use that index.
 STAGE_MOVED = f"stage <> '{Stage.LEAD}'"
+CALLBACK_RESERVED = "callback_owner_id IS NOT NULL"  # ix_leads_callback_owner holds only these
 
 
 class Account(db.Model):
@@ -64,7 +65,10 @@ class Lead(db.Model):
         # touching the table; when few windows are open it probes the second once per open window.
         Index("ix_leads_claim_head", "campaign_id", "queue_rank", "id", "window_key"),
         Index("ix_leads_claim_order", "campaign_id", "window_key", "queue_rank", "id"),
-        Index("ix_leads_callback_owner", "callback_owner_id", "queue_rank"),
+        # An agent's own callbacks in queue order; only reserved ones (migration 0014): a lead's rank moves
+        # write no page of it otherwise.
+        Index("ix_leads_callback_owner", "callback_owner_id", "queue_rank",
+              sqlite_where=text(CALLBACK_RESERVED), postgresql_where=text(CALLBACK_RESERVED)),
         # Leads waiting for their retry/callback time, and leads held by an agent:
         # small partial indexes that let the queue promote and release them cheaply.
         Index("ix_leads_waiting", "campaign_id", "next_call_at",
