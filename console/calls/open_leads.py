@@ -29,7 +29,8 @@ def _in_scope(query, scope: LeadScope):
 # batch's id range (the leads outside the scope dropped in Python: fewer statements than naming thousands of ids).
 # Plain SQL on the driver's cursor: a rescoring reads a million leads and four million answers, and SQLAlchemy's
 # work per row would double the time. The stages are console.leads.rules.Stage.OPEN's.
-_OPEN_LEADS = ("SELECT id, campaign_id, version, score, score_band, score_model_version, source FROM leads"
+_OPEN_LEADS = ("SELECT id, campaign_id, version, score, score_band, score_model_version, source, queue_rank"
+               " FROM leads"
                " WHERE id > {p} AND stage IN (" + ", ".join(f"'{stage}'" for stage in Stage.OPEN) + "){scope}{model}"
                " ORDER BY id LIMIT {p}")
 _ANSWERS = "SELECT lead_id, criterion, value FROM qualification_answers WHERE lead_id BETWEEN {p} AND {p}"

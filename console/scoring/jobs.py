@@ -30,6 +30,10 @@ from console.scoring.open_leads import Rescored
 from console.scoring.rules import VersionStatus
 
 READ_BATCH = 4000
+# Leads read and scored before they are written, in the order of their place in the queue: the claim indexes
+# hold leads by rank, so a write transaction's leads then share those indexes' pages instead of each writing
+# pages of its own (read along the primary key, their ranks are scattered). Ten read batches.
+WRITE_GROUP = 40_000
 # From this many open leads a rescoring reads and scores in a second process while this one writes (a process
 # costs a second or two to start: below this the job is done by then).
 READER_PROCESS_FROM = 20_000
@@ -133,7 +137,7 @@ class _Turns:
 
     def __init__(self):
         self.sqlite = db.engine.dialect.name == "sqlite"
-        self.rows = 300 if self.sqlite else READ_BATCH
+        self.rows = min(300, READ_BATCH) if self.sqlite else READ_BATCH
 
     def measured(self, rows: int, seconds: float) -> None:
         if self.sqlite and rows:
@@ -141,24 +145,33 @@ class _Turns:
             self.rows = int(min(max(fitting, self.rows * 0.5, 25), self.rows * 1.5, READ_BATCH))
 
 
-def _scored_batches(campaign_id: int | None, version_id: int, model, after_id: int) -> Iterator[tuple[list, list[bool]]]:
-    """Batches of open leads not yet scored with the version after `after_id`, each scored: (the rescores to
-    store, and for each whether its score or band changed). Each batch is read in a read transaction of its own."""
+Scored = tuple[list, list[bool], int]
+
+
+def _scored_batches(campaign_id: int | None, version_id: int, model, after_id: int) -> Iterator[Scored]:
+    """The open leads not yet scored with the version after `after_id`, scored, in groups of WRITE_GROUP read
+    along the primary key, each group handed over whole in queue order: (the rescores to store, for each whether
+    its score or band changed, and the id the group read up to: once the group is stored, the job may go on from
+    there). Each batch of READ_BATCH is read in a read transaction of its own."""
     port = open_leads.current()
     while True:
-        scope = services.scope_of(campaign_id)  # a campaign given its own definition meanwhile drops out
-        batch = port.read(scope, after_id, READ_BATCH, not_at_model=version_id)
-        db.session.rollback()  # the next batch is read afresh, and SQLite's WAL is not held back
-        if not batch:
+        group: list[tuple[int, Rescored, bool]] = []
+        while len(group) < WRITE_GROUP:
+            scope = services.scope_of(campaign_id)  # a campaign given its own definition meanwhile drops out
+            batch = port.read(scope, after_id, READ_BATCH, not_at_model=version_id)
+            db.session.rollback()  # the next batch is read afresh, and SQLite's WAL is not held back
+            if not batch:
+                break
+            now = utcnow()
+            for lead in batch:
+                points, band = rules.stored_score(rules.score(lead.answers, model, lead.touches, now, lead.source))
+                group.append((lead.queue_rank, Rescored(lead.id, lead.row_version, lead.score, points, band),
+                              (points, band) != (lead.score, lead.band)))
+            after_id = batch[-1].id
+        if not group:
             return
-        now = utcnow()
-        results, changed = [], []
-        for lead in batch:
-            points, band = rules.stored_score(rules.score(lead.answers, model, lead.touches, now, lead.source))
-            results.append(Rescored(lead.id, lead.row_version, lead.score, points, band))
-            changed.append((points, band) != (lead.score, lead.band))
-        yield results, changed
-        after_id = batch[-1].id
+        group.sort(key=lambda item: (item[0] is None, item[0] or 0))  # no rank (out of the queue): last
+        yield [item[1] for item in group], [item[2] for item in group], after_id
 
 
 def _read_in_process(create_app: Callable, config: dict, campaign_id: int | None, version_id: int, after_id: int,
@@ -179,9 +192,9 @@ def _read_in_process(create_app: Callable, config: dict, campaign_id: int | None
             sending.close()
 
 
-def _batches_from_a_process(campaign_id: int | None, version_id: int, after_id: int) -> Iterator[tuple[list, list[bool]]]:
-    """_scored_batches, read and scored in a process of its own while this one writes (the pipe holds about one
-    batch, so the reader stays at most a batch or two ahead)."""
+def _batches_from_a_process(campaign_id: int | None, version_id: int, after_id: int) -> Iterator[Scored]:
+    """_scored_batches, read and scored in a process of its own while this one writes: the next group is read
+    while this one is written (a group is sent whole, so the reader waits at most one group ahead)."""
     context = multiprocessing.get_context("spawn")
     receiving, sending = context.Pipe(duplex=False)
     config = {name: current_app.config[name] for name in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")}
@@ -235,12 +248,14 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
                    else _scored_batches(campaign_id, version_id, model, after_id))
         try:
             asked = time.perf_counter()
-            for results, changes in batches:
+            for results, changes, read_up_to in batches:
                 spent["waiting_for_batches"] += time.perf_counter() - asked
-                if _status(version_id) != VersionStatus.ACTIVE:
-                    return seen, False
-                start = 0
+                start, checked_at = 0, -READ_BATCH
                 while start < len(results):
+                    if start - checked_at >= READ_BATCH:  # in force still? (its successor's job takes over)
+                        if _status(version_id) != VersionStatus.ACTIVE:
+                            return seen, False
+                        checked_at = start
                     chunk = results[start:start + turns.rows]
                     waiting = time.perf_counter()
                     with writers.write_transaction(db.session):
@@ -250,15 +265,15 @@ def rescore(version_id: int, progress: Callable | None = None, *, wait_for_snaps
                         # or is found again by the sweep below.
                         done += port.store(chunk, version_id)
                         changed += sum(changes[start:start + len(chunk)])  # with the checkpoint: once, after a restart
-                        if checkpoint:
-                            last_id = chunk[-1].id
+                        if checkpoint and start + len(chunk) == len(results):
+                            last_id = read_up_to  # the group is stored: a restart goes on after it
                         services.rescore_progress(version_id, last_id=last_id, done=done, changed=changed)
                     written = time.perf_counter() - began
                     spent["writing"] += written
                     turns.measured(len(chunk), written)
                     start += len(chunk)
+                    report(done, total, f"{done:,} of {total:,} open leads rescored")
                 seen += len(results)
-                report(done, total, f"{done:,} of {total:,} open leads rescored")
                 asked = time.perf_counter()
         finally:
             batches.close()

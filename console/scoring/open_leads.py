@@ -39,6 +39,7 @@ class OpenLead:
     band: str | None
     model_version: int | None
     source: str | None = None  # where marketing got the lead (a SOURCE criterion scores it)
+    queue_rank: int | None = None  # its place in the queue as read (a rescoring writes leads in this order)
     answers: dict[str, str] = field(default_factory=dict)
     touches: list[TouchFact] = field(default_factory=list)
 

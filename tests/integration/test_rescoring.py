@@ -51,6 +51,7 @@ def fresh(lead_id: int) -> Lead:
 @pytest.fixture
 def small_batches(monkeypatch):
     monkeypatch.setattr(jobs, "READ_BATCH", 3)
+    monkeypatch.setattr(jobs, "WRITE_GROUP", 3)
 
 
 def test_open_leads_are_rescored_with_the_new_version_and_the_queue_order_follows(
@@ -249,3 +250,38 @@ def test_a_source_criterion_rescores_each_lead_by_where_marketing_got_it(users, 
     version = activated(users, make_user, model)
     jobs.rescore(version.id, wait_for_snapshots=False)
     assert fresh(webinar.id).score == 45 and fresh(listed.id).score == 30
+
+
+def test_a_group_is_written_in_queue_order_and_a_run_cut_short_inside_it_stores_nothing_twice(
+        users, make_user, campaign, make_lead, answer_lead, monkeypatch):
+    monkeypatch.setattr(jobs, "READ_BATCH", 3)
+    monkeypatch.setattr(jobs, "WRITE_GROUP", 6)
+    leads = [make_lead(campaign) for _ in range(8)]
+    needs = ["some", "urgent", "none", "urgent", "some", "none", "urgent", "some"]
+    for lead, need in zip(leads, needs):
+        answer_lead(lead, need=need)
+    ranks = {lead.id: fresh(lead.id).queue_rank for lead in leads}
+    version = activated(users, make_user, need_worth(80))
+    port = open_leads.current()
+    stored_ids = []
+
+    def failing_store(rescored, model_version):
+        stored_ids.append([item.id for item in rescored])
+        if len(stored_ids) == 2:
+            raise RuntimeError("the worker died")
+        return type(port).store(port, rescored, model_version)
+
+    monkeypatch.setattr(port, "store", failing_store)
+    with pytest.raises(RuntimeError):
+        jobs.rescore(version.id, wait_for_snapshots=False)
+    first_group = stored_ids[0] + stored_ids[1]  # the first six leads read, in the order of their places in the queue
+    assert sorted(first_group) == [lead.id for lead in leads[:6]]
+    assert [ranks[lead_id] for lead_id in first_group] == sorted(ranks[lead_id] for lead_id in first_group)
+    db.session.rollback()
+    row = db.session.get(DefinitionVersion, version.id)
+    assert (row.rescore_done, row.rescore_last_id) == (3, 0)  # the group was not finished: no checkpoint past it
+    monkeypatch.undo()
+    result = jobs.rescore(version.id, wait_for_snapshots=False)
+    assert result["rescored"] == 8  # the three stored before were not read again
+    worth = {"some": 10, "urgent": 80, "none": -20}
+    assert [fresh(lead.id).score for lead in leads] == [worth[need] for need in needs]
