@@ -5,7 +5,7 @@ from console.calls.models import Call, QualificationAnswer  # noqa: F401
 from console.campaigns.models import Campaign  # noqa: F401
 from console.compliance.models import DoNotCallEntry  # noqa: F401
 from console.guides.models import CallGuide, GuideVersion  # noqa: F401
-from console.handoffs.models import Handoff  # noqa: F401
+from console.handoffs.models import Handoff, RoutingCursor, RoutingRule  # noqa: F401
 from console.imports.models import ImportFileChunk, ImportMapping, ImportRowIssue  # noqa: F401
 from console.leads.models import Account, Lead, LeadList, Touch  # noqa: F401
 from console.notifications.models import Notification  # noqa: F401

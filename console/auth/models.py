@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.clock import utcnow
@@ -36,6 +36,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     deactivated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A sales member's availability for hand-off routing (console/handoffs/routing.py): away, or the days and
+    # hours they take hand-offs ({"days": [0..6], "start": "09:00", "end": "17:00"}) in their own time zone;
+    # no hours is any time.
+    away: Mapped[bool] = mapped_column(default=False, server_default=false())
+    working_hours: Mapped[dict | None] = mapped_column(JSON)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users

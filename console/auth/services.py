@@ -115,6 +115,13 @@ def set_active(user: User, active: bool, now: datetime) -> None:
         expire_password_links(user.id, now)
 
 
+def set_availability(user: User, away: bool, working_hours: dict | None, time_zone: str | None) -> None:
+    """A sales member's availability for hand-off routing. Joins the caller's transaction."""
+    user.away = away
+    user.working_hours = working_hours
+    user.time_zone = time_zone
+
+
 def set_password_hash(user: User, password_hash: str) -> None:
     """Store a password hashed with hash_password (before the caller's transaction). Joins the caller's
     transaction."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import Role
@@ -38,6 +38,8 @@ class Handoff(db.Model):
     # {criterion: {"label", "value", "answer", "points", "detail"}}, in the model's order.
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
+    # Why it went to its member: the routing decision's explanation ("Rule 2 'West coast': state CA matched; ...").
+    routing_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
 
@@ -54,3 +56,37 @@ class Handoff(db.Model):
     def visible_to(self, user) -> bool:
         """The sales member it was handed to sees it, and admins."""
         return user.id == self.assigned_to_id or user.role == Role.ADMIN
+
+
+class RoutingRule(db.Model):
+    """One hand-off routing rule of a campaign (or of the global default, campaign_id None), in its scope's order.
+
+    Conditions and the pool are data read by console/handoffs/routing.py: `conditions` {"states", "countries",
+    "industries", "size_min", "size_max", "bands", "personas"}, `members` [[user id, weight], ...] (empty:
+    every active sales member). The catch-all is its scope's last rule, with no conditions.
+    """
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(80))
+    catch_all: Mapped[bool] = mapped_column(default=False)
+    conditions: Mapped[dict] = mapped_column(JSON, default=dict)
+    method: Mapped[str] = mapped_column(String(20))
+    members: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    campaign = relationship("Campaign")
+
+
+class RoutingCursor(db.Model):
+    """A rule's round-robin state ({"last": id} or {"current": {id: n}}), written in each hand-off's transaction
+    (read FOR UPDATE on PostgreSQL), so every web host and worker hands out turns from the same place."""
+
+    __tablename__ = "routing_cursors"
+
+    rule_id: Mapped[int] = mapped_column(Integer, ForeignKey("routing_rules.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    state: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -287,3 +287,51 @@ def _fallback(rule: Rule, position: int, pool: list[tuple[Member, int]], members
     member = min(everyone, key=lambda m: (m.open_handoffs, m.last_assigned, m.id))
     notes.append(f"nobody will be available: given to {member.name}, an active member")
     return Decision(member.id, rule.id, position, rule.name, tuple(notes), Fallback.ANY)
+
+
+def rule_problems(rule: Rule, catch_all: bool, sales_member_ids: set[int]) -> dict[str, str]:
+    """What keeps a rule from being stored, by the form field it is about; empty when it may be stored."""
+    problems = {}
+    if rule.method not in Method.LABELS:
+        problems["method"] = "Choose how the rule picks a member."
+    if catch_all and not rule.conditions.is_empty:
+        problems["states"] = "The catch-all takes every lead the rules above it leave: it has no conditions."
+    elif not catch_all and rule.conditions.is_empty:
+        problems["states"] = "Give the rule at least one condition: the catch-all already takes every other lead."
+    low, high = rule.conditions.size_min, rule.conditions.size_max
+    if (low is not None and low < 0) or (high is not None and high < 0):
+        problems["size_min"] = "A company size is a number of employees, 0 or more."
+    elif low is not None and high is not None and low > high:
+        problems["size_max"] = "The largest size must be at least the smallest."
+    unknown = [member_id for member_id, _weight in rule.members if member_id not in sales_member_ids]
+    if unknown:
+        problems["members"] = "Choose active sales members only."
+    elif any(weight < 1 for _member_id, weight in rule.members):
+        problems["members"] = "A member in the pool has a weight of 1 or more."
+    elif rule.method == Method.MEMBER and len(rule.members) != 1:
+        problems["members"] = "Choose exactly one sales member (a weight of 1 beside their name)."
+    return problems
+
+
+def rule_from_data(rule_id: int | None, name: str, conditions: Mapping, method: str, members) -> Rule:
+    """A stored rule (RoutingRule's JSON columns) as routing reads it."""
+    return Rule(rule_id, name, Conditions(
+        states=tuple(conditions.get("states") or ()), countries=tuple(conditions.get("countries") or ()),
+        industries=tuple(conditions.get("industries") or ()), size_min=conditions.get("size_min"),
+        size_max=conditions.get("size_max"), bands=tuple(conditions.get("bands") or ()),
+        personas=tuple(conditions.get("personas") or ())), method,
+        tuple((int(member_id), int(weight)) for member_id, weight in members or ()))
+
+
+def conditions_data(conditions: Conditions) -> dict:
+    return {"states": list(conditions.states), "countries": list(conditions.countries),
+            "industries": list(conditions.industries), "size_min": conditions.size_min,
+            "size_max": conditions.size_max, "bands": list(conditions.bands), "personas": list(conditions.personas)}
+
+
+def hours_from_data(hours: Mapping | None, zone: str | None) -> WorkingHours | None:
+    """A member's stored working hours, or None (any time) when they or their zone are not set."""
+    if not hours or not zone:
+        return None
+    return WorkingHours(zone, frozenset(int(day) for day in hours.get("days", ())),
+                        time.fromisoformat(hours.get("start", "09:00")), time.fromisoformat(hours.get("end", "17:00")))

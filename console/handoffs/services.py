@@ -1,11 +1,11 @@
-"""Creating hand-offs, routing them to a sales member, sales' decision on them, and reassigning them.
+"""Creating hand-offs (routed by console/handoffs/routing_services.py), sales' decision on them, and reassigning them.
 
 create_handoff joins the caller's transaction (the qualifying disposition's);
 decide and reassign are transactions of their own.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from console.audit import services as audit
@@ -13,6 +13,7 @@ from console.auth.models import Role, User
 from console.clock import utcnow
 from console.database import writers
 from console.extensions import db
+from console.handoffs import routing, routing_services
 from console.handoffs.models import Handoff, HandoffStatus
 from console.leads import services as leads
 from console.leads.models import Lead
@@ -25,30 +26,6 @@ class HandoffError(Exception):
     pass
 
 
-def route_to_sales() -> User:
-    """Workload routing: the active sales member with the fewest pending hand-offs (then the longest idle)."""
-    pending = (
-        select(Handoff.assigned_to_id, func.count(Handoff.id).label("pending"))
-        .where(Handoff.status == HandoffStatus.PENDING)
-        .group_by(Handoff.assigned_to_id)
-        .subquery()
-    )
-    last_assigned = (
-        select(Handoff.assigned_to_id, func.max(Handoff.id).label("last_id")).group_by(Handoff.assigned_to_id).subquery()
-    )
-    user = db.session.scalar(
-        select(User)
-        .outerjoin(pending, pending.c.assigned_to_id == User.id)
-        .outerjoin(last_assigned, last_assigned.c.assigned_to_id == User.id)
-        .where(User.role == Role.SALES, User.active.is_(True))
-        .order_by(func.coalesce(pending.c.pending, 0), func.coalesce(last_assigned.c.last_id, 0), User.id)
-        .limit(1)
-    )
-    if user is None:
-        raise HandoffError("No active sales member to hand the lead to. Ask an admin to add one.")
-    return user
-
-
 def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handoff:
     """Hand a qualified lead to sales with its score as made now. Joins the caller's transaction.
 
@@ -57,11 +34,16 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
     packet explains it with that model whatever the model becomes. `answers` are the
     lead's QualificationAnswer rows (for what the prospect said).
     """
+    try:
+        member, decision = routing_services.route(lead.campaign_id, routing_services.lead_facts(lead, score.band))
+    except routing.NoMember as error:
+        raise HandoffError(str(error)) from error
     handoff = Handoff(
         lead_id=lead.id,
         call_id=call.id,
         campaign_id=lead.campaign_id,
-        assigned_to=route_to_sales(),
+        assigned_to=member,
+        routing_note=decision.note,
         qualified_by_id=agent.id,
         score=score.points,
         score_band=score.band,
@@ -74,7 +56,9 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
     )
     db.session.add(handoff)
     db.session.flush()
-    audit.record("handoff.created", handoff, actor=agent, lead_id=lead.id, assigned_to_id=handoff.assigned_to_id)
+    audit.record("handoff.created", handoff, actor=agent, lead_id=lead.id, assigned_to_id=handoff.assigned_to_id,
+                 routing_rule=decision.rule_name, routing_rule_position=decision.rule_position,
+                 routing_fallback=decision.fallback, routing_note=decision.note)
     _announce(handoff, lead)
     return handoff
 
