@@ -31,7 +31,10 @@ class Group:
 MENU = (
     Group("Queue", (Entry("queue.show", "Queue", ("queue.", "calls.call_screen")),)),
     Group("Callbacks", (Entry("calls.callbacks", "Callbacks"),)),
-    Group("Hand-offs", (Entry("handoffs.inbox", "Hand-offs", ("handoffs.",)),)),
+    Group("Hand-offs", (
+        Entry("handoffs.inbox", "Hand-offs", ("handoffs.",)),
+        Entry("routing.availability", "My availability", ("routing.save_availability",)),
+    )),
     Group("Leads", (
         Entry("lead_record.search", "Find a lead", ("lead_record.",)),
         Entry("imports.index", "Imports", ("imports.",)),
@@ -44,6 +47,7 @@ MENU = (
             "telephony.campaign_settings", "telephony.save_campaign_settings", "queue.campaign_dialability",
             "reports.campaign", "imports.campaign_lists")),
         Entry("campaigns.calendar", "Campaign calendar"),
+        Entry("routing.index", "Hand-off routing", ("routing.",)),
     )),
     Group("Call guides", (Entry("guides.index", "Call guides", ("guides.",)),)),
     Group("Reports", (Entry("reports.campaigns", "Reports", ("reports.",)),)),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from console.auth.models import Role
 from console.clock import utcnow
 from console.extensions import db
+from console.handoffs import routing
 
 
 class HandoffStatus:
@@ -79,6 +80,11 @@ class RoutingRule(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     campaign = relationship("Campaign")
+
+    @property
+    def rule(self) -> routing.Rule:
+        """The rule as routing reads it."""
+        return routing.rule_from_data(self.id, self.name, self.conditions or {}, self.method, self.members)
 
 
 class RoutingCursor(db.Model):

@@ -18,6 +18,7 @@ from console.database import writers
 from console.extensions import db
 from console.handoffs import routing
 from console.handoffs.models import Handoff, HandoffStatus, RoutingCursor, RoutingRule
+from console.leads.models import Lead
 
 CATCH_ALL_NAME = "Everyone else"
 
@@ -43,10 +44,6 @@ def scope_rules(campaign_id: int | None) -> list[RoutingRule]:
 def rules_in_force(campaign_id: int | None) -> list[RoutingRule]:
     """The campaign's own rules, or the global ones when it has none (none at all: the built-in default)."""
     return (campaign_id is not None and scope_rules(campaign_id)) or scope_rules(None)
-
-
-def as_rule(row: RoutingRule) -> routing.Rule:
-    return routing.rule_from_data(row.id, row.name, row.conditions or {}, row.method, row.members)
 
 
 def routing_members(exclude: set[int] = frozenset()) -> dict[int, routing.Member]:
@@ -83,7 +80,7 @@ def route(campaign_id: int | None, facts: routing.LeadFacts) -> tuple[User, rout
     routing at once take turns rather than give the same member the same turn."""
     rows = rules_in_force(campaign_id)
     cursors = _cursors([row.id for row in rows], lock=True)
-    decision = routing.decide([as_rule(row) for row in rows], routing_members(), facts, utcnow(),
+    decision = routing.decide([row.rule for row in rows], routing_members(), facts, utcnow(),
                               {rule_id: cursor.state for rule_id, cursor in cursors.items()})
     if decision.cursor is not None and decision.rule_id is not None:
         cursor = cursors.get(decision.rule_id)
@@ -98,7 +95,7 @@ def preview(campaign_id: int | None, facts: routing.LeadFacts) -> routing.Decisi
     """Where a lead would go now and which rule would decide (the Test form); nothing moves."""
     rows = rules_in_force(campaign_id)
     cursors = _cursors([row.id for row in rows], lock=False)
-    return routing.decide([as_rule(row) for row in rows], routing_members(), facts, utcnow(),
+    return routing.decide([row.rule for row in rows], routing_members(), facts, utcnow(),
                           {rule_id: cursor.state for rule_id, cursor in cursors.items()})
 
 
@@ -250,3 +247,23 @@ def save_availability(actor: User, user: User, away: bool, working_hours: dict |
         accounts.set_availability(user, away, working_hours, time_zone)
         audit.record("user.availability_changed", user, actor=actor, before=before,
                      after={"away": away, "working_hours": working_hours, "time_zone": time_zone})
+
+
+def test_lead(lead_id: int):
+    """A lead the Test form routes as it is now (its own campaign's rules), or None."""
+    return db.session.get(Lead, lead_id)
+
+
+def availability_rows() -> list[tuple[User, routing.WorkingHours | None]]:
+    """The routing page's sales members: each with the working hours routing reads (None: any time)."""
+    return [(user, _hours(user)) for user in sales_members()]
+
+
+def sales_member(user_id: int) -> User | None:
+    """A sales member whose availability an admin may set, or None."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.role == Role.SALES else None
+
+
+def rule(rule_id: int) -> RoutingRule | None:
+    return db.session.get(RoutingRule, rule_id)
