@@ -110,7 +110,7 @@ class RoutingTestForm(ConsoleForm):
 
 
 class AvailabilityForm(ConsoleForm):
-    away = BooleanField("Away: give me no new hand-offs")
+    away = BooleanField("Away: no new hand-offs until this is cleared")
     days = MultiCheckboxField("Working days", coerce=bounded_int,
                               choices=[SelectChoice(index, day) for index, day in enumerate(WEEKDAYS)])
     start = TimeField("From", validators=[Optional()])
