@@ -468,6 +468,7 @@ SUBJECT_PAGES = {
     "Lead": (("lead_record.show", "lead_id"), ("queue.lead_dialability", "lead_id")),
     "Call": (("calls.call_screen", "call_id"),),
     "Handoff": (("handoffs.packet", "handoff_id"),),
+    "RoutingRule": (("routing.rule", "rule_id"),),
     "Campaign": (("campaigns.settings", "campaign_id"),),
     "CallGuide": (("guides.show", "guide_id"),),
     "User": (("team.user", "user_id"),),
