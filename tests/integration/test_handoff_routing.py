@@ -1,12 +1,15 @@
 """Hand-off routing on the real database: create_handoff follows the campaign's rules (else the global ones, else
 the built-in workload default), the round-robin cursor is stored and advances, away members are skipped, the
 catch-all stays last and cannot go while other rules need it, and every change is audited."""
+import threading
+
 import pytest
 from sqlalchemy import select
 
 from console.audit.models import AuditEvent
-from console.auth.models import Role
+from console.auth.models import Role, User
 from console.calls import services as call_services
+from console.calls.models import Call
 from console.extensions import db
 from console.handoffs import routing_services as services
 from console.handoffs.models import RoutingCursor, RoutingRule
@@ -122,3 +125,41 @@ def test_the_test_form_preview_moves_no_cursor(users, team, campaign):
     assert (decision.member_id, decision.rule_position) == (team["dana"].id, 1)
     assert services.preview(campaign.id, LeadFacts(state="CA")).member_id == team["dana"].id
     assert db.session.get(RoutingCursor, rule.id).state == {}
+
+
+def test_hand_offs_qualified_at_once_take_turns_from_the_one_shared_cursor(app, users, team, campaign, make_lead,
+                                                                          make_user):
+    rule = services.add_rule(users[M], campaign.id, west(team["dana"], team["lee"]))
+    calls = []
+    for number in range(4):
+        agent = make_user(T, email=f"agent{number}@example.com")
+        make_lead(campaign, state="CA")
+        call = claim_next_lead(agent)
+        for criterion, value in QUALIFYING.items():
+            call_services.save_answer(call, agent, criterion, value)
+        calls.append((call.id, agent.id))
+    dana_id, lee_id, rule_id = team["dana"].id, team["lee"].id, rule.id
+    db.session.remove()
+    barrier = threading.Barrier(len(calls))
+    given, failures = [], []
+
+    def qualify_at_once(call_id, agent_id):
+        with app.app_context():
+            call, agent = db.session.get(Call, call_id), db.session.get(User, agent_id)
+            call.lead  # loaded before the race, as a request would have
+            barrier.wait()
+            try:
+                given.append(call_services.record_disposition(call, agent, "qualified").assigned_to_id)
+            except Exception as error:  # noqa: BLE001 - the test reports any failure below
+                failures.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=qualify_at_once, args=pair) for pair in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert sorted(given) == sorted([dana_id, lee_id] * 2)
+    assert db.session.get(RoutingCursor, rule_id).state == {"last": lee_id}
