@@ -52,6 +52,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class RuleForm(ConsoleForm):
+    members_error = ""  # what is wrong with the pool as a whole (routing.rule_problems "members")
     name = StringField("Name", validators=[DataRequired("Name the rule."), Length(max=80)])
     states = ListField("States or provinces", upper=True, pattern="[A-Z]{2}",
                        pattern_message="write two-letter codes, as CA, OR.")
@@ -124,8 +125,8 @@ class AvailabilityForm(ConsoleForm):
             raise ValidationError("Working hours need the time zone they are kept in.")
 
     def validate_end(self, field):
-        if bool(self.start.data) != bool(field.data) or (self.days.data and not field.data):
-            raise ValidationError("Give both times, or leave days and times empty for any time.")
+        if bool(self.start.data) != bool(field.data) or bool(self.days.data) != bool(field.data):
+            raise ValidationError("Give the days and both times, or leave them all empty for any time.")
         if field.data and self.start.data and field.data <= self.start.data:
             raise ValidationError("The end comes after the start (hours past midnight are not supported).")
 

@@ -51,10 +51,10 @@ def _values(form) -> services.RuleValues:
 
 def _show_refusal(form, error: services.RuleInvalid) -> None:
     for name, message in error.problems.items():
-        field = form[name] if name in form else form.method
-        field.errors = list(field.errors or []) + [message]
-    if "members" in error.problems:
-        form.members_error = error.problems["members"]
+        if name == "members":  # the pool is a set of weights, shown with one message above them
+            form.members_error = message
+        else:
+            form[name].errors = list(form[name].errors or []) + [message]
 
 
 @blueprint.get("/rules/new")

@@ -118,3 +118,17 @@ def test_an_admin_sets_a_sales_members_hours_and_the_routing_page_shows_them(cli
     assert response.status_code == 303
     assert "Mon, Tue, Wed, Thu, Fri 08:30–16:00 (America/Chicago)" in client.get("/routing/").get_data(as_text=True)
     assert client.get(f"/routing/members/{users[M].id}/availability").status_code == 404
+
+
+def test_a_pool_that_names_nobody_for_a_named_member_rule_is_refused_above_the_weights(client, auth, users):
+    auth.login("marketing@example.com")
+    response = auth.post("/routing/rules/new", {"name": "Nobody", "states": "CA", "method": "member"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert page.count("Choose exactly one sales member") == 1
+
+
+def test_the_team_user_page_links_a_sales_members_availability_for_admins(client, auth, users):
+    auth.login("admin@example.com")
+    page = client.get(f"/admin/users/{users[S].id}").get_data(as_text=True)
+    assert f"/routing/members/{users[S].id}/availability" in page
