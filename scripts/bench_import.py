@@ -338,15 +338,8 @@ def bench_import_database(url: str, args, log, path: Path, generated: dict) -> d
     time.sleep(BASELINE_SECONDS)  # the agents alone: their claims' baseline on this machine, now
     with MemorySampler(importer.pid) as memory:
         importing.set()
-        reports = [results.get(timeout=3600) for _process in (importer, *agents)]
-    for process in (importer, *agents):
-        process.join()
-    errors = [report["error"] for report in reports if "error" in report]
-    if errors:
-        raise RuntimeError("; ".join(errors))
+        reports, latencies, baseline = gather_reports(results, (importer, *agents), timeout=3600)
     imported = next(report for report in reports if "counts" in report)
-    latencies = sorted(latency for report in reports for latency in report.get("latencies", {}).get("during", []))
-    baseline = sorted(latency for report in reports for latency in report.get("latencies", {}).get("baseline", []))
     counts = {key: value for key, value in imported["counts"].items() if key != "rows"}
     figures = {
         "database": name, "rows": args.rows,
@@ -415,6 +408,20 @@ def _rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def gather_reports(results, processes, timeout: float) -> tuple[list[dict], list[float], list[float]]:
+    """Each child's report once it ends (raising the children's errors), and the agents' claim latencies during
+    the timed work and before it, sorted."""
+    reports = [results.get(timeout=timeout) for _process in processes]
+    for process in processes:
+        process.join()
+    errors = [report["error"] for report in reports if "error" in report]
+    if errors:
+        raise RuntimeError("; ".join(errors))
+    latencies = sorted(value for report in reports for value in report.get("latencies", {}).get("during", []))
+    baseline = sorted(value for report in reports for value in report.get("latencies", {}).get("baseline", []))
+    return reports, latencies, baseline
 
 
 def _percentile(values: list[float], percent: float) -> float:

@@ -240,15 +240,8 @@ def bench_rescore_database(url: str, args, log) -> dict:
     started.set()
     time.sleep(BASELINE_SECONDS)  # the agents alone: their claims' baseline on this machine, now
     rescoring.set()
-    reports = [results.get(timeout=7200) for _process in (job, *agents)]
-    for process in (job, *agents):
-        process.join()
-    errors = [report["error"] for report in reports if "error" in report]
-    if errors:
-        raise RuntimeError("; ".join(errors))
+    reports, latencies, baseline = bench_import.gather_reports(results, (job, *agents), timeout=7200)
     done = next(report for report in reports if "job_s" in report)
-    latencies = sorted(value for report in reports for value in report.get("latencies", {}).get("during", []))
-    baseline = sorted(value for report in reports for value in report.get("latencies", {}).get("baseline", []))
     log(f"{name}: timing the bare scoring loop over the same leads…")
     bare_s, bare_leads = bare_loop(app, done["version_id"])
     rescored = done["result"].get("rescored", 0)

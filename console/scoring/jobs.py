@@ -5,9 +5,9 @@ Both read the open leads through the port scoring defines (console/scoring/open_
 the primary key, and score them with the one pure function (console.scoring.rules.score). Rescoring writes
 through the lead's one writer in short transactions: on SQLite each holds the only writer for about
 WRITE_TURN_SECONDS, so agents' claims keep being served between them (the same reasoning and figure as
-imports, console/imports/services.py); a large one reads and scores in a second process meanwhile. Each
-batch records how far it got in the same transaction, so a job taken over after its worker died goes on
-from the last lead stored.
+imports, console/imports/services.py), each group of leads written in queue order; a large one reads and
+scores in a second process meanwhile. Once a group is stored, how far it got is recorded in the same
+transaction, so a job taken over after its worker died goes on after the last group stored.
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 
 from flask import current_app
-
 from sqlalchemy import select
 
 from console.clock import utcnow

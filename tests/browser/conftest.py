@@ -6,6 +6,7 @@ at /usr/bin/chromium and skip (a failure in CI, which sets STRICT_NO_SKIPS=1) wh
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -41,3 +42,16 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def worker(app):
+    """The background worker beside the served console, polling as `flask worker` does, for the test's length."""
+    from console.outbox.worker import Worker
+
+    runner = Worker(app, name="browser-test-worker", idle_seconds=0.2)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    yield runner
+    runner.stop()
+    thread.join(timeout=10)

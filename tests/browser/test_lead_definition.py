@@ -8,30 +8,17 @@ Screenshots land in test-artifacts/screenshots/lead-definition-*.png.
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from console.auth.models import Role
-from console.outbox.worker import Worker
 from tests.browser.test_no_csp_violations import settle, watched  # noqa: F401  (watched: a fixture)
 from tests.browser.test_thin_path import screenshot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
 expect.set_options(timeout=10_000)
-
-
-@pytest.fixture
-def worker(app):
-    """The background worker, polling as `flask worker` does, for the test's length."""
-    runner = Worker(app, name="browser-definition-worker", idle_seconds=0.2)
-    thread = threading.Thread(target=runner.run, daemon=True)
-    thread.start()
-    yield runner
-    runner.stop()
-    thread.join(timeout=10)
 
 
 def vote_approve(page: Page, live_server: str, email: str, proposal_url: str) -> None:

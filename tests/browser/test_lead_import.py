@@ -10,12 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from console.outbox.worker import Worker
 from tests.browser.test_no_csp_violations import settle, watched  # noqa: F401  (watched: a fixture)
 from tests.browser.test_thin_path import screenshot, sign_in, sign_out
 
@@ -26,17 +24,6 @@ LIST = ("Contact,Société,Ligne directe,E-mail,State,Fleet size\n"
         "Blake Moss,Harbor Freight Lines,212.555.0148,blake@harborfreight.example,NY,120\n"
         "Casey Doe,Cedar Logistics,12345,casey@cedar.example,IL,40\n"
         "Drew Park,Cedar Logistics,(212) 555-0147,drew@cedar.example,NY,40\n")
-
-
-@pytest.fixture
-def worker(app):
-    """The background worker, polling as `flask worker` does, for the test's length."""
-    runner = Worker(app, name="browser-import-worker", idle_seconds=0.2)
-    thread = threading.Thread(target=runner.run, daemon=True)
-    thread.start()
-    yield runner
-    runner.stop()
-    thread.join(timeout=10)
 
 
 def test_marketing_loads_a_list_into_a_new_campaign_and_an_agent_calls_an_imported_lead(
