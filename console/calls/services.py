@@ -463,13 +463,14 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
     placement = rules.placement_after(disposition, now=now, callback_at=callback_at, attempts=attempts,
                                       max_attempts=facts.max_attempts, min_retry_minutes=facts.min_retry_minutes)
     owner = agent_id if placement.queue_state == QueueState.CALLBACK and not callback_anyone else None
+    points, band = scoring.stored_score(score)
     after = LeadState(
         queue_state=placement.queue_state, zones=tuple(stored_zones(facts.time_zones)),
         state=facts.state, do_not_call=bool(facts.do_not_call), attempts=attempts, last_called_at=now,
         next_call_at=placement.next_call_at, callback_owner_id=owner, inbound=bool(facts.inbound),
-        score=scoring.stored_score(score)[0])
+        score=points)
     leads.place_after_call(connection, facts.lead_id, after, now=now, stored_window_key=facts.window_key,
-                           score_band=scoring.stored_score(score)[1], score_model_version=score.model_version,
+                           score_band=band, score_model_version=score.model_version,
                            stage=disposition.stage)
 
     handoff = None
