@@ -119,16 +119,25 @@ class AvailabilityForm(ConsoleForm):
     time_zone = StringField("Time zone", validators=[Optional(), Length(max=64)])
 
     def validate_time_zone(self, field):
-        if field.data and not is_zone_name(field.data.strip()):
+        if not is_zone_name(field.data.strip()):
             raise ValidationError("Not a time zone name: write one like America/New_York.")
-        if (self.days.data or self.start.data or self.end.data) and not (field.data or "").strip():
-            raise ValidationError("Working hours need the time zone they are kept in.")
 
-    def validate_end(self, field):
-        if bool(self.start.data) != bool(field.data) or bool(self.days.data) != bool(field.data):
-            raise ValidationError("Give the days and both times, or leave them all empty for any time.")
-        if field.data and self.start.data and field.data <= self.start.data:
-            raise ValidationError("The end comes after the start (hours past midnight are not supported).")
+    def validate(self, extra_validators=None) -> bool:
+        """The days, both times and the zone go together: checked here, after the fields, because an empty
+        Optional() field runs none of its own checks (its `validate_<name>` included)."""
+        valid = super().validate(extra_validators)
+        given = [bool(self.days.data), bool(self.start.data), bool(self.end.data)]
+        if any(given) and not all(given):
+            self.end.errors = [*self.end.errors, "Give the days and both times, or leave them all empty for any time."]
+            valid = False
+        elif all(given) and self.end.data <= self.start.data:
+            self.end.errors = [*self.end.errors,
+                               "The end comes after the start (hours past midnight are not supported)."]
+            valid = False
+        if any(given) and not (self.time_zone.data or "").strip():
+            self.time_zone.errors = [*self.time_zone.errors, "Working hours need the time zone they are kept in."]
+            valid = False
+        return valid
 
     def working_hours(self) -> dict | None:
         if not self.start.data:

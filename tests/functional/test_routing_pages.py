@@ -132,3 +132,18 @@ def test_the_team_user_page_links_a_sales_members_availability_for_admins(client
     auth.login("admin@example.com")
     page = client.get(f"/admin/users/{users[S].id}").get_data(as_text=True)
     assert f"/routing/members/{users[S].id}/availability" in page
+
+
+def test_working_hours_given_in_part_are_refused_beside_the_field_and_keep_what_was_typed(client, auth, users):
+    auth.login("sales@example.com")
+    for partial in ({"days": ["0"], "start": "09:00", "end": ""}, {"days": ["0", "1"], "start": "", "end": ""},
+                    {"days": [], "start": "09:00", "end": "17:00"}):
+        response = auth.post("/routing/availability", {**partial, "time_zone": "America/Chicago"})
+        assert response.status_code == 422, partial
+        page = response.get_data(as_text=True)
+        assert "Give the days and both times, or leave them all empty for any time." in page
+        assert 'value="America/Chicago"' in page
+    response = auth.post("/routing/availability", {"days": ["0"], "start": "17:00", "end": "09:00",
+                                                   "time_zone": "America/Chicago"})
+    assert response.status_code == 422
+    assert "The end comes after the start" in response.get_data(as_text=True)
