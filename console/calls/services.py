@@ -480,8 +480,8 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
         if code == "wrong_person":
             _add_referral(lead, call, agent, referral)
         if disposition.next_action == rules.NextAction.HANDOFF:
-            handoff = handoffs.create_handoff(lead, call, agent, score, scoring.explain_answers(answers, model),
-                                              answers_for(lead))
+            handoff = handoffs.create_handoff(lead, call, agent, score,
+                                              scoring.explain_answers(answers, model, facts.source), answers_for(lead))
         if code == "do_not_call":
             _add_to_do_not_call(lead, call, agent)
     audit.write("call.dispositioned", "Call", call_id, actor_id=agent_id, actor_email=agent_email, at=now,

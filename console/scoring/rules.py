@@ -372,11 +372,13 @@ class AnswerExplained:
     points: int
 
 
-def explain_answers(answers: Mapping[str, str], model: ScoringModel) -> tuple[AnswerExplained, ...]:
-    """Every criterion of the model with the answer given and its points: what a hand-off keeps."""
+def explain_answers(answers: Mapping[str, str], model: ScoringModel,
+                    source: str | None = None) -> tuple[AnswerExplained, ...]:
+    """Every criterion of the model with the answer given (a source criterion's: the lead's source, as score()
+    reads it) and its points: what a hand-off keeps."""
     explained = []
     for criterion in model.criteria:
-        value = answers.get(criterion.key, "")
+        value = source_value(source) if not criterion.is_asked else answers.get(criterion.key, "")
         option = criterion.option(value) if value else None
         explained.append(AnswerExplained(
             criterion.key, criterion.label, criterion.stored_value(value) if option else None,

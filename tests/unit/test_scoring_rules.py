@@ -200,3 +200,13 @@ def test_a_source_criterion_cannot_be_required_and_its_sources_are_written_as_co
     assert any("write the source 'Webinar Attendees' as 'webinar attendees'" in problem
                for problem in model_problems(with_source_criterion(value="Webinar Attendees")))
     assert not model_problems(with_source_criterion())
+
+
+def test_a_hand_off_explains_a_source_criterion_with_the_leads_source_as_the_score_counted_it():
+    from console.scoring.rules import explain_answers
+
+    model = with_source_criterion()
+    explained = {item.criterion: item for item in explain_answers(ALL_STRONG, model, "Webinar attendees")}
+    assert (explained["lead_source"].value, explained["lead_source"].points) == ("webinar attendees", 15)
+    assert sum(item.points for item in explained.values()) == score(ALL_STRONG, model, source="Webinar attendees").points
+    assert explain_answers(ALL_STRONG, model)[-1].points == 0  # no source: nothing counted
