@@ -8,6 +8,7 @@ from console.forms import BoundedIntegerField, ConsoleForm, bounded_int
 from console.guides.rules import BUYING_ROLES
 from console.lead_record import services
 from console.lead_record.services import LeadFilters
+from console.scoring.rules import BANDS
 from console.leads.rules import CONTACT_FIELDS, CUSTOM_VALUE_LIMIT, Stage
 
 
@@ -16,7 +17,7 @@ def _stage_choices():
 
 
 def _band_choices():
-    return [SelectChoice("", "Any band")] + [SelectChoice(band, band.capitalize()) for band in services.BANDS]
+    return [SelectChoice("", "Any band")] + [SelectChoice(band, band.capitalize()) for band in BANDS]
 
 
 class LeadSearchForm(ConsoleForm):

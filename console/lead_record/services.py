@@ -41,7 +41,6 @@ from console.web import path_for
 PER_PAGE = 50
 # Past this page the search stops: 10,000 pages of 50 is every lead of a very large campaign.
 MAX_PAGE = 10_000
-BANDS = ("hot", "warm", "cool")
 
 
 # ---------------------------------------------------------------- the search

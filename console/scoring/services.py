@@ -292,13 +292,7 @@ def proposal_page(version_id: int, viewer) -> ProposalPage | None:
         tally=tally_of(row), impact=impact,
         earlier_votes=tuple(vote for vote in row.votes if vote.revision != row.revision),
         my_vote=voted(row, viewer), vote_refusal=vote_refusal(row, viewer), can_change=row.can_be_changed_by(viewer),
-        in_force_number=_in_force_number(row.campaign_id))
-
-
-def _in_force_number(campaign_id: int | None) -> int:
-    models = _models_in_force()
-    model = models.get(campaign_id) if campaign_id is not None and campaign_id in models else models.get(None)
-    return model.version if model else SHIPPED_VERSION
+        in_force_number=current_model(row.campaign_id).version)
 
 
 @dataclass(frozen=True)
@@ -575,13 +569,8 @@ def vote(version: DefinitionVersion, actor, *, decision: str, comment: str = "",
 
 
 def _maybe_activate(version: DefinitionVersion, actor) -> None:
-    if tally_of(version, _settings_counts()).complete:
+    if tally_of(version, approval_settings()).complete:
         activate(version, actor)
-
-
-def _settings_counts() -> dict[str, int]:
-    row = db.session.get(ApprovalSettings, 1)
-    return {SALES: row.sales_approvals, MARKETING: row.marketing_approvals} if row else dict(rules.DEFAULT_APPROVALS)
 
 
 def activate(version: DefinitionVersion, actor) -> None:

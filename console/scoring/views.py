@@ -62,8 +62,9 @@ def definition():
 @blueprint.get("/versions")
 @allow(*SIDES)
 def history():
-    return _render("scoring/history.html", versions=services.history(), campaign_names=campaigns.campaign_names_by_id(),
-                   compare=_compare_form(services.history()))
+    versions = services.history()
+    return _render("scoring/history.html", versions=versions, campaign_names=campaigns.campaign_names_by_id(),
+                   compare=_compare_form(versions))
 
 
 def _compare_form(versions, formdata=None) -> CompareForm:
