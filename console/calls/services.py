@@ -132,8 +132,9 @@ def touches_of(lead_id: int, model: scoring.ScoringModel) -> list:
 def score_lead(lead: Lead, model: scoring.ScoringModel, answers: dict[str, str] | None = None) -> scoring.Score:
     """The lead's score under `model` now (answers and touches), from `answers` (answer_values) when the caller
     has them already."""
-    return scoring.score(answer_values(lead) if answers is None else answers, model, touches_of(lead.id, model),
-                         utcnow(), source=lead.source)
+    touches = lead.touches if model.engagement.kinds else ()  # the call screen and the lead record loaded them
+    return scoring.score(answer_values(lead) if answers is None else answers, model, touches, utcnow(),
+                         source=lead.source)
 
 
 def save_answer(call: Call, agent, criterion_key: str, value: str, expected_version: int | None = None) -> scoring.Score:
