@@ -108,8 +108,11 @@ def scope_of(campaign_id: int | None) -> open_leads.LeadScope:
     """The leads a definition of this scope scores (a campaign's own wins over the global one)."""
     if campaign_id is not None:
         return open_leads.LeadScope(campaign_id=campaign_id)
-    return open_leads.LeadScope(except_campaigns=tuple(campaign_id for campaign_id, _model in
-                                                       _load_active().items() if campaign_id is not None))
+    # Read now, not from the snapshot: a rescoring asks each batch, and a campaign given its own meanwhile drops out.
+    return open_leads.LeadScope(except_campaigns=tuple(db.session.scalars(
+        select(DefinitionVersion.campaign_id).where(DefinitionVersion.status == VersionStatus.ACTIVE,
+                                                    DefinitionVersion.campaign_id.is_not(None))
+        .order_by(DefinitionVersion.campaign_id))))
 
 
 # ---------------------------------------------------------------- reading versions
