@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from console.audit import services as audit
 from console.auth import services as accounts
@@ -42,11 +42,18 @@ def scope_rules(campaign_id: int | None) -> list[RoutingRule]:
 
 
 def rules_in_force(campaign_id: int | None) -> list[RoutingRule]:
-    """The campaign's own rules, or the global ones when it has none (none at all: the built-in default)."""
-    return (campaign_id is not None and scope_rules(campaign_id)) or scope_rules(None)
+    """The campaign's own rules, or the global ones when it has none (none at all: the built-in default); read in
+    one statement (it runs in the qualifying disposition's write transaction)."""
+    scope = RoutingRule.campaign_id.is_(None)
+    if campaign_id is not None:
+        scope = or_(scope, RoutingRule.campaign_id == campaign_id)
+    rows = db.session.scalars(select(RoutingRule).where(scope).order_by(
+        RoutingRule.campaign_id.is_(None), RoutingRule.position, RoutingRule.id)).all()
+    own = [row for row in rows if row.campaign_id is not None]
+    return own or list(rows)
 
 
-def routing_members(exclude: set[int] = frozenset()) -> dict[int, routing.Member]:
+def routing_members() -> dict[int, routing.Member]:
     """Every active sales member as routing sees them: availability, open hand-offs, the last one given."""
     pending = (select(Handoff.assigned_to_id, func.count(Handoff.id).label("open"))
                .where(Handoff.status == HandoffStatus.PENDING).group_by(Handoff.assigned_to_id).subquery())
@@ -58,7 +65,7 @@ def routing_members(exclude: set[int] = frozenset()) -> dict[int, routing.Member
         .where(User.role == Role.SALES, User.active.is_(True)).order_by(User.id))
     return {user.id: routing.Member(user.id, user.full_name, away=user.away, open_handoffs=open_count,
                                     last_assigned=last_id, hours=_hours(user))
-            for user, open_count, last_id in rows if user.id not in exclude}
+            for user, open_count, last_id in rows}
 
 
 def _hours(user: User) -> routing.WorkingHours | None:
