@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, not_, select, text
 from sqlalchemy.orm import joinedload
 
 from console.audit.models import AuditEvent
-from console.auth.models import Role, User
+from console.auth.models import User
 from console.calls import services as calls
 from console.calls.models import Call
 from console.calls.rules import BY_CODE as DISPOSITIONS
@@ -461,8 +461,3 @@ def _parse_time(value) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def may_edit(viewer) -> bool:
-    """Marketing and admins change a lead's contact data (sales read it: see docs/architecture.md)."""
-    return viewer.has_role(Role.MARKETING)

@@ -51,8 +51,7 @@ def _lead_or_404(lead_id: int):
 def show(lead_id: int):
     lead = _lead_or_404(lead_id)
     record = services.lead_record(lead, _viewer())
-    return render_template("lead_record/show.html", record=record, lead=lead,
-                           may_edit=services.may_edit(_viewer()))
+    return render_template("lead_record/show.html", record=record, lead=lead)
 
 
 @blueprint.get("/<id:lead_id>/edit")
