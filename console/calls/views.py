@@ -58,7 +58,7 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
         "calls/call.html",
         call=call, lead=lead, form=form, error=error,
         answers=answers, score=services.score_lead(lead, model, answers), model=model,
-        guide=guides.guide_for_call(call), earlier_calls=earlier, attempt=services.attempt_number(call, earlier),
+        guide=guides.guide_for_call(call, model), earlier_calls=earlier, attempt=services.attempt_number(call, earlier),
         colleagues=services.colleagues_at_account(lead),
         dispositions=services.dispositions_for(call.campaign_id), labels=BY_CODE,
         lead_now=services.local_time(utcnow(), lead), auto_advance=_status().auto_advance,

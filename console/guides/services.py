@@ -378,26 +378,30 @@ def marks_for(call) -> dict[str, bool | None]:
 _prepared_guides = Memo(limit=200)
 
 
-def prepared_guide(version: GuideVersion) -> dict:
-    """The version's guide with its authored texts rendered and sanitised, merge fields still to fill.
+def prepared_guide(version: GuideVersion, model) -> dict:
+    """The version's guide with its authored texts rendered and sanitised, merge fields still to fill, its
+    answers labelled by `model` (the lead definition the call scores with).
 
-    Kept by this process (console/database/snapshots.py) by content hash and scoring model: the content is
-    read from the database only the first time (the call screen loads versions without it).
+    Kept by this process (console/database/snapshots.py) by content hash and definition version (a version's
+    model never changes): the content is read from the database only the first time (the call screen loads
+    versions without it).
     """
-    model = current_model()
-    key = (version.content_hash, model)
+    key = (version.content_hash, model.version)
     prepared = _prepared_guides.get(key)
     if prepared is None:
         prepared = _prepared_guides.remember(key, rules.prepare_guide(version.content, model=model))
     return prepared
 
 
-def guide_for_call(call) -> dict | None:
-    """The guide version this call uses, rendered for its lead and agent (None if the call has none)."""
+def guide_for_call(call, model=None) -> dict | None:
+    """The guide version this call uses, rendered for its lead and agent (None if the call has none), with the
+    lead definition of the call's campaign (`model`, when the caller has it already)."""
     version = call.guide_version
     if version is None:
         return None
-    rendered = rules.fill_guide(prepared_guide(version), merge_values(call.lead, call.agent, call.lead.campaign))
+    model = model or current_model(call.lead.campaign_id)
+    rendered = rules.fill_guide(prepared_guide(version, model),
+                                merge_values(call.lead, call.agent, call.lead.campaign))
     rendered["version_number"] = version.number
     rendered["call_id"] = call.id
     rendered["marks"] = marks_for(call)
