@@ -42,6 +42,10 @@ class User(UserMixin, db.Model):
     away: Mapped[bool] = mapped_column(default=False, server_default=false())
     working_hours: Mapped[dict | None] = mapped_column(JSON)
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # A sales member's team (the team view, escalations) and whether they manage it: SLA breaches of the team's
+    # hand-offs escalate to its managers, who see every hand-off of the team.
+    sales_team: Mapped[str | None] = mapped_column(String(60))
+    sales_manager: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users

@@ -44,6 +44,9 @@ class Campaign(db.Model):
     expected_leads: Mapped[int | None]
     # The campaign's own lead fields, [{"key": "fleet_size", "label": "Fleet size"}, ...]: imports map columns to them.
     custom_fields: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # A nurtured lead's recall date, in days from the Nurture disposition (or a rejection as not ready): the
+    # default the agent or sales member may change; the lead re-enters the queue on that date.
+    nurture_recall_days: Mapped[int] = mapped_column(default=90, server_default="90")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     call_guide = relationship("CallGuide")
