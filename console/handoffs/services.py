@@ -5,7 +5,7 @@ decide and reassign are transactions of their own.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from console.audit import services as audit
@@ -91,14 +91,23 @@ def handoff_summary(handoff: Handoff, lead) -> dict:
     }
 
 
+def visible_to(user, query):
+    """`query` of hand-offs narrowed to those `user` may see: the SQL twin of Handoff.visible_to (their own; a
+    sales manager's team's; an admin's: all)."""
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.SALES and user.sales_manager and user.sales_team:
+        team = select(User.id).where(User.sales_team == user.sales_team)
+        return query.where(or_(Handoff.assigned_to_id == user.id, Handoff.assigned_to_id.in_(team)))
+    return query.where(Handoff.assigned_to_id == user.id)
+
+
 def inbox(user) -> list[Handoff]:
     """The hand-offs a sales member sees (an admin: all), pending first, with what the inbox shows loaded."""
     query = (select(Handoff).options(selectinload(Handoff.lead).selectinload(Lead.account),
                                      selectinload(Handoff.campaign), selectinload(Handoff.qualified_by))
              .order_by(Handoff.status != HandoffStatus.PENDING, Handoff.created_at.desc()))
-    if user.role != Role.ADMIN:
-        query = query.where(Handoff.assigned_to_id == user.id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(visible_to(user, query)))
 
 
 def decide(handoff: Handoff, user: User, accept: bool, reason: str = "") -> None:
