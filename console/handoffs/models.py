@@ -223,24 +223,3 @@ class SlaBreach(db.Model):
 
     handoff = relationship("Handoff")
 
-
-class Recall(db.Model):
-    """A lead sent to nurture with the date it re-enters the call queue, and why: shown to the next agent.
-
-    Made by the Nurture disposition, a rejection as not ready (definitional) or a deal lost with the reason
-    "recycle"; the lead's history stays as it was.
-    """
-
-    __tablename__ = "recalls"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
-    recall_on: Mapped[date]
-    cause: Mapped[str] = mapped_column(String(20))  # nurture (disposition), rejected, lost
-    reason: Mapped[str] = mapped_column(Text, default="")
-    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"))
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    created_by = relationship("User")

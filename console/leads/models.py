@@ -7,7 +7,7 @@ by console/leads/services.py (docs/architecture.md: one writer per record).
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -203,3 +203,25 @@ class LeadList(db.Model):
 
     campaign = relationship("Campaign")
     created_by = relationship("User", foreign_keys=[created_by_id])
+
+
+class Recall(db.Model):
+    """A lead sent to nurture with the date it re-enters the call queue, and why: shown to the next agent.
+
+    Made by the Nurture disposition, a rejection as not ready (definitional) or a deal lost with the reason
+    "recycle"; the lead's history stays as it was.
+    """
+
+    __tablename__ = "recalls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    recall_on: Mapped[date]
+    cause: Mapped[str] = mapped_column(String(20))  # nurture (disposition), rejected, lost
+    reason: Mapped[str] = mapped_column(Text, default="")
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by = relationship("User")

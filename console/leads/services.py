@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import DateTime, Integer, String, any_, bindparam, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql
@@ -27,7 +27,7 @@ from console.database import bulk, writers
 from console.database.snapshots import Snapshot
 from console.extensions import db
 from console.leads import queue_columns
-from console.leads.models import Account, Lead, Touch
+from console.leads.models import Account, Lead, Recall, Touch
 from console.leads.queue_columns import LeadState
 from console.leads.rules import QueueState, Stage, check_contact
 
@@ -194,6 +194,47 @@ def update_contact(lead: Lead, actor, changes: dict, expected_version: int | Non
 def set_stage(lead: Lead, stage: str) -> None:
     """Move the lead to a stage of the shared glossary (leads.rules.Stage). Joins the caller's transaction."""
     lead.stage = stage
+
+
+def recall(lead: Lead, recall_on: date, *, cause: str, reason: str = "", actor_id: int | None = None,
+           handoff_id: int | None = None, call_id: int | None = None) -> Recall:
+    """Send a lead to nurture until `recall_on`, when it re-enters the call queue for a new round of attempts.
+
+    Its history stays as it was; the Recall row keeps why (shown to the next agent who calls it). `cause` names
+    what sent it: "nurture" (the disposition), "rejected" (sales: not ready), "lost" (a deal lost to recycle).
+    Joins the caller's transaction.
+    """
+    _requeue(lead, Stage.NURTURE, QueueState.RETRY, datetime.combine(recall_on, time(0)), owner_id=None)
+    return _recorded(lead, recall_on, cause, reason, actor_id, handoff_id, call_id)
+
+
+def return_to_agent(lead: Lead, agent_id: int, *, reason: str, actor_id: int | None = None,
+                    handoff_id: int | None = None) -> Recall:
+    """Give a lead back to the agent who qualified it, as a callback due now reserved for them, with why (sales
+    found its data wrong): the agent fixes it on the call and qualifies it again. Joins the caller's transaction."""
+    now = utcnow()
+    _requeue(lead, Stage.LEAD, QueueState.CALLBACK, now, owner_id=agent_id)
+    return _recorded(lead, now.date(), "clerical", reason, actor_id, handoff_id, None)
+
+
+def _requeue(lead: Lead, stage: str, queue_state: str, due_at: datetime, *, owner_id: int | None) -> None:
+    lead.stage, lead.queue_state, lead.next_call_at, lead.callback_owner_id = stage, queue_state, due_at, owner_id
+    lead.attempts = 0  # a new round of calls; the calls made before stay on the lead's record
+    lead.claimed_by_id, lead.claim_expires_at = None, None
+    refresh_queue_columns(lead)
+
+
+def _recorded(lead: Lead, recall_on: date, cause: str, reason: str, actor_id, handoff_id, call_id) -> Recall:
+    row = Recall(lead_id=lead.id, recall_on=recall_on, cause=cause, reason=reason.strip(), created_by_id=actor_id,
+                 handoff_id=handoff_id, call_id=call_id)
+    db.session.add(row)
+    return row
+
+
+def latest_recall(lead_id: int) -> Recall | None:
+    """Why the lead came back to the queue last (the next agent reads it), if it ever did."""
+    return db.session.scalars(select(Recall).where(Recall.lead_id == lead_id)
+                              .order_by(Recall.created_at.desc(), Recall.id.desc()).limit(1)).first()
 
 
 def set_score(lead: Lead, points: int | None, band: str | None, model_version: int | None = None) -> None:
