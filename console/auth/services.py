@@ -88,6 +88,11 @@ def add_user(email: str, full_name: str, role: str, password_hash: str, *, actor
 
 # ---------------------------------------------------------------- an account's role, access and password
 
+def active_ids_of(role: str) -> list[int]:
+    """The active users of a role (who hears of what concerns that role: marketing of a rejection, say)."""
+    return list(db.session.scalars(select(User.id).where(User.role == role, User.active.is_(True)).order_by(User.id)))
+
+
 def active_admin_ids(*, lock: bool = False) -> list[int]:
     """The active admins' ids. `lock` (inside a write transaction): on PostgreSQL their rows stay locked until it
     ends, so that two admins taking the role from each other at once cannot leave the console without one
