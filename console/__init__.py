@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.campaigns.views import blueprint as campaigns
     from console.errors import blueprint as errors
     from console.guides.views import blueprint as guides
+    from console.handoffs.review_views import blueprint as handoff_review
     from console.handoffs.routing_views import blueprint as routing
     from console.handoffs.views import blueprint as handoffs
     from console.imports.views import blueprint as imports
@@ -101,7 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.team.views import blueprint as team
     from console.telephony.views import blueprint as telephony
 
-    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, imports, lead_record, leads, notifications,
+    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, handoff_review, imports, lead_record, leads, notifications,
                       outbox, queue, reports, routing, scoring, team, telephony):
         app.register_blueprint(blueprint)
 

@@ -33,6 +33,7 @@ MENU = (
     Group("Callbacks", (Entry("calls.callbacks", "Callbacks"),)),
     Group("Hand-offs", (
         Entry("handoffs.inbox", "Hand-offs", ("handoffs.",)),
+        Entry("handoff_review.index", "Review before sales", ("handoff_review.",)),
         Entry("routing.availability", "My availability", ("routing.save_availability",)),
     )),
     Group("Leads", (

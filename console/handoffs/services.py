@@ -59,11 +59,11 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
     audit.record("handoff.created", handoff, actor=agent, lead_id=lead.id, assigned_to_id=handoff.assigned_to_id,
                  routing_rule=decision.rule_name, routing_rule_position=decision.rule_position,
                  routing_fallback=decision.fallback, routing_note=decision.note)
-    _announce(handoff, lead)
+    announce(handoff, lead)
     return handoff
 
 
-def _announce(handoff: Handoff, lead) -> None:
+def announce(handoff: Handoff, lead) -> None:
     """The sales member hears of the hand-off (in the console and by email) and the CRM gets it, all through
     the outbox, in the hand-off's own transaction: sent if and only if the hand-off is made."""
     member = handoff.assigned_to
