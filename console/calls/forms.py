@@ -1,12 +1,14 @@
 """Forms of the call screen, the agent's own settings, and a campaign's dispositions."""
 from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormField, HiddenField,
                      RadioField, SelectChoice, SelectField, StringField, TextAreaField)
+from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from console.calls import rules
 from console.calls.rules import DISPOSITIONS, MAX_RETRY_MINUTES, NextAction
 from console.clock import utcnow
 from console.forms import BoundedIntegerField, ConsoleForm
+from console.leads.rules import CONTACT_FIELDS
 
 
 class DispositionForm(ConsoleForm):
@@ -65,3 +67,24 @@ class DispositionRowForm(Form):
 
 class DispositionSettingsForm(ConsoleForm):
     rows = FieldList(FormField(DispositionRowForm))
+
+
+class ContactFixForm(ConsoleForm):
+    """The lead's contact data an agent may correct on the call (calls.services.AGENT_CONTACT_FIELDS); phones and
+    the email are checked by the lead's one writer, here only their sizes."""
+
+    first_name = StringField("First name", validators=[InputRequired("Give the lead's first name."),
+                                                       Length(max=CONTACT_FIELDS["first_name"])])
+    last_name = StringField("Last name", validators=[InputRequired("Give the lead's last name."),
+                                                     Length(max=CONTACT_FIELDS["last_name"])])
+    title = StringField("Title", validators=[Optional(), Length(max=CONTACT_FIELDS["title"])])
+    email = StringField("Email", validators=[Optional(), Length(max=CONTACT_FIELDS["email"])])
+    alternate_phone = StringField("Alternate phone", validators=[Optional(), Length(max=60)])
+    # The lead's version the screen was drawn with: a correction over a change made since is refused.
+    version = BoundedIntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def show_errors(self, field_errors: dict[str, str]) -> None:
+        """The writer's refusals beside their fields."""
+        for name, message in field_errors.items():
+            if name in self:
+                self[name].errors = list(self[name].errors or []) + [message]

@@ -193,6 +193,24 @@ def save_notes(call: Call, agent, notes: str) -> None:
             audit.record("call.notes_saved", call, actor=agent, lead_id=call.lead_id, length=len(notes))
 
 
+# What an agent may correct of the lead's contact data on the call (the number dialled is not theirs to change:
+# a new number changes when and whether the lead may be called, which is marketing's and compliance's call).
+AGENT_CONTACT_FIELDS = ("first_name", "last_name", "title", "email", "alternate_phone")
+
+
+def correct_contact(call: Call, agent, changes: dict, expected_version: int | None) -> dict[str, tuple]:
+    """The agent on the call corrects the lead's name, title, email or alternate phone (sales sent it back with
+    bad data, or the prospect says so), through the lead's one writer; returns what changed.
+
+    Raises NotYourCall or CallError when the call is not the agent's to work, leads.ContactInvalid with what is
+    wrong by field, leads.StaleLead when the lead changed since the page was drawn.
+    """
+    wanted = {name: changes.get(name) or "" for name in AGENT_CONTACT_FIELDS}
+    with writers.write_transaction(db.session):  # the call read afresh inside; update_contact joins it
+        _refuse_unless_workable(call, agent)
+        return leads.update_contact(call.lead, agent, wanted, expected_version)
+
+
 # What the agent marks an objection as (guides.models.CallObjection.worked).
 OBJECTION_MARKS = {"raised": None, "worked": True, "failed": False}
 

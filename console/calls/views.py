@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from console.auth.models import Role
 from console.calls import services
-from console.calls.forms import (AnswerForm, AutoAdvanceForm, DispositionForm, DispositionSettingsForm, MarkForm,
-                                 NotesForm)
+from console.calls.forms import (AnswerForm, AutoAdvanceForm, ContactFixForm, DispositionForm, DispositionSettingsForm,
+                                 MarkForm, NotesForm)
 from console.calls.models import Call
 from console.calls.rules import BY_CODE, NextAction, describe_minutes
 from console.campaigns.models import Campaign
@@ -14,6 +14,7 @@ from console.clock import utcnow
 from console.extensions import db
 from console.guides import services as guides
 from console.handoffs.services import HandoffError
+from console.leads import services as leads
 from console.queue import services as queue
 from console.scoring.services import current_model
 from console.security import allow, same_site_redirect
@@ -48,15 +49,19 @@ def _status() -> services.AgentStatus:
     return g.agent_status
 
 
-def _render_call_screen(call: Call, form: DispositionForm | None = None, error: str | None = None, status: int = 200):
+def _render_call_screen(call: Call, form: DispositionForm | None = None, error: str | None = None, status: int = 200,
+                        contact_form: ContactFixForm | None = None):
     lead = call.lead
     form = form or DispositionForm(notes=call.notes)
+    contact_form = contact_form or ContactFixForm(data={name: getattr(lead, name) or ""
+                                                        for name in services.AGENT_CONTACT_FIELDS},
+                                                  version=lead.version)
     model = current_model(lead.campaign_id)
     answers = services.answer_values(lead)
     earlier = services.earlier_calls(call)
     body = render_template(
         "calls/call.html",
-        call=call, lead=lead, form=form, error=error,
+        call=call, lead=lead, form=form, error=error, contact_form=contact_form,
         answers=answers, score=services.score_lead(lead, model, answers), model=model,
         guide=guides.guide_for_call(call, model), earlier_calls=earlier, attempt=services.attempt_number(call, earlier),
         colleagues=services.colleagues_at_account(lead),
@@ -92,6 +97,30 @@ def save_answer(call_id: int):
             409 if stale else 422
     return render_template("calls/_score.html", score=score, saved=criterion, criterion=criterion,
                            version=call.lead.version, saved_at=services.local_time(utcnow(), call.lead), call=call)
+
+
+@blueprint.post("/calls/<id:call_id>/contact")
+@allow(Role.TELEPROSPECTOR)
+def correct_contact(call_id: int):
+    call = visible_or_abort(Call, call_id, options=services.CALL_SCREEN_LOADS)
+    form = ContactFixForm()
+    if not form.validate():
+        return _render_call_screen(call, status=422, contact_form=form)
+    try:
+        changed = services.correct_contact(call, _agent(), form.data, form.version.data)
+    except services.NotYourCall:
+        abort(403)
+    except leads.ContactInvalid as refused:
+        form.show_errors(refused.field_errors)
+        return _render_call_screen(call, status=422, contact_form=form)
+    except leads.StaleLead:
+        form.form_errors.append("The lead changed since this screen was drawn: reload it and correct it again.")
+        return _render_call_screen(call, status=409, contact_form=form)
+    except services.CallError as error:
+        form.form_errors.append(str(error))
+        return _render_call_screen(call, status=422, contact_form=form)
+    flash("Contact details corrected." if changed else "Nothing to correct: the details were already so.", "success")
+    return redirect(url_for("calls.call_screen", call_id=call.id), code=303)
 
 
 @blueprint.post("/calls/<id:call_id>/notes")

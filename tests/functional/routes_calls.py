@@ -7,6 +7,7 @@ ROUTES = {
     "calls.call_screen": ("GET", "/calls/{call_id}", {T, A}),
     "calls.save_answer": ("POST", "/calls/{call_id}/answers", {T, A}),
     "calls.save_notes": ("POST", "/calls/{call_id}/notes", {T, A}),
+    "calls.correct_contact": ("POST", "/calls/{call_id}/contact", {T, A}),
     "calls.disposition": ("POST", "/calls/{call_id}/disposition", {T, A}),
     "calls.callbacks": ("GET", "/callbacks", {T, A}),
     "calls.auto_advance": ("POST", "/agent/auto-advance", {T, A}),
@@ -21,12 +22,13 @@ ROUTES = {
 }
 
 # Writes on a call belong to the agent holding it: an admin may look, not act on someone else's call.
-OWNER_ONLY = {"calls.save_answer", "calls.save_notes", "calls.disposition", "calls.mark_objection"}
+OWNER_ONLY = {"calls.save_answer", "calls.save_notes", "calls.disposition", "calls.correct_contact", "calls.mark_objection"}
 
 POST_BODIES = {
     # An old version: the agent gets a stale-save refusal (409), an admin the owner check (403) first.
     "calls.save_answer": {"criterion": "budget", "value": "confirmed", "version": "0"},
     "calls.auto_advance": {"auto_advance": "off"},
+    "calls.correct_contact": {"first_name": "Pat", "last_name": "Corrected", "email": "pat@example.com"},
     "calls.mark_objection": {"outcome": "worked"},
     "campaigns.save_settings": {"name": "Renamed campaign", "source": "webinar", "priority": "1",
                                 "calling_start": "09:00", "calling_end": "18:00", "calling_days": "1", "max_attempts": "5",
