@@ -123,6 +123,7 @@ def _register_commands(app: Flask) -> None:
 def _register_jobs() -> None:
     """Every area's background job kinds, so that the worker can run them (console.outbox.services.register_job)."""
     import console.guides.jobs  # noqa: F401
+    import console.handoffs.jobs  # noqa: F401
     import console.imports.jobs  # noqa: F401
     import console.leads.jobs  # noqa: F401
     import console.scoring.jobs  # noqa: F401
