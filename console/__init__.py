@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.errors import blueprint as errors
     from console.guides.views import blueprint as guides
     from console.handoffs.routing_views import blueprint as routing
+    from console.handoffs.sla_views import blueprint as sla
     from console.handoffs.views import blueprint as handoffs
     from console.imports.views import blueprint as imports
     from console.lead_record.views import blueprint as lead_record
@@ -102,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.telephony.views import blueprint as telephony
 
     for blueprint in (auth, calls, campaigns, errors, guides, handoffs, imports, lead_record, leads, notifications,
-                      outbox, queue, reports, routing, scoring, team, telephony):
+                      outbox, queue, reports, routing, scoring, sla, team, telephony):
         app.register_blueprint(blueprint)
 
 

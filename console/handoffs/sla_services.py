@@ -396,7 +396,8 @@ def escalation_recipients(handoff: Handoff, clock: str) -> list[int]:
 
 
 def _escalate(handoff: Handoff, reading: sla.ClockReading, breach: SlaBreach) -> None:
-    """In-app notice and email to each recipient, and the CRM webhook, in the breach's transaction."""
+    """In-app notice and email to each recipient, and the CRM webhook, in the breach's transaction. Sales managers
+    and admins are sent to the packet; marketing (who cannot open packets) to the campaign's SLA tab."""
     lead = handoff.lead
     member = handoff.assigned_to
     key = f"sla.breached:{handoff.id}:{reading.clock}"
@@ -406,13 +407,20 @@ def _escalate(handoff: Handoff, reading: sla.ClockReading, breach: SlaBreach) ->
             f"({sla.duration(reading.minutes)} of business time).")
     recipients = db.session.scalars(select(User).where(User.id.in_(escalation_recipients(handoff, reading.clock)))
                                     .order_by(User.id)).all()
-    outbox.notify([user.id for user in recipients], title, body=body,
-                  url=path_for("handoffs.packet", handoff_id=handoff.id), dedupe_key=f"{key}:notification")
-    packet_url = absolute_url_for("handoffs.packet", handoff_id=handoff.id)
-    for user in recipients:
-        outbox.email(user.email, title, "sla_breached", {
-            "recipient": user, "lead": lead, "handoff": handoff, "member": member, "reading": reading,
-            "body": body, "packet_url": packet_url}, dedupe_key=f"{key}:email:{user.id}")
+    pages = {"packet": ("handoffs.packet", {"handoff_id": handoff.id}),
+             "campaign": ("sla.campaign", {"campaign_id": handoff.campaign_id})}
+    for page, (endpoint, arguments) in pages.items():
+        readers = [user for user in recipients if (user.role == Role.MARKETING) == (page == "campaign")]
+        if not readers:
+            continue
+        outbox.notify([user.id for user in readers], title, body=body, url=path_for(endpoint, **arguments),
+                      dedupe_key=f"{key}:notification:{page}")
+        link = absolute_url_for(endpoint, **arguments)
+        for user in readers:
+            outbox.email(user.email, title, "sla_breached", {
+                "recipient": user, "lead": lead, "handoff": handoff, "member": member, "reading": reading,
+                "body": body, "link": link, "link_text": "Open the hand-off packet" if page == "packet"
+                else "Open the campaign's SLA"}, dedupe_key=f"{key}:email:{user.id}")
     outbox.webhook("handoff.sla_breached", {
         "handoff_id": handoff.id, "clock": reading.clock, "side": reading.side,
         "due_at": reading.due_at.isoformat() + "Z", "breached_at": breach.breached_at.isoformat() + "Z",

@@ -120,10 +120,15 @@ def test_an_overdue_clock_is_recorded_once_however_often_the_check_runs(users, c
     second = sla_services.check_breaches()
     assert first == {"overdue": 2, "recorded": 2} and second == {"overdue": 0, "recorded": 0}
     assert breaches() == [(handoff.id, Clock.ACCEPT), (handoff.id, Clock.FIRST_CONTACT)]
-    notice = messages(f"sla.breached:{handoff.id}:accept:notification")
-    assert len(notice) == 1
+    notices = messages(f"sla.breached:{handoff.id}:accept:notification")
+    escalated_to = {user_id for notice in notices for user_id in notice.payload["user_ids"]}
     expected = {users[M].id} | ({manager.id} if member.id != manager.id else {users[A].id})
-    assert set(notice[0].payload["user_ids"]) == expected
+    assert escalated_to == expected
+    # Marketing cannot open a packet: its notice links to the campaign's SLA tab.
+    by_page = {notice.dedupe_key.rsplit(":", 1)[1]: notice.payload for notice in notices}
+    assert by_page["campaign"]["user_ids"] == [users[M].id]
+    assert by_page["campaign"]["url"] == f"/sla/campaigns/{campaign.id}"
+    assert by_page["packet"]["url"] == f"/handoffs/{handoff.id}"
     emails = messages(f"sla.breached:{handoff.id}:accept:email")
     assert sorted(entry.payload["to"] for entry in emails) == sorted(
         user.email for user in db.session.scalars(select(type(users[S])).where(type(users[S]).id.in_(expected))))
@@ -133,8 +138,8 @@ def test_a_sales_clock_of_a_member_without_a_team_manager_goes_to_the_admins_and
                                                                                           webhook_endpoint):
     handoff = released_long_ago(qualify(campaign))
     sla_services.check_breaches()
-    notice = messages(f"sla.breached:{handoff.id}:accept:notification")[0]
-    assert set(notice.payload["user_ids"]) == {users[A].id, users[M].id}
+    notices = messages(f"sla.breached:{handoff.id}:accept:notification")
+    assert {user_id for notice in notices for user_id in notice.payload["user_ids"]} == {users[A].id, users[M].id}
     hook = messages(f"sla.breached:{handoff.id}:accept:endpoint")[0]
     assert hook.payload["event"] == "handoff.sla_breached" and hook.payload["data"]["clock"] == "accept"
 
@@ -192,7 +197,7 @@ def test_two_workers_recording_one_breach_at_once_record_it_once(app, users, cam
     assert failures == []
     assert sorted(results) == [False, True]
     assert breaches() == [(handoff_id, Clock.ACCEPT)]
-    assert len(messages(f"sla.breached:{handoff_id}:accept:notification")) == 1
+    assert len(messages(f"sla.breached:{handoff_id}:accept:notification")) == 2  # packet readers, marketing
 
 
 def test_marketing_s_clock_runs_only_under_a_review_policy_and_escalates_to_marketing_and_admins(users, campaign,
@@ -205,8 +210,8 @@ def test_marketing_s_clock_runs_only_under_a_review_policy_and_escalates_to_mark
         handoff.sla = {**DEFAULTS, "requires_review": True}
     sla_services.check_breaches()
     assert breaches() == [(handoff.id, Clock.HANDOVER)]
-    notice = messages(f"sla.breached:{handoff.id}:handover:notification")[0]
-    assert set(notice.payload["user_ids"]) == {users[M].id, users[A].id}
+    notices = messages(f"sla.breached:{handoff.id}:handover:notification")
+    assert {user_id for notice in notices for user_id in notice.payload["user_ids"]} == {users[M].id, users[A].id}
 
 
 # ---------------------------------------------------------------- the periodic job
