@@ -6,6 +6,7 @@ from flask_login import current_user
 from console.auth.models import Role
 from console.campaigns.models import Campaign
 from console.extensions import db
+from console.handoffs import sales_inbox
 from console.handoffs import sla_services as services
 from console.handoffs.sla import DEFAULTS
 from console.handoffs.sla_forms import SalesTeamForm, SlaPolicyForm
@@ -22,7 +23,7 @@ def _new_handoffs():
     if fragment_requested() or not current_user.is_authenticated or current_user.role != Role.SALES:
         return {}
     if "new_handoffs" not in g:  # one count a request, however many templates it renders
-        g.new_handoffs = services.new_count(current_user)
+        g.new_handoffs = sales_inbox.new_count(current_user)
     return {"new_handoffs": g.new_handoffs}
 
 
