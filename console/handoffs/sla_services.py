@@ -254,9 +254,17 @@ class DueClock:
 def due_clocks(now: datetime) -> list[DueClock]:
     """Every open clock past its due time with no breach recorded yet. Reads only hand-offs that can breach: in
     review (marketing's clock), pending (accept, first contact) or accepted without first contact."""
+    def unrecorded(clock: str):
+        return ~select(SlaBreach.id).where(SlaBreach.handoff_id == Handoff.id, SlaBreach.clock == clock).exists()
+
+    # A hand-off whose clocks have all been recorded is not read again: an accepted lead nobody contacts would
+    # otherwise be read every minute for ever.
     query = select(Handoff).where(or_(
-        Handoff.status.in_((HandoffStatus.REVIEW, HandoffStatus.PENDING)),
-        (Handoff.status == HandoffStatus.ACCEPTED) & Handoff.first_contact_at.is_(None)))
+        (Handoff.status == HandoffStatus.REVIEW) & unrecorded(sla.Clock.HANDOVER),
+        (Handoff.status == HandoffStatus.PENDING) & or_(unrecorded(sla.Clock.ACCEPT),
+                                                        unrecorded(sla.Clock.FIRST_CONTACT)),
+        (Handoff.status == HandoffStatus.ACCEPTED) & Handoff.first_contact_at.is_(None)
+        & unrecorded(sla.Clock.FIRST_CONTACT)))
     candidates = list(db.session.scalars(query))
     if not candidates:
         return []
