@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.guides.views import blueprint as guides
     from console.handoffs.review_views import blueprint as handoff_review
     from console.handoffs.routing_views import blueprint as routing
+    from console.handoffs.sla_views import blueprint as sla
     from console.handoffs.views import blueprint as handoffs
     from console.imports.views import blueprint as imports
     from console.lead_record.views import blueprint as lead_record
@@ -102,8 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from console.team.views import blueprint as team
     from console.telephony.views import blueprint as telephony
 
-    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, handoff_review, imports, lead_record, leads, notifications,
-                      outbox, queue, reports, routing, scoring, team, telephony):
+    for blueprint in (auth, calls, campaigns, errors, guides, handoffs, handoff_review, imports, lead_record, leads,
+                      notifications, outbox, queue, reports, routing, scoring, sla, team, telephony):
         app.register_blueprint(blueprint)
 
 
@@ -124,6 +125,7 @@ def _register_commands(app: Flask) -> None:
 def _register_jobs() -> None:
     """Every area's background job kinds, so that the worker can run them (console.outbox.services.register_job)."""
     import console.guides.jobs  # noqa: F401
+    import console.handoffs.jobs  # noqa: F401
     import console.imports.jobs  # noqa: F401
     import console.leads.jobs  # noqa: F401
     import console.scoring.jobs  # noqa: F401

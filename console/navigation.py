@@ -46,7 +46,7 @@ MENU = (
         Entry("campaigns.index", "Campaigns", (
             "campaigns.", "calls.campaign_dispositions", "calls.save_campaign_dispositions",
             "telephony.campaign_settings", "telephony.save_campaign_settings", "queue.campaign_dialability",
-            "reports.campaign", "imports.campaign_lists")),
+            "reports.campaign", "imports.campaign_lists", "sla.campaign", "sla.save_campaign", "sla.use_default")),
         Entry("campaigns.calendar", "Campaign calendar"),
         Entry("routing.index", "Hand-off routing", ("routing.",)),
     )),
@@ -59,6 +59,7 @@ MENU = (
         Entry("outbox.index", "Outbox", ("outbox.",)),
         Entry("outbox.webhooks", "CRM endpoints", ("outbox.webhook", "outbox.save_webhook", "outbox.test_webhook",
                                                    "outbox.add_webhook")),
+        Entry("sla.index", "Hand-off SLA", ("sla.save_default", "sla.member_team", "sla.save_member_team")),
     )),
 )
 

@@ -127,6 +127,13 @@ def set_availability(user: User, away: bool, working_hours: dict | None, time_zo
     user.time_zone = time_zone
 
 
+def set_sales_team(user: User, team: str | None, manager: bool) -> None:
+    """A sales member's team and whether they manage it (hand-off escalations, the team view). Joins the caller's
+    transaction."""
+    user.sales_team = team
+    user.sales_manager = manager
+
+
 def set_password_hash(user: User, password_hash: str) -> None:
     """Store a password hashed with hash_password (before the caller's transaction). Joins the caller's
     transaction."""

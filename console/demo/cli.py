@@ -22,6 +22,7 @@ from console.compliance.models import DoNotCallSource
 from console.clock import utcnow
 from console.extensions import db
 from console.guides import services as guide_services
+from console.handoffs import sla_services
 from console.database import writers
 from console.leads import services as leads_writer
 from console.leads.models import Account, Lead, Touch
@@ -372,6 +373,14 @@ def seed():
         leads_writer.add_to_do_not_call(asked_not_to_call.phone, campaign_id=main.id,
                                         reason="Asked not to be called again about this campaign",
                                         added_by_id=admin_id, source=DoNotCallSource.MANUAL)
+
+        # The sales members are one team, Sam its manager (the team view, escalations), under a default SLA.
+        sla_services.save_sales_team(users["admin@example.com"], users["sales@example.com"], "East", True)
+        sla_services.save_sales_team(users["admin@example.com"], users["sales2@example.com"], "East", False)
+        sla_services.save_policy(users["admin@example.com"], None, sla_services.PolicyValues(
+            requires_review=False, handover_minutes=240, accept_minutes=240, first_contact_minutes=480,
+            amber_percent=75, time_zone="America/New_York", day_start=time(9), day_end=time(17),
+            work_days=[1, 2, 3, 4, 5], holiday_country="US"))
 
         # The ended campaign's leads: never served again, whatever their state.
         for _ in range(ENDED_CAMPAIGN_LEADS):

@@ -13,7 +13,7 @@ from console.auth.models import Role, User
 from console.clock import utcnow
 from console.database import writers
 from console.extensions import db
-from console.handoffs import routing, routing_services
+from console.handoffs import routing, routing_services, sla_services
 from console.handoffs.models import Handoff, HandoffStatus
 from console.leads import services as leads
 from console.leads.models import Lead
@@ -44,6 +44,8 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
         campaign_id=lead.campaign_id,
         assigned_to=member,
         routing_note=decision.note,
+        sla=sla_services.snapshot(lead.campaign_id),
+        released_at=utcnow(),  # straight to sales until the review step (SlaPolicy.requires_review) is built
         qualified_by_id=agent.id,
         score=score.points,
         score_band=score.band,

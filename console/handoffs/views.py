@@ -1,10 +1,10 @@
 """The sales inbox of hand-offs and the hand-off packet."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from console.auth.models import Role
 from console.calls import services as calls
-from console.handoffs import services
+from console.handoffs import sales_inbox, services
 from console.handoffs.forms import DecisionForm
 from console.handoffs.models import Handoff
 from console.security import allow
@@ -17,7 +17,16 @@ blueprint = Blueprint("handoffs", __name__, url_prefix="/handoffs")
 @blueprint.get("/")
 @allow(Role.SALES)
 def inbox():
-    return render_template("handoffs/inbox.html", handoffs=services.inbox(current_user))
+    return render_template("handoffs/inbox.html", inbox=sales_inbox.inbox(current_user),
+                           team_view=sales_inbox.may_see_team(current_user))
+
+
+@blueprint.get("/team")
+@allow(Role.SALES)
+def team():
+    if not sales_inbox.may_see_team(current_user):
+        abort(403)  # a sales member who manages no team has only their own inbox
+    return render_template("handoffs/team.html", members=sales_inbox.team_view(current_user))
 
 
 def _render_packet(handoff: Handoff, form: DecisionForm, error: str | None = None, status: int = 200):

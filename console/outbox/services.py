@@ -91,15 +91,20 @@ class JobKind:
     kind: str
     title: str
     run: Callable  # run(payload, progress) -> dict (the result); progress(done, total, stage)
+    every_seconds: int | None = None  # a periodic job: the worker queues a run in each slot of this many seconds
 
 
 _jobs: dict[str, JobKind] = {}
 
 
-def register_job(kind: str, title: str):
-    """Make a function a job kind the worker runs: `run(payload, progress)` returns the job's result."""
+def register_job(kind: str, title: str, *, every_seconds: int | None = None):
+    """Make a function a job kind the worker runs: `run(payload, progress)` returns the job's result. With
+    `every_seconds`, the workers also queue it once in every slot of that length (`schedule_periodic`)."""
+    if every_seconds is not None and every_seconds < 1:
+        raise ValueError("a periodic job runs at most once a second")
+
     def register(run):
-        _jobs[kind] = JobKind(kind, title, run)
+        _jobs[kind] = JobKind(kind, title, run, every_seconds)
         return run
     return register
 
@@ -110,6 +115,37 @@ def job_kind(kind: str) -> JobKind | None:
 
 def job_kinds() -> list[JobKind]:
     return sorted(_jobs.values(), key=lambda job: job.title)
+
+
+def periodic_slot(job: JobKind, now: datetime) -> tuple[int, datetime]:
+    """The slot `now` falls in for a periodic job: its number (whole periods since the epoch) and its start."""
+    slot = int((now - _EPOCH).total_seconds()) // job.every_seconds
+    return slot, _EPOCH + timedelta(seconds=slot * job.every_seconds)
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def schedule_periodic(now: datetime | None = None) -> datetime | None:
+    """Queue this slot's run of every periodic job, once however many workers ask (the dedupe key names the kind
+    and its slot); returns when the next slot of any of them begins (None: there are no periodic jobs).
+
+    A transaction of its own. A run still waiting from an earlier slot (the worker was busy or down) is not
+    doubled: one pending run of a kind is enough, so a stopped worker does not come back to a backlog of them.
+    """
+    now = now or utcnow()
+    periodic = [job for job in _jobs.values() if job.every_seconds]
+    if not periodic:
+        return None
+    with writers.write_transaction(db.session):
+        waiting = set(db.session.scalars(select(OutboxEntry.kind).where(
+            OutboxEntry.kind.in_([job.kind for job in periodic]), OutboxEntry.status == Status.PENDING)))
+        for job in periodic:
+            slot, start = periodic_slot(job, now)
+            if job.kind not in waiting:
+                enqueue(job.kind, {"slot": slot, "slot_start": start.isoformat()},
+                        dedupe_key=f"periodic:{job.kind}:{slot}", available_at=start)
+    return min(periodic_slot(job, now)[1] + timedelta(seconds=job.every_seconds) for job in periodic)
 
 
 def start_job(kind: str, payload: dict, actor, *, dedupe_key: str | None = None) -> int | None:

@@ -14,9 +14,11 @@ import socket
 import threading
 import traceback
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import Flask
 
+from console.clock import utcnow
 from console.database.engine import Checkpointer
 from console.extensions import db
 from console.outbox import delivery, services
@@ -42,6 +44,7 @@ class Worker:
         self.log = log or (lambda message: None)
         self._stop = threading.Event()
         self.tally = Tally()
+        self._next_periodic: datetime | None = None  # None: ask at the next turn of the loop
 
     def stop(self, *_args) -> None:
         """Finish the message in hand, then stop (a signal handler)."""
@@ -59,6 +62,8 @@ class Worker:
             checkpointer = None if once else Checkpointer.start_for(db.engine)
             try:
                 while not self.stopping:
+                    if not once:
+                        self._schedule_periodic()
                     claimed = services.claim(self.name, self.batch)
                     if not claimed:
                         db.session.remove()
@@ -73,6 +78,19 @@ class Worker:
                 if checkpointer is not None:
                     checkpointer.stop()
         return self.tally
+
+    def _schedule_periodic(self) -> None:
+        """Queue the periodic jobs' runs once their next slot has begun (one write a slot, not one a loop)."""
+        if self._next_periodic is not None and utcnow() < self._next_periodic:
+            return
+        try:
+            self._next_periodic = services.schedule_periodic()
+        except Exception as error:  # noqa: BLE001  (messages keep flowing; the next turn asks again)
+            db.session.rollback()
+            self.log(f"scheduling periodic jobs failed: {error!r}")
+            return
+        if self._next_periodic is None:
+            self._next_periodic = datetime.max  # none registered in this process
 
     def _work(self, claimed: list[Claimed], client) -> None:
         outcomes: list[tuple[Claimed, Outcome]] = []

@@ -42,7 +42,8 @@ def tab_bars(page: str) -> list[list[tuple[str, str, str | None]]]:
 def urls(campaign_id: int) -> dict[str, str]:
     return {"Settings": f"/campaigns/{campaign_id}/settings", "Dispositions": f"/campaigns/{campaign_id}/dispositions",
             "Telephony": f"/telephony/campaigns/{campaign_id}", "Dialable now": f"/queue/campaigns/{campaign_id}",
-            "Lists": f"/campaigns/{campaign_id}/lists", "Report": f"/reports/campaigns/{campaign_id}"}
+            "Lists": f"/campaigns/{campaign_id}/lists", "Report": f"/reports/campaigns/{campaign_id}",
+            "Hand-off SLA": f"/sla/campaigns/{campaign_id}"}
 
 
 def assert_one_tab_bar_showing(page: str, campaign_id: int, showing: str, tabs=None):
@@ -60,7 +61,8 @@ def marketing(client, auth, users):
     return client
 
 
-@pytest.mark.parametrize("tab", ["Settings", "Dispositions", "Telephony", "Dialable now", "Lists", "Report"])
+@pytest.mark.parametrize("tab", ["Settings", "Dispositions", "Telephony", "Dialable now", "Lists", "Report",
+                                 "Hand-off SLA"])
 def test_every_campaign_page_has_the_tab_bar_with_its_own_tab_current(marketing, campaign, tab):
     response = marketing.get(urls(campaign.id)[tab])
     page = response.get_data(as_text=True)
@@ -85,6 +87,7 @@ def test_a_refused_save_keeps_the_tab_bar_and_its_tab(marketing, auth, campaign)
         "Dispositions": auth.post(urls(campaign.id)["Dispositions"], {
             "rows-0-code": "do_not_call", "rows-0-next_action": "retry_in", "rows-0-retry_minutes": "5"}),
         "Telephony": auth.post(urls(campaign.id)["Telephony"], {"recording_mode": ""}),
+        "Hand-off SLA": auth.post(urls(campaign.id)["Hand-off SLA"], {"accept_minutes": "0"}),
     }
     for tab, response in refused.items():
         assert response.status_code == 422, tab
@@ -95,7 +98,7 @@ def test_an_agent_on_the_dialability_page_gets_only_the_tabs_they_may_open(clien
     auth.login("teleprospector@example.com")
     page = client.get(urls(campaign.id)["Dialable now"]).get_data(as_text=True)
     assert_one_tab_bar_showing(page, campaign.id, "Dialable now", tabs=["Dialable now"])
-    for tab in ("Settings", "Dispositions", "Telephony", "Report"):
+    for tab in ("Settings", "Dispositions", "Telephony", "Report", "Hand-off SLA"):
         assert f'href="{urls(campaign.id)[tab]}"' not in page
         assert client.get(urls(campaign.id)[tab]).status_code == 403  # which is why there is no tab to it
     assert 'href="/queue"' in page.split('class="breadcrumb"')[1].split("</p>")[0]

@@ -5,6 +5,7 @@ from console.auth.models import Role, User
 from console.campaigns.models import Campaign
 from console.extensions import db
 from console.compliance.models import DoNotCallEntry
+from console.handoffs.models import SlaPolicy
 from console.leads.models import Lead
 
 
@@ -27,3 +28,11 @@ def test_seed_leaves_a_database_with_data_alone(runner, app_context):
     again = runner.invoke(args=["demo", "seed"])
     assert "demo seed skipped" in again.output and "agent@example.com" in again.output
     assert db.session.scalar(select(func.count(Lead.id))) == leads_before
+
+
+def test_seed_puts_the_sales_members_in_one_team_with_a_manager_under_a_default_sla(runner, app_context):
+    runner.invoke(args=["demo", "seed"])
+    sales = db.session.scalars(select(User).where(User.role == Role.SALES)).all()
+    assert {member.sales_team for member in sales} == {"East"}
+    assert [member.email for member in sales if member.sales_manager] == ["sales@example.com"]
+    assert db.session.scalars(select(SlaPolicy.campaign_id)).all() == [None]

@@ -27,7 +27,8 @@ def test_every_menu_entry_names_a_view_of_the_console(app):
     ("team.user", "Users"), ("team.reassign_handoffs", "Users"), ("team.audit_log", "Audit log"),
     ("team.audit_export", "Audit log"), ("imports.mapping", "Imports"), ("imports.campaign_lists", "Campaigns"),
     ("lead_record.show", "Find a lead"), ("lead_record.save", "Find a lead"),
-    ("leads.upload_do_not_call", "Do-not-call list")])
+    ("leads.upload_do_not_call", "Do-not-call list"), ("sla.member_team", "Hand-off SLA"),
+    ("sla.save_campaign", "Campaigns"), ("handoffs.team", "Hand-offs")])
 def test_a_page_belongs_to_the_entry_naming_it_before_the_one_covering_its_blueprint(endpoint, label):
     entry = current_entry(endpoint)
     assert (entry.label if entry else None) == label
@@ -70,7 +71,8 @@ def test_the_admin_menu_marks_users_on_a_users_page_and_audit_log_on_the_audit_l
     nav = main_nav(client.get("/admin/audit").get_data(as_text=True))
     assert '<a href="/admin/audit" aria-current="page">Audit log</a>' in nav and nav.count('aria-current="page"') == 1
     admin_menu = nav.split("<summary>Admin</summary>")[1].split("</details>")[0]
-    assert re.findall(r">([^<>]+)</a>", admin_menu) == ["Users", "Audit log", "Outbox", "CRM endpoints"]
+    assert re.findall(r">([^<>]+)</a>", admin_menu) == ["Users", "Audit log", "Outbox", "CRM endpoints",
+                                                               "Hand-off SLA"]
 
 
 def test_the_leads_menu_lists_finding_a_lead_first_and_marks_the_do_not_call_list(client, auth, users):

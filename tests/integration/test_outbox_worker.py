@@ -28,7 +28,7 @@ from console.database import writers
 from console.extensions import db
 from console.outbox import services
 from console.outbox.models import OutboxEntry
-from console.outbox.rules import Status
+from console.outbox.rules import Family, Status
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 20  # the longest any step may take before the test fails (instead of hanging)
@@ -174,8 +174,10 @@ def due_webhooks(app, receiver: Receiver, count: int, *, available_at=None) -> l
 
 
 def rows(app) -> dict[int, OutboxEntry]:
+    """The outbox's messages (a running worker also queues the periodic jobs' runs: not what these tests send)."""
     with app.app_context():
-        found = {entry.id: entry for entry in db.session.scalars(select(OutboxEntry))}
+        found = {entry.id: entry for entry in db.session.scalars(
+            select(OutboxEntry).where(OutboxEntry.family == Family.MESSAGE))}
         db.session.expunge_all()
         db.session.remove()
     return found
