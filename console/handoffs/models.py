@@ -129,8 +129,13 @@ class Handoff(db.Model):
         return HandoffStatus.LABELS.get(self.status, self.status)
 
     def visible_to(self, user) -> bool:
-        """The sales member it was handed to sees it, the managers of that member's sales team, and admins."""
-        if user.role == Role.ADMIN or user.id == self.assigned_to_id:
+        """The sales member it was handed to sees it, the managers of that member's sales team, and admins; sales
+        only once marketing's review (if any) released it."""
+        if user.role == Role.ADMIN:
+            return True
+        if self.status == HandoffStatus.REVIEW:
+            return False
+        if user.id == self.assigned_to_id:
             return True
         return bool(user.role == Role.SALES and user.sales_manager and user.sales_team
                     and self.assigned_to is not None and self.assigned_to.sales_team == user.sales_team)

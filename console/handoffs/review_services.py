@@ -10,8 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from console.audit import services as audit
-from console.auth import services as accounts
-from console.auth.models import Role
 from console.clock import utcnow
 from console.database import writers
 from console.extensions import db
@@ -20,7 +18,6 @@ from console.handoffs.models import Handoff, HandoffStatus, RejectionKind, Rejec
 from console.leads import services as leads
 from console.leads.models import Lead
 from console.outbox import services as outbox
-from console.web import path_for
 
 
 class ReviewRefused(Exception):
@@ -29,14 +26,6 @@ class ReviewRefused(Exception):
 
 class NoSuchHandoff(LookupError):
     pass
-
-
-def announce_review(handoff: Handoff, lead) -> None:
-    """Marketing hears that a qualified lead waits for their review. Joins the caller's transaction."""
-    outbox.notify(accounts.active_ids_of(Role.MARKETING),
-                  f"To review before sales: {lead.full_name}, {lead.account.name}",
-                  body=f"Score {handoff.score} ({handoff.score_band}), qualified in {handoff.campaign.name}.",
-                  url=path_for("handoff_review.index"), dedupe_key=f"handoff.review:{handoff.id}")
 
 
 def awaiting_review() -> list[Handoff]:

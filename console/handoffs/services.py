@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from console.audit import services as audit
+from console.auth import services as accounts
 from console.auth.models import Role, User
 from console.clock import utcnow
 from console.database import writers
@@ -34,8 +35,17 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
     packet explains it with that model whatever the model becomes. `answers` are the
     lead's QualificationAnswer rows (for what the prospect said).
     """
+    terms = sla_services.snapshot(lead.campaign_id)
+    in_review = bool(terms.get("requires_review"))
+    facts = routing_services.lead_facts(lead, score.band)
     try:
-        member, decision = routing_services.route(lead.campaign_id, routing_services.lead_facts(lead, score.band))
+        # A lead marketing reviews first is routed for real when released (review_services.release): who is
+        # available then decides. Until then it names who would get it now, moving no round-robin turn.
+        if in_review:
+            decision = routing_services.preview(lead.campaign_id, facts)
+            member = db.session.get(User, decision.member_id)
+        else:
+            member, decision = routing_services.route(lead.campaign_id, facts)
     except routing.NoMember as error:
         raise HandoffError(str(error)) from error
     handoff = Handoff(
@@ -44,8 +54,9 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
         campaign_id=lead.campaign_id,
         assigned_to=member,
         routing_note=decision.note,
-        sla=sla_services.snapshot(lead.campaign_id),
-        released_at=utcnow(),  # straight to sales until the review step (SlaPolicy.requires_review) is built
+        sla=terms,
+        status=HandoffStatus.REVIEW if in_review else HandoffStatus.PENDING,
+        released_at=None if in_review else utcnow(),
         qualified_by_id=agent.id,
         score=score.points,
         score_band=score.band,
@@ -60,9 +71,21 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
     db.session.flush()
     audit.record("handoff.created", handoff, actor=agent, lead_id=lead.id, assigned_to_id=handoff.assigned_to_id,
                  routing_rule=decision.rule_name, routing_rule_position=decision.rule_position,
-                 routing_fallback=decision.fallback, routing_note=decision.note)
-    announce(handoff, lead)
+                 routing_fallback=decision.fallback, routing_note=decision.note, in_review=in_review)
+    if in_review:
+        announce_review(handoff, lead)
+    else:
+        announce(handoff, lead)
     return handoff
+
+
+def announce_review(handoff: Handoff, lead) -> None:
+    """Marketing hears that a qualified lead waits for their review (sales hears when it is released).
+    Joins the caller's transaction."""
+    outbox.notify(accounts.active_ids_of(Role.MARKETING),
+                  f"To review before sales: {lead.full_name}, {lead.account.name}",
+                  body=f"Score {handoff.score} ({handoff.score_band}), qualified in {lead.campaign.name}.",
+                  url=path_for("handoff_review.index"), dedupe_key=f"handoff.review:{handoff.id}")
 
 
 def announce(handoff: Handoff, lead) -> None:
@@ -98,6 +121,7 @@ def visible_to(user, query):
     sales manager's team's; an admin's: all)."""
     if user.role == Role.ADMIN:
         return query
+    query = query.where(Handoff.status != HandoffStatus.REVIEW)
     if user.role == Role.SALES and user.sales_manager and user.sales_team:
         team = select(User.id).where(User.sales_team == user.sales_team)
         return query.where(or_(Handoff.assigned_to_id == user.id, Handoff.assigned_to_id.in_(team)))

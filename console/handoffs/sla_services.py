@@ -205,10 +205,6 @@ def team_managers(team: str | None) -> list[int]:
         User.role == Role.SALES, User.active.is_(True), User.sales_manager.is_(True), User.sales_team == team)))
 
 
-def active_ids(role: str) -> list[int]:
-    return list(db.session.scalars(select(User.id).where(User.role == role, User.active.is_(True))))
-
-
 # ---------------------------------------------------------------- the sales pages
 
 @dataclass(frozen=True)
@@ -306,12 +302,12 @@ def record_breach(handoff_id: int, clock: str, now: datetime | None = None) -> S
 def escalation_recipients(handoff: Handoff, clock: str) -> list[int]:
     """Who hears of a breach: a sales clock, the managers of the assignee's sales team (none: the admins) and
     marketing; marketing's clock, marketing and the admins."""
-    marketing = active_ids(Role.MARKETING)
+    marketing = accounts.active_ids_of(Role.MARKETING)
     if sla.Clock.SIDES[clock] == "marketing":
-        return sorted(set(marketing) | set(active_ids(Role.ADMIN)))
+        return sorted(set(marketing) | set(accounts.active_ids_of(Role.ADMIN)))
     team = handoff.assigned_to.sales_team if handoff.assigned_to is not None else None
     managers = [user_id for user_id in team_managers(team) if user_id != handoff.assigned_to_id] or \
-        active_ids(Role.ADMIN)
+        accounts.active_ids_of(Role.ADMIN)
     return sorted(set(managers) | set(marketing))
 
 
