@@ -31,6 +31,7 @@ class Group:
 MENU = (
     Group("Queue", (Entry("queue.show", "Queue", ("queue.", "calls.call_screen")),)),
     Group("Callbacks", (Entry("calls.callbacks", "Callbacks"),)),
+    Group("Feedback", (Entry("handoffs.feedback", "Feedback"),)),  # the agent's: what sales made of their leads
     Group("Hand-offs", (
         Entry("handoffs.inbox", "Hand-offs", ("handoffs.",)),
         Entry("routing.availability", "My availability", ("routing.save_availability",)),
@@ -45,7 +46,8 @@ MENU = (
         Entry("campaigns.index", "Campaigns", (
             "campaigns.", "calls.campaign_dispositions", "calls.save_campaign_dispositions",
             "telephony.campaign_settings", "telephony.save_campaign_settings", "queue.campaign_dialability",
-            "reports.campaign", "imports.campaign_lists")),
+            "reports.campaign", "imports.campaign_lists",
+            "handoffs.campaign_feedback")),
         Entry("campaigns.calendar", "Campaign calendar"),
         Entry("routing.index", "Hand-off routing", ("routing.",)),
     )),
