@@ -50,13 +50,15 @@ class WonForm(ConsoleForm):
 
 
 class LostForm(ConsoleForm):
-    lost_reason = SelectField("Why", choices=[SelectChoice("", "Choose…")] + [SelectChoice(key, label) for key, label in LostReason.LABELS.items()],
-                              validators=[InputRequired("Choose why the deal was lost.")])
+    lost_reason = SelectField("Why", choices=[SelectChoice("", "Choose…")] + [
+        SelectChoice(key, label) for key, label in LostReason.LABELS.items()],
+        validators=[InputRequired("Choose why the deal was lost.")])
     lost_note = TextAreaField("Note", validators=[Optional(), Length(max=COMMENT_MAX)])
     lost_recall_on = DateField("Recall date (to recycle)", validators=[Optional()])
 
 
 class RatingForm(ConsoleForm):
-    rating = RadioField("Lead quality", coerce=bounded_int, choices=[SelectChoice(value, str(value)) for value in RATINGS],
+    rating = RadioField("Lead quality", coerce=bounded_int,
+                        choices=[SelectChoice(value, str(value)) for value in RATINGS],
                         validators=[InputRequired("Rate the lead from 1 to 5.")])
     rating_comment = TextAreaField("Comment", validators=[Optional(), Length(max=COMMENT_MAX)])

@@ -150,11 +150,6 @@ class Handoff(db.Model):
     def rejection_kind_label(self) -> str | None:
         return RejectionKind.LABELS.get(self.rejection_kind, self.rejection_kind) if self.rejection_kind else None
 
-    @property
-    def has_unread_feedback(self) -> bool:
-        return self.feedback_at is not None and (self.feedback_seen_at is None
-                                                 or self.feedback_seen_at < self.feedback_at)
-
 
 class RoutingRule(db.Model):
     """One hand-off routing rule of a campaign (or of the global default, campaign_id None), in its scope's order.

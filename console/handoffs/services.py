@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from console.audit import services as audit
@@ -470,22 +470,19 @@ FEEDBACK_PAGE_SIZE = 200
 
 def open_feedback(agent: User) -> tuple[list[Handoff], set[int]]:
     """The agent's hand-offs, the latest feedback first (then the latest hand-offs), and which of them had
-    feedback unread; opening them marks it read."""
-    with writers.write_transaction(db.session):
-        rows = list(db.session.scalars(
-            select(Handoff).where(Handoff.qualified_by_id == agent.id)
-            .options(selectinload(Handoff.lead).selectinload(Lead.account), selectinload(Handoff.campaign),
-                     selectinload(Handoff.assigned_to))
-            .order_by(Handoff.feedback_at.is_(None), Handoff.feedback_at.desc(), Handoff.created_at.desc(),
-                      Handoff.id.desc()).limit(FEEDBACK_PAGE_SIZE)))
-        unread = {row.id for row in rows if row.feedback_at is not None
-                  and (row.feedback_seen_at is None or row.feedback_seen_at < row.feedback_at)}
-        if unread:
-            now = utcnow()
-            for row in rows:
-                if row.id in unread:
-                    row.feedback_seen_at = now
-        return rows, unread
+    feedback unread; opening the page marks it all read (a write only when there was some)."""
+    unread = set(db.session.scalars(select(Handoff.id).where(Handoff.qualified_by_id == agent.id, _unread())))
+    if unread:
+        with writers.write_transaction(db.session):
+            db.session.execute(update(Handoff).where(Handoff.id.in_(sorted(unread)), _unread())
+                               .values(feedback_seen_at=utcnow()).execution_options(synchronize_session=False))
+    rows = list(db.session.scalars(
+        select(Handoff).where(Handoff.qualified_by_id == agent.id)
+        .options(selectinload(Handoff.lead).selectinload(Lead.account), selectinload(Handoff.campaign),
+                 selectinload(Handoff.assigned_to))
+        .order_by(Handoff.feedback_at.is_(None), Handoff.feedback_at.desc(), Handoff.created_at.desc(),
+                  Handoff.id.desc()).limit(FEEDBACK_PAGE_SIZE)))
+    return rows, unread
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,16 @@ def inbox():
     return render_template("handoffs/inbox.html", handoffs=services.inbox(current_user))
 
 
+def _assignees(handoff: Handoff, user) -> list[SelectChoice]:
+    return [SelectChoice(member.id, member.full_name) for member in services.reassign_choices(handoff, user)]
+
+
 def _forms(handoff: Handoff, user) -> dict:
     """Every form the packet's action panel may show, empty (the recall dates offered from the campaign)."""
     today = utcnow().date()
     recall = rules.default_recall(today, handoff.campaign.nurture_recall_days)
     reassign = ReassignForm(formdata=None)
-    reassign.assignee.choices = [SelectChoice(member.id, member.full_name) for member in services.reassign_choices(handoff, user)]
+    reassign.assignee.choices = _assignees(handoff, user)
     return {"accept": AcceptForm(formdata=None), "reject": RejectForm(formdata=None, recall_on=recall),
             "reassign": reassign, "first_contact": FirstContactForm(formdata=None),
             "meeting": MeetingHeldForm(formdata=None), "opportunity": OpportunityForm(formdata=None),
@@ -116,7 +120,7 @@ def reassign(handoff_id: int):
     if not handoff.managed_by(user):
         abort(403)
     form = ReassignForm()
-    form.assignee.choices = [SelectChoice(member.id, member.full_name) for member in services.reassign_choices(handoff, user)]
+    form.assignee.choices = _assignees(handoff, user)
     if not form.validate():
         return _render_packet(handoff, "reassign", form, None, 422)
     try:

@@ -193,7 +193,8 @@ def test_round_robin_gives_each_available_member_a_lead_in_turn(size, cycles):
 
 
 def test_a_member_who_rejected_the_lead_is_passed_over_and_the_decision_says_so():
-    decision = decide([WEST, CATCH_ALL], TEAM, LeadFacts(state="CA"), MONDAY, {10: {"last": 2}}, exclude=frozenset({1}))
+    decision = decide([WEST, CATCH_ALL], TEAM, LeadFacts(state="CA"), MONDAY, {10: {"last": 2}},
+                      exclude=frozenset({1}))
     assert decision.member_id == 2
     assert "Dana rejected this lead, skipped" in decision.note
 
@@ -201,7 +202,8 @@ def test_a_member_who_rejected_the_lead_is_passed_over_and_the_decision_says_so(
 def test_a_named_member_who_rejected_the_lead_sends_it_on_to_the_next_matching_rule():
     decision = decide([CATCH_ALL], TEAM, LeadFacts(), MONDAY, exclude=frozenset({3}))
     assert decision.member_id in {1, 2}
-    assert decision.explanation[0] == "Rule 1 'Everyone else': catch-all; Sam rejected this lead, skipped; nobody available"
+    assert decision.explanation[0] == ("Rule 1 'Everyone else': catch-all; Sam rejected this lead, skipped; "
+                                       "nobody available")
 
 
 def test_the_fallbacks_never_give_the_lead_back_to_who_rejected_it():
