@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import IntegerConverter, ValidationError
-from wtforms import FileField, IntegerField
+from wtforms import FileField, IntegerField, StringField
 
 DATABASE_INT_MAX = 2**31 - 1
 DATABASE_INT_MIN = -(2**31)
@@ -140,3 +140,38 @@ class ConsoleForm(FlaskForm):
 def init_app(app) -> None:
     """Register the `<id:...>` URL converter (before any blueprint adds its routes)."""
     app.url_map.converters["id"] = IdConverter
+
+
+MONEY_MAX_CENTS = 100_000_000_000  # one billion: more is a typing slip
+_MONEY = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?")
+
+
+def cents(text: str, max_cents: int = MONEY_MAX_CENTS) -> int:
+    """An amount typed as "12,500.00", "12500" or "$12,500.5" in cents; ValueError saying what is wrong. Commas
+    only group thousands; at most two decimals; more than zero and at most `max_cents`."""
+    cleaned = str(text).strip().removeprefix("$").strip()
+    match = _MONEY.fullmatch(cleaned) if len(cleaned) <= 24 else None
+    if match is None:
+        raise ValueError("Write an amount like 12,500.00 or 12500.")
+    whole, _dot, fraction = cleaned.replace(",", "").partition(".")
+    amount = int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
+    if amount <= 0:
+        raise ValueError("An amount is more than zero.")
+    if amount > max_cents:
+        raise ValueError(f"An amount is at most {max_cents // 100:,}.")
+    return amount
+
+
+class MoneyField(StringField):
+    """An amount of money in cents (`cents`): what was typed stays in the field when it is wrong."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        self.data = cents(valuelist[0])  # its ValueError is the field's error
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data / 100:,.2f}" if self.data is not None else ""

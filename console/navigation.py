@@ -31,6 +31,7 @@ class Group:
 MENU = (
     Group("Queue", (Entry("queue.show", "Queue", ("queue.", "calls.call_screen")),)),
     Group("Callbacks", (Entry("calls.callbacks", "Callbacks"),)),
+    Group("Feedback", (Entry("handoffs.feedback", "Feedback"),)),  # the agent's: what sales made of their leads
     Group("Hand-offs", (
         Entry("handoffs.inbox", "Hand-offs", ("handoffs.",)),
         Entry("handoff_review.index", "Review before sales", ("handoff_review.",)),
@@ -46,7 +47,8 @@ MENU = (
         Entry("campaigns.index", "Campaigns", (
             "campaigns.", "calls.campaign_dispositions", "calls.save_campaign_dispositions",
             "telephony.campaign_settings", "telephony.save_campaign_settings", "queue.campaign_dialability",
-            "reports.campaign", "imports.campaign_lists", "sla.campaign", "sla.save_campaign", "sla.use_default")),
+            "reports.campaign", "imports.campaign_lists", "sla.campaign", "sla.save_campaign", "sla.use_default",
+            "handoffs.campaign_feedback")),
         Entry("campaigns.calendar", "Campaign calendar"),
         Entry("routing.index", "Hand-off routing", ("routing.",)),
     )),

@@ -140,6 +140,21 @@ class Handoff(db.Model):
         return bool(user.role == Role.SALES and user.sales_manager and user.sales_team
                     and self.assigned_to is not None and self.assigned_to.sales_team == user.sales_team)
 
+    def managed_by(self, user) -> bool:
+        """An admin, or the sales manager of the assignee's team: who may give it to someone else."""
+        if user.role == Role.ADMIN:
+            return True
+        return bool(user.role == Role.SALES and user.sales_manager and user.sales_team
+                    and self.assigned_to is not None and self.assigned_to.sales_team == user.sales_team)
+
+    def can_be_reassigned_by(self, user) -> bool:
+        """Its manager (`managed_by`) moves a hand-off still awaiting a decision."""
+        return self.status == HandoffStatus.PENDING and self.managed_by(user)
+
+    @property
+    def rejection_kind_label(self) -> str | None:
+        return RejectionKind.LABELS.get(self.rejection_kind, self.rejection_kind) if self.rejection_kind else None
+
 
 class RoutingRule(db.Model):
     """One hand-off routing rule of a campaign (or of the global default, campaign_id None), in its scope's order.

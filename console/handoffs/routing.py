@@ -234,16 +234,19 @@ def _pick(rule: Rule, order: list[int], candidates: list[tuple[Member, int]], cu
 
 
 def decide(rules: list[Rule], members: Mapping[int, Member], lead: LeadFacts, now: datetime,
-           cursors: Mapping[int, Mapping] | None = None) -> Decision:
+           cursors: Mapping[int, Mapping] | None = None, exclude: frozenset[int] = frozenset()) -> Decision:
     """Where the lead goes: the first rule that matches and has an available member decides.
 
     `rules` are one scope's, in order, the last a catch-all (one is added when it is missing: every active
     member by workload). When nobody anywhere is available, the catch-all's target gives the lead to its member
     available soonest, or failing that to any of its members; with none of its members active, to any
-    active member. Raises NoMember when `members` is empty.
+    active member. `exclude` are members who must not get it (they rejected it as wrongly routed): passed over
+    by every rule and every fallback. Raises NoMember when no member is left.
     """
     if not members:
         raise NoMember("No active sales member to hand the lead to. Ask an admin to add one.")
+    if not set(members) - set(exclude):
+        raise NoMember("No other active sales member to hand the lead to: everyone left has rejected it.")
     rules = list(rules)
     if not rules or not rules[-1].conditions.is_empty:
         rules.append(Rule(None, "Built-in default"))
@@ -258,7 +261,7 @@ def decide(rules: list[Rule], members: Mapping[int, Member], lead: LeadFacts, no
         words = (matched or ["catch-all"]) + words
         available = []
         for member, weight in pool:
-            reason = member.unavailable_because(now)
+            reason = "rejected this lead" if member.id in exclude else member.unavailable_because(now)
             if reason:
                 words.append(f"{member.name} {reason}, skipped")
             else:
@@ -270,7 +273,8 @@ def decide(rules: list[Rule], members: Mapping[int, Member], lead: LeadFacts, no
             return Decision(pick.member.id, rule.id, position, rule.name, tuple(notes), cursor=pick.cursor)
         notes.append(f"{heading}: {'; '.join(words + ['nobody available'])}")
         if rule is rules[-1]:
-            return _fallback(rule, position, pool, members, now, notes)
+            return _fallback(rule, position, [(member, weight) for member, weight in pool if member.id not in exclude],
+                             {key: member for key, member in members.items() if key not in exclude}, now, notes)
     raise AssertionError("the catch-all always matches")  # pragma: no cover
 
 

@@ -81,14 +81,15 @@ def lead_facts(lead, band: str | None) -> routing.LeadFacts:
                              employees=account.employees if account else None, band=band, persona=lead.buying_role)
 
 
-def route(campaign_id: int | None, facts: routing.LeadFacts) -> tuple[User, routing.Decision]:
-    """The sales member a hand-off goes to, and why; the deciding rule's cursor moves. Joins the caller's
-    transaction: the scope's cursors are locked (FOR UPDATE, PostgreSQL) until it commits, so two hosts
-    routing at once take turns rather than give the same member the same turn."""
+def route(campaign_id: int | None, facts: routing.LeadFacts,
+          exclude: frozenset[int] = frozenset()) -> tuple[User, routing.Decision]:
+    """The sales member a hand-off goes to, and why (never one in `exclude`); the deciding rule's cursor moves.
+    Joins the caller's transaction: the scope's cursors are locked (FOR UPDATE, PostgreSQL) until it commits, so
+    two hosts routing at once take turns rather than give the same member the same turn."""
     rows = rules_in_force(campaign_id)
     cursors = _cursors([row.id for row in rows], lock=True)
     decision = routing.decide([row.rule for row in rows], routing_members(), facts, utcnow(),
-                              {rule_id: cursor.state for rule_id, cursor in cursors.items()})
+                              {rule_id: cursor.state for rule_id, cursor in cursors.items()}, exclude)
     if decision.cursor is not None and decision.rule_id is not None:
         cursor = cursors.get(decision.rule_id)
         if cursor is None:

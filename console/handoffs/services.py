@@ -1,11 +1,16 @@
-"""Creating hand-offs (routed by console/handoffs/routing_services.py), sales' decision on them, and reassigning them.
+"""Creating hand-offs (routed by console/handoffs/routing_services.py), sales' decision on them (accept; reject by
+kind: re-routed, back to the agent, nurture or disqualified), reassigning them, their progress to an outcome, and
+the feedback the agent and marketing read.
 
-create_handoff joins the caller's transaction (the qualifying disposition's);
-decide and reassign are transactions of their own.
+create_handoff joins the caller's transaction (the qualifying disposition's); accept, reject, reassign,
+reassign_handoff, record_progress and open_feedback are transactions of their own.
 """
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from console.audit import services as audit
@@ -14,8 +19,8 @@ from console.auth.models import Role, User
 from console.clock import utcnow
 from console.database import writers
 from console.extensions import db
-from console.handoffs import routing, routing_services, sla_services
-from console.handoffs.models import Handoff, HandoffStatus
+from console.handoffs import routing, routing_services, rules, sla_services
+from console.handoffs.models import Handoff, HandoffStatus, Outcome, RejectionKind, RejectionResult
 from console.leads import services as leads
 from console.leads.models import Lead
 from console.leads.rules import Stage
@@ -136,19 +141,288 @@ def inbox(user) -> list[Handoff]:
     return list(db.session.scalars(visible_to(user, query)))
 
 
-def decide(handoff: Handoff, user: User, accept: bool, reason: str = "") -> None:
-    """Sales accepts the lead (it becomes a sales-accepted lead) or rejects it with a reason."""
+# ---------------------------------------------------------------- sales decides
+
+def _locked(handoff: Handoff) -> Handoff:
+    """The hand-off read afresh inside the write, its row locked on PostgreSQL (SQLite's writer turn already
+    serialises writers), so two decisions on it never both pass their checks."""
+    if db.engine.dialect.name != "sqlite":
+        db.session.refresh(handoff, with_for_update={"of": Handoff})
+    else:
+        db.session.refresh(handoff)
+    return handoff
+
+
+def _check_pending(handoff: Handoff) -> None:
+    if handoff.status != HandoffStatus.PENDING:
+        raise HandoffError(f"This hand-off is no longer awaiting a decision: {handoff.status_label.lower()}.")
+
+
+def _tell_the_crm(handoff: Handoff, event) -> None:
+    """The CRM hears of every change sales makes (`handoff.updated`), named by the audit event that records it.
+    Joins the caller's transaction."""
+    db.session.flush()
+    data = handoff_summary(handoff, handoff.lead)
+    data.update(_progress_summary(handoff))
+    outbox.webhook("handoff.updated", data, dedupe_key=f"handoff.updated:{handoff.id}:{event.id}")
+
+
+def _progress_summary(handoff: Handoff) -> dict:
+    def stamp(value):
+        return value.isoformat() + ("Z" if hasattr(value, "hour") else "") if value is not None else None
+    return {"rejection_kind": handoff.rejection_kind, "rejection_result": handoff.rejection_result,
+            "rejection_comment": handoff.rejection_reason, "recall_on": stamp(handoff.recall_on),
+            "decided_at": stamp(handoff.decided_at), "first_contact_at": stamp(handoff.first_contact_at),
+            "first_contact_kind": handoff.first_contact_kind, "meeting_held_at": stamp(handoff.meeting_held_at),
+            "opportunity_cents": handoff.opportunity_cents, "expected_close_on": stamp(handoff.expected_close_on),
+            "outcome": handoff.outcome, "won_cents": handoff.won_cents, "won_on": stamp(handoff.won_on),
+            "lost_reason": handoff.lost_reason, "rating": handoff.rating, "rating_comment": handoff.rating_comment,
+            "previous_handoff_id": handoff.previous_handoff_id}
+
+
+def accept(handoff: Handoff, user: User) -> None:
+    """Sales takes the lead: it becomes a sales-accepted lead (SAL) and the first-contact clock starts."""
     with writers.write_transaction(db.session):
-        if handoff.status != HandoffStatus.PENDING:
-            raise HandoffError(f"This hand-off was already {handoff.status_label.lower()}.")
-        if not accept and not reason.strip():
-            raise HandoffError("Say why you reject the lead: marketing and the agent learn from it.")
-        handoff.status = HandoffStatus.ACCEPTED if accept else HandoffStatus.REJECTED
-        handoff.rejection_reason = None if accept else reason.strip()
-        handoff.decided_at = utcnow()
-        leads.set_stage(handoff.lead, Stage.SAL if accept else Stage.NURTURE)
-        audit.record("handoff.accepted" if accept else "handoff.rejected", handoff, actor=user,
-                     reason=reason.strip())
+        _check_pending(_locked(handoff))
+        handoff.status, handoff.decided_at = HandoffStatus.ACCEPTED, utcnow()
+        leads.set_stage(handoff.lead, Stage.SAL)
+        event = audit.record("handoff.accepted", handoff, actor=user, lead_id=handoff.lead_id)
+        _tell_the_crm(handoff, event)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Sales' rejection: its kind (RejectionKind), the comment (always), and for a definitional one either a
+    recall date (nurture) or disqualify."""
+    kind: str
+    comment: str
+    recall_on: date | None = None
+    disqualify: bool = False
+
+
+def reject(handoff: Handoff, user: User, rejection: Rejection) -> Handoff | None:
+    """Sales rejects the hand-off; its kind decides where the lead goes (returns the new hand-off of a re-route).
+
+    Procedural (wrong route): routed again through the campaign's rules without any member who rejected it as
+    wrongly routed, as a new hand-off naming this one; when nobody else is left, refused (the lead stays with
+    this member, who may ask their manager to reassign it). Clerical (bad data): a callback due now for the agent
+    who qualified it, with the comment. Definitional: nurture until the recall date, or disqualified.
+    The agent (in the console and by email) and marketing (in the console) hear of it with its kind and
+    comment, and the CRM gets `handoff.updated`, all in this transaction.
+    """
+    with writers.write_transaction(db.session):
+        _check_pending(_locked(handoff))
+        comment = rejection.comment.strip()
+        if not comment:
+            raise HandoffError("Say why you reject the lead: the agent and marketing learn from it.")
+        if rejection.kind not in RejectionKind.LABELS:
+            raise HandoffError("Choose why the lead is rejected.")
+        now, lead = utcnow(), handoff.lead
+        handoff.status, handoff.decided_at, handoff.feedback_at = HandoffStatus.REJECTED, now, now
+        handoff.rejection_kind, handoff.rejection_reason = rejection.kind, comment
+        successor = None
+        if rejection.kind == RejectionKind.PROCEDURAL:
+            successor = _reroute(handoff, lead, now, user)
+            handoff.rejection_result = RejectionResult.REROUTED
+        elif rejection.kind == RejectionKind.CLERICAL:
+            agent = db.session.get(User, handoff.qualified_by_id)
+            if agent is None or not agent.active:
+                raise HandoffError("The agent who qualified this lead is no longer active: reject it as not "
+                                   "meeting the definition, or correct the data in your CRM.")
+            leads.return_to_agent(lead, agent.id, reason=comment, actor_id=user.id, handoff_id=handoff.id)
+            handoff.rejection_result = RejectionResult.CALLBACK
+        elif rejection.disqualify:
+            leads.disqualify(lead)
+            handoff.rejection_result = RejectionResult.DISQUALIFIED
+        else:
+            problem = rules.recall_problem(rejection.recall_on, now.date())
+            if problem:
+                raise HandoffError(problem)
+            leads.recall(lead, rejection.recall_on, cause="rejected", reason=comment, actor_id=user.id,
+                         handoff_id=handoff.id)
+            handoff.rejection_result, handoff.recall_on = RejectionResult.NURTURE, rejection.recall_on
+        event = audit.record("handoff.rejected", handoff, actor=user, lead_id=handoff.lead_id, kind=rejection.kind,
+                             result=handoff.rejection_result, reason=comment,
+                             recall_on=handoff.recall_on.isoformat() if handoff.recall_on else None,
+                             new_handoff_id=successor.id if successor else None)
+        _announce_rejection(handoff, lead, event)
+        _tell_the_crm(handoff, event)
+        return successor
+
+
+def _rejected_by(handoff: Handoff) -> frozenset[int]:
+    """Every member who rejected this lead as wrongly routed along the hand-off's chain of re-routes."""
+    members, current = {handoff.assigned_to_id}, handoff.previous
+    while current is not None:
+        if current.rejection_kind == RejectionKind.PROCEDURAL:
+            members.add(current.assigned_to_id)
+        current = current.previous
+    return frozenset(members)
+
+
+def _reroute(handoff: Handoff, lead, now, user: User) -> Handoff:
+    try:
+        member, decision = routing_services.route(lead.campaign_id, routing_services.lead_facts(
+            lead, handoff.score_band), exclude=_rejected_by(handoff))
+    except routing.NoMember as error:
+        raise HandoffError(f"{error} Ask your sales manager to reassign it, or reject it for another "
+                           "reason.") from error
+    successor = Handoff(
+        lead_id=handoff.lead_id, call_id=handoff.call_id, campaign_id=handoff.campaign_id, assigned_to=member,
+        qualified_by_id=handoff.qualified_by_id, routing_note=decision.note, previous_handoff_id=handoff.id,
+        released_at=now, reviewed_by_id=handoff.reviewed_by_id,
+        score=handoff.score, score_band=handoff.score_band, score_model_version=handoff.score_model_version,
+        score_reasons=list(handoff.score_reasons or []), answers=dict(handoff.answers or {}),
+        next_step=handoff.next_step, next_step_at=handoff.next_step_at, next_step_note=handoff.next_step_note,
+        sla=handoff.sla)
+    db.session.add(successor)
+    db.session.flush()
+    audit.record("handoff.rerouted", successor, actor=user, lead_id=lead.id, previous_handoff_id=handoff.id,
+                 assigned_to_id=member.id, routing_rule=decision.rule_name, routing_note=decision.note)
+    _announce(successor, lead)
+    return successor
+
+
+def _announce_rejection(handoff: Handoff, lead, event) -> None:
+    """The agent who qualified the lead (console and email) and marketing (console) hear why it was rejected.
+    Joins the caller's transaction."""
+    kind = RejectionKind.LABELS[handoff.rejection_kind]
+    title = f"Hand-off rejected ({kind.lower()}): {lead.full_name}, {lead.account.name}"
+    what_next = {RejectionResult.REROUTED: "It was routed to another sales member.",
+                 RejectionResult.CALLBACK: "It is back in your callbacks: correct the data and qualify it again.",
+                 RejectionResult.NURTURE: f"It is in nurture until {handoff.recall_on}.",
+                 RejectionResult.DISQUALIFIED: "It was disqualified."}[handoff.rejection_result]
+    body = f"{handoff.rejection_reason} {what_next}"
+    key = f"handoff.rejected:{handoff.id}:{event.id}"
+    agent = db.session.get(User, handoff.qualified_by_id)
+    if agent is not None and agent.active:
+        outbox.notify([agent.id], title, body=body, url=path_for("handoffs.feedback"),
+                      dedupe_key=f"{key}:agent")
+        outbox.email(agent.email, title, "handoff_rejected", {
+            "agent": agent, "lead": lead, "handoff": handoff, "kind": kind, "what_next": what_next,
+            "feedback_url": absolute_url_for("handoffs.feedback")}, dedupe_key=f"{key}:email")
+    marketing = list(db.session.scalars(select(User.id).where(User.role == Role.MARKETING,
+                                                              User.active.is_(True))))
+    if marketing:
+        outbox.notify(marketing, title, body=body,
+                      url=path_for("handoffs.campaign_feedback", campaign_id=handoff.campaign_id),
+                      dedupe_key=f"{key}:marketing")
+
+
+# ---------------------------------------------------------------- reassigning one hand-off
+
+def reassign_choices(handoff: Handoff, actor: User) -> list[User]:
+    """Who `actor` may give this hand-off to: an admin, any other active sales member; a sales manager, the
+    other active members of their team."""
+    members = [member for member in active_sales_members() if member.id != handoff.assigned_to_id]
+    if actor.role == Role.ADMIN:
+        return members
+    return [member for member in members if member.sales_team == actor.sales_team]
+
+
+def reassign_handoff(handoff: Handoff, to_user_id: int, actor: User) -> None:
+    """A sales manager (of the assignee's team, to a member of it) or an admin gives one pending hand-off to
+    another member: `reassign`, which audits it and tells the new assignee."""
+    if not handoff.managed_by(actor):
+        raise HandoffError("Only the sales manager of this member's team or an admin reassigns a hand-off.")
+    if handoff.status != HandoffStatus.PENDING:
+        raise HandoffError(f"Only a hand-off awaiting a decision is reassigned: this one is "
+                           f"{handoff.status_label.lower()}.")
+    if to_user_id not in {member.id for member in reassign_choices(handoff, actor)}:
+        raise HandoffError("Choose an active sales member of the team to give it to.")
+    reassign([handoff.id], handoff.assigned_to_id, to_user_id, actor)
+
+
+# ---------------------------------------------------------------- progress to an outcome
+
+def _progress(handoff: Handoff) -> rules.Progress:
+    return rules.Progress(handoff.status, handoff.first_contact_at is not None, handoff.meeting_held_at is not None,
+                          handoff.outcome)
+
+
+@dataclass(frozen=True)
+class ProgressEntry:
+    """One step sales records (rules.Step) and what it says; only the step's own values are read."""
+    step: str
+    contact_kind: str | None = None
+    amount_cents: int | None = None
+    on: date | None = None  # the expected close (opportunity) or the date won
+    lost_reason: str | None = None
+    note: str = ""
+    recall_on: date | None = None  # a lost deal recycled to nurture
+    rating: int | None = None
+
+
+def record_progress(handoff: Handoff, user: User, entry: ProgressEntry) -> None:
+    """Record a step of an accepted hand-off (rules.progress_refusal says which may come when); audited, and the
+    CRM gets `handoff.updated`. An opportunity makes the lead a sales-qualified lead (SQL), so does a win that
+    skipped it; a lost deal keeps the stage it reached, except one recycled, which goes to nurture until its
+    recall date. A rating is feedback: the agent who qualified the lead sees it."""
+    with writers.write_transaction(db.session):
+        _locked(handoff)
+        refusal = rules.progress_refusal(_progress(handoff), entry.step)
+        if refusal:
+            raise HandoffError(refusal)
+        now, lead = utcnow(), handoff.lead
+        detail = {}
+        if entry.step in (rules.Step.FIRST_CONTACT, rules.Step.MEETING_HELD):
+            kind = rules.ContactKind.MEETING if entry.step == rules.Step.MEETING_HELD else entry.contact_kind
+            if kind not in rules.ContactKind.LABELS:
+                raise HandoffError("Choose how the first contact was made.")
+            if handoff.first_contact_at is None:
+                handoff.first_contact_at, handoff.first_contact_kind = now, kind
+            if entry.step == rules.Step.MEETING_HELD:
+                handoff.meeting_held_at = now
+            detail = {"kind": kind}
+        elif entry.step == rules.Step.OPPORTUNITY:
+            problem = _amount_problem(entry.amount_cents) or rules.close_date_problem(entry.on, now.date())
+            if problem:
+                raise HandoffError(problem)
+            handoff.opportunity_at = handoff.opportunity_at or now
+            handoff.opportunity_cents, handoff.expected_close_on = entry.amount_cents, entry.on
+            leads.set_stage(lead, Stage.SQL)
+            detail = {"amount_cents": entry.amount_cents, "expected_close_on": entry.on.isoformat()}
+        elif entry.step == rules.Step.WON:
+            problem = _amount_problem(entry.amount_cents) or rules.won_date_problem(
+                entry.on, handoff.created_at.date(), now.date())
+            if problem:
+                raise HandoffError(problem)
+            handoff.outcome, handoff.outcome_at = Outcome.WON, now
+            handoff.won_cents, handoff.won_on = entry.amount_cents, entry.on
+            leads.set_stage(lead, Stage.SQL)
+            detail = {"amount_cents": entry.amount_cents, "won_on": entry.on.isoformat()}
+        elif entry.step == rules.Step.LOST:
+            if entry.lost_reason not in rules.LostReason.LABELS:
+                raise HandoffError("Choose why the deal was lost.")
+            handoff.outcome, handoff.outcome_at = Outcome.LOST, now
+            handoff.lost_reason, handoff.lost_note = entry.lost_reason, entry.note.strip() or None
+            if entry.lost_reason == rules.LostReason.RECYCLE:
+                problem = rules.recall_problem(entry.recall_on, now.date())
+                if problem:
+                    raise HandoffError(problem)
+                handoff.recall_on = entry.recall_on
+                leads.recall(lead, entry.recall_on, cause="lost", reason=entry.note.strip() or
+                             rules.LostReason.LABELS[entry.lost_reason], actor_id=user.id, handoff_id=handoff.id)
+            detail = {"reason": entry.lost_reason, "note": entry.note.strip(),
+                      "recall_on": handoff.recall_on.isoformat() if handoff.recall_on else None}
+        else:
+            if entry.rating not in rules.RATINGS:
+                raise HandoffError("Rate the lead from 1 to 5.")
+            handoff.rating, handoff.rating_comment = entry.rating, entry.note.strip() or None
+            handoff.rated_at = handoff.feedback_at = now
+            detail = {"rating": entry.rating, "comment": entry.note.strip()}
+        event = audit.record(f"handoff.{entry.step.replace('-', '_')}", handoff, actor=user, lead_id=lead.id,
+                             **detail)
+        if entry.step == rules.Step.RATING:
+            db.session.flush()
+            outbox.notify([handoff.qualified_by_id], f"Your lead was rated {entry.rating}/5: {lead.full_name}",
+                          body=entry.note.strip(), url=path_for("handoffs.feedback"),
+                          dedupe_key=f"handoff.rated:{handoff.id}:{event.id}")
+        _tell_the_crm(handoff, event)
+
+
+def _amount_problem(amount_cents: int | None) -> str | None:
+    return "Give the amount." if amount_cents is None or amount_cents <= 0 else None
 
 
 def pending_for(user_id: int) -> list[Handoff]:
@@ -202,3 +476,80 @@ def reassign(handoff_ids: list[int], from_user_id: int, to_user_id: int, actor) 
                           url=path_for("handoffs.packet", handoff_id=handoff.id),
                           dedupe_key=f"handoff.reassigned:{handoff.id}:{event.id}")
         return handoffs
+
+
+# ---------------------------------------------------------------- feedback: the agent's and marketing's
+
+def _unread():
+    return Handoff.feedback_at.is_not(None) & (Handoff.feedback_seen_at.is_(None)
+                                               | (Handoff.feedback_seen_at < Handoff.feedback_at))
+
+
+def unread_feedback_count(agent_id: int) -> int:
+    """How many of the agent's hand-offs have feedback they have not read (the top bar's count): one count over
+    the agent's hand-offs (indexed by qualified_by_id)."""
+    return db.session.scalar(select(func.count(Handoff.id)).where(Handoff.qualified_by_id == agent_id, _unread()))
+
+
+FEEDBACK_PAGE_SIZE = 200
+
+
+def open_feedback(agent: User) -> tuple[list[Handoff], set[int]]:
+    """The agent's hand-offs, the latest feedback first (then the latest hand-offs), and which of them had
+    feedback unread; opening the page marks it all read (a write only when there was some)."""
+    unread = set(db.session.scalars(select(Handoff.id).where(Handoff.qualified_by_id == agent.id, _unread())))
+    if unread:
+        with writers.write_transaction(db.session):
+            db.session.execute(update(Handoff).where(Handoff.id.in_(sorted(unread)), _unread())
+                               .values(feedback_seen_at=utcnow()).execution_options(synchronize_session=False))
+    rows = list(db.session.scalars(
+        select(Handoff).where(Handoff.qualified_by_id == agent.id)
+        .options(selectinload(Handoff.lead).selectinload(Lead.account), selectinload(Handoff.campaign),
+                 selectinload(Handoff.assigned_to))
+        .order_by(Handoff.feedback_at.is_(None), Handoff.feedback_at.desc(), Handoff.created_at.desc(),
+                  Handoff.id.desc()).limit(FEEDBACK_PAGE_SIZE)))
+    return rows, unread
+
+
+@dataclass(frozen=True)
+class CampaignFeedback:
+    """What sales made of a campaign's hand-offs: each one, and the totals."""
+    handoffs: list[Handoff]
+    handed_over: int
+    accepted: int
+    awaiting: int
+    rejected: dict[str, int]  # by RejectionKind
+    won: int
+    won_cents: int
+    lost: int
+    rated: int
+    average_rating: float | None
+
+
+def campaign_feedback(campaign_id: int) -> CampaignFeedback:
+    """The campaign tab marketing reads: every hand-off of the campaign with its status, rejection, rating and
+    outcome (the latest first), and totals counted in the database. "Handed over" counts hand-offs sales received
+    (a re-routed lead counts once for each member it reached), not those still in marketing's review."""
+    in_campaign = (Handoff.campaign_id == campaign_id, Handoff.status != HandoffStatus.REVIEW)
+    rows = list(db.session.scalars(
+        select(Handoff).where(*in_campaign)
+        .options(selectinload(Handoff.lead).selectinload(Lead.account), selectinload(Handoff.assigned_to),
+                 selectinload(Handoff.qualified_by))
+        .order_by(Handoff.created_at.desc(), Handoff.id.desc()).limit(FEEDBACK_PAGE_SIZE)))
+    by_status = dict(db.session.execute(select(Handoff.status, func.count(Handoff.id)).where(*in_campaign)
+                                        .group_by(Handoff.status)).all())
+    rejected = dict(db.session.execute(
+        select(Handoff.rejection_kind, func.count(Handoff.id)).where(
+            *in_campaign, Handoff.status == HandoffStatus.REJECTED).group_by(Handoff.rejection_kind)).all())
+    won, won_cents, lost, rated, average = db.session.execute(select(
+        func.count(Handoff.id).filter(Handoff.outcome == Outcome.WON),
+        func.coalesce(func.sum(Handoff.won_cents).filter(Handoff.outcome == Outcome.WON), 0),
+        func.count(Handoff.id).filter(Handoff.outcome == Outcome.LOST),
+        func.count(Handoff.rating), func.avg(Handoff.rating)).where(*in_campaign)).one()
+    return CampaignFeedback(
+        handoffs=rows, handed_over=sum(by_status.values()), accepted=by_status.get(HandoffStatus.ACCEPTED, 0),
+        awaiting=by_status.get(HandoffStatus.PENDING, 0),
+        rejected={kind: rejected.get(kind, 0) for kind in RejectionKind.LABELS} | (
+            {"": rejected[None]} if rejected.get(None) else {}),
+        won=won, won_cents=int(won_cents or 0), lost=lost, rated=rated,
+        average_rating=float(average) if average is not None else None)

@@ -217,6 +217,15 @@ def return_to_agent(lead: Lead, agent_id: int, *, reason: str, actor_id: int | N
     return _recorded(lead, now.date(), "clerical", reason, actor_id, handoff_id, None)
 
 
+def disqualify(lead: Lead) -> None:
+    """The lead does not meet the definition (sales said so): disqualified, out of the call queue for good, its
+    history kept. Joins the caller's transaction."""
+    lead.stage, lead.queue_state, lead.next_call_at, lead.callback_owner_id = (
+        Stage.DISQUALIFIED, QueueState.CLOSED, None, None)
+    lead.claimed_by_id, lead.claim_expires_at = None, None
+    refresh_queue_columns(lead)
+
+
 def _requeue(lead: Lead, stage: str, queue_state: str, due_at: datetime, *, owner_id: int | None) -> None:
     lead.stage, lead.queue_state, lead.next_call_at, lead.callback_owner_id = stage, queue_state, due_at, owner_id
     lead.attempts = 0  # a new round of calls; the calls made before stay on the lead's record

@@ -11,7 +11,7 @@ from tests.browser.test_thin_path import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-TABS = ["Settings", "Dispositions", "Telephony", "Dialable now", "Lists", "Report", "Hand-off SLA"]
+TABS = ["Settings", "Dispositions", "Telephony", "Dialable now", "Lists", "Report", "Hand-off SLA", "Sales feedback"]
 
 
 def test_every_campaign_page_has_the_same_tab_bar_and_width(page: Page, live_server, users, campaign, make_lead):

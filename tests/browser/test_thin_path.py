@@ -145,10 +145,11 @@ def test_a_lead_goes_from_the_agents_queue_to_the_sales_inbox_and_the_campaign_r
     expect(page.locator(".history .notes")).to_have_text(NOTES)
     screenshot(page, "07-handoff-packet")
 
-    page.get_by_role("radio", name="Accept").check()
-    page.get_by_role("button", name="Save decision").click()
-    expect(page).to_have_url(live_server + "/handoffs/")
+    page.get_by_role("button", name="Accept the lead").click()
+    expect(page).to_have_url(re.compile(r"/handoffs/\d+$"))  # the packet again, to record the first contact
     expect(page.locator(".flash-success")).to_contain_text("accepted")
+    expect(page.get_by_role("button", name="Record first contact")).to_be_visible()
+    page.goto(live_server + "/handoffs/")
     expect(page.get_by_role("row", name=re.compile("Jordan Rivera"))).to_contain_text("Accepted")
     screenshot(page, "08-sales-inbox-accepted")
 

@@ -26,9 +26,6 @@ ROUTES = {
     "favicon": ("GET", "/favicon.ico", "public"),
     "auth.login": ("GET", "/login", "public"),
     "auth.logout": ("POST", "/logout", ANYONE),
-    "handoffs.inbox": ("GET", "/handoffs/", {S, A}),
-    "handoffs.packet": ("GET", "/handoffs/{handoff_id}", {S, A}),
-    "handoffs.decide": ("POST", "/handoffs/{handoff_id}/decision", {S, A}),
     "reports.campaigns": ("GET", "/reports/", {M, A}),
     "reports.campaign": ("GET", "/reports/campaigns/{campaign_id}", {M, A}),
 }
@@ -40,7 +37,6 @@ POST_BODIES = {
     "calls.save_answer": {"criterion": "budget", "value": "confirmed"},
     "calls.save_notes": {"notes": "hello"},
     "calls.disposition": {"disposition": "busy"},
-    "handoffs.decide": {"decision": "accept"},
 }
 
 

@@ -43,7 +43,8 @@ def urls(campaign_id: int) -> dict[str, str]:
     return {"Settings": f"/campaigns/{campaign_id}/settings", "Dispositions": f"/campaigns/{campaign_id}/dispositions",
             "Telephony": f"/telephony/campaigns/{campaign_id}", "Dialable now": f"/queue/campaigns/{campaign_id}",
             "Lists": f"/campaigns/{campaign_id}/lists", "Report": f"/reports/campaigns/{campaign_id}",
-            "Hand-off SLA": f"/sla/campaigns/{campaign_id}"}
+            "Hand-off SLA": f"/sla/campaigns/{campaign_id}",
+            "Sales feedback": f"/handoffs/campaigns/{campaign_id}/feedback"}
 
 
 def assert_one_tab_bar_showing(page: str, campaign_id: int, showing: str, tabs=None):
@@ -62,7 +63,7 @@ def marketing(client, auth, users):
 
 
 @pytest.mark.parametrize("tab", ["Settings", "Dispositions", "Telephony", "Dialable now", "Lists", "Report",
-                                 "Hand-off SLA"])
+                                 "Hand-off SLA", "Sales feedback"])
 def test_every_campaign_page_has_the_tab_bar_with_its_own_tab_current(marketing, campaign, tab):
     response = marketing.get(urls(campaign.id)[tab])
     page = response.get_data(as_text=True)

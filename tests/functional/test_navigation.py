@@ -28,14 +28,15 @@ def test_every_menu_entry_names_a_view_of_the_console(app):
     ("team.audit_export", "Audit log"), ("imports.mapping", "Imports"), ("imports.campaign_lists", "Campaigns"),
     ("lead_record.show", "Find a lead"), ("lead_record.save", "Find a lead"),
     ("leads.upload_do_not_call", "Do-not-call list"), ("sla.member_team", "Hand-off SLA"),
-    ("sla.save_campaign", "Campaigns"), ("handoffs.team", "Hand-offs")])
+    ("sla.save_campaign", "Campaigns"), ("handoffs.team", "Hand-offs"), ("handoffs.campaign_feedback", "Campaigns"),
+    ("handoffs.feedback", "Feedback"), ("handoffs.won", "Hand-offs")])
 def test_a_page_belongs_to_the_entry_naming_it_before_the_one_covering_its_blueprint(endpoint, label):
     entry = current_entry(endpoint)
     assert (entry.label if entry else None) == label
 
 
 @pytest.mark.parametrize("role, shown, hidden", [
-    (T, ["Queue", "Callbacks"], ["Outbox", "Reports", "Hand-offs", "Users", "Audit log", "Imports", "Find a lead",
+    (T, ["Queue", "Callbacks", "Feedback"], ["Outbox", "Reports", "Hand-offs", "Users", "Audit log", "Imports", "Find a lead",
                                  "Do-not-call list"]),
     (S, ["Hand-offs", "Call guides", "Campaign calendar", "Find a lead"],
      ["Queue", "Outbox", "Reports", "Campaigns", "Users", "Audit log", "Imports", "Do-not-call list"]),

@@ -115,7 +115,7 @@ def test_a_sales_member_who_accepted_their_lead_is_next_in_line(agent, users, ma
         call = claim_next_lead(agent)
         answer_all(call, agent)
         handoffs.append(services.record_disposition(call, agent, "qualified"))
-    handoff_services.decide(handoffs[1], other, accept=True)
+    handoff_services.accept(handoffs[1], other)
     make_lead(campaign)
     call = claim_next_lead(agent)
     answer_all(call, agent)
@@ -156,11 +156,11 @@ def test_sales_accepts_or_rejects_with_a_reason(agent, users, open_call):
     answer_all(open_call, agent)
     handoff = services.record_disposition(open_call, agent, "qualified")
     with pytest.raises(handoff_services.HandoffError, match="Say why"):
-        handoff_services.decide(handoff, users["sales"], accept=False)
-    handoff_services.decide(handoff, users["sales"], accept=True)
+        handoff_services.reject(handoff, users["sales"], handoff_services.Rejection("clerical", ""))
+    handoff_services.accept(handoff, users["sales"])
     assert handoff.status == "accepted" and handoff.lead.stage == Stage.SAL
-    with pytest.raises(handoff_services.HandoffError, match="already accepted"):
-        handoff_services.decide(handoff, users["sales"], accept=False, reason="changed my mind")
+    with pytest.raises(handoff_services.HandoffError, match="no longer awaiting a decision: accepted"):
+        handoff_services.reject(handoff, users["sales"], handoff_services.Rejection("clerical", "changed my mind"))
 
 
 def test_an_opt_out_of_a_number_already_on_the_list_adds_no_second_entry(agent, open_call, list_number):

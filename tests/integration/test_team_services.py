@@ -260,10 +260,10 @@ def test_hand_offs_go_only_to_another_active_sales_member(users, make_user, qual
 
 
 def test_a_hand_off_decided_meanwhile_is_not_reassigned_and_nothing_changes(users, make_user, qualify):
-    from console.handoffs.services import decide
+    from console.handoffs.services import accept
 
     decided, pending = qualify(users[T]), qualify(users[T])
-    decide(decided, users[S], accept=True)
+    accept(decided, users[S])
     colleague = make_user(S)
     with pytest.raises(services.TeamRefusal, match="in the meantime"):
         services.reassign_handoffs(users[A], users[S].id, [decided.id, pending.id], colleague.id)

@@ -2,6 +2,7 @@
 from collections import Counter
 from datetime import datetime, time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -189,3 +190,36 @@ def test_round_robin_gives_each_available_member_a_lead_in_turn(size, cycles):
         cursors = {1: decision.cursor}
         order.append(decision.member_id)
     assert order == list(range(1, size + 1)) * cycles
+
+
+def test_a_member_who_rejected_the_lead_is_passed_over_and_the_decision_says_so():
+    decision = decide([WEST, CATCH_ALL], TEAM, LeadFacts(state="CA"), MONDAY, {10: {"last": 2}},
+                      exclude=frozenset({1}))
+    assert decision.member_id == 2
+    assert "Dana rejected this lead, skipped" in decision.note
+
+
+def test_a_named_member_who_rejected_the_lead_sends_it_on_to_the_next_matching_rule():
+    decision = decide([CATCH_ALL], TEAM, LeadFacts(), MONDAY, exclude=frozenset({3}))
+    assert decision.member_id in {1, 2}
+    assert decision.explanation[0] == ("Rule 1 'Everyone else': catch-all; Sam rejected this lead, skipped; "
+                                       "nobody available")
+
+
+def test_the_fallbacks_never_give_the_lead_back_to_who_rejected_it():
+    everyone_away = {key: Member(key, member.name, away=True) for key, member in TEAM.items()}
+    decision = decide([WEST, CATCH_ALL], everyone_away, LeadFacts(state="CA"), MONDAY, exclude=frozenset({3}))
+    assert decision.member_id in {1, 2} and decision.fallback == Fallback.ANY
+
+
+def test_routing_refuses_when_everyone_left_has_rejected_the_lead():
+    with pytest.raises(NoMember, match="everyone left has rejected it"):
+        decide([WEST, CATCH_ALL], TEAM, LeadFacts(state="CA"), MONDAY, exclude=frozenset(TEAM))
+
+
+@settings(max_examples=300, deadline=None)
+@given(scopes(), lead_st, moment_st, st.data())
+def test_an_excluded_member_is_never_chosen(scope, lead, now, data):
+    rules, members = scope
+    excluded = frozenset(data.draw(st.sets(st.sampled_from(sorted(members)), max_size=len(members) - 1)))
+    assert decide(rules, members, lead, now, exclude=excluded).member_id not in excluded
