@@ -133,16 +133,6 @@ def visible_to(user, query):
     return query.where(Handoff.assigned_to_id == user.id)
 
 
-def inbox(user) -> list[Handoff]:
-    """The hand-offs a sales member sees (an admin: all), pending first, with what the inbox shows loaded."""
-    query = (select(Handoff).options(selectinload(Handoff.lead).selectinload(Lead.account),
-                                     selectinload(Handoff.campaign), selectinload(Handoff.qualified_by))
-             .order_by(Handoff.status != HandoffStatus.PENDING, Handoff.created_at.desc()))
-    return list(db.session.scalars(visible_to(user, query)))
-
-
-# ---------------------------------------------------------------- sales decides
-
 def _locked(handoff: Handoff) -> Handoff:
     """The hand-off read afresh inside the write, its row locked on PostgreSQL (SQLite's writer turn already
     serialises writers), so two decisions on it never both pass their checks."""
@@ -279,7 +269,7 @@ def _reroute(handoff: Handoff, lead, now, user: User) -> Handoff:
     db.session.flush()
     audit.record("handoff.rerouted", successor, actor=user, lead_id=lead.id, previous_handoff_id=handoff.id,
                  assigned_to_id=member.id, routing_rule=decision.rule_name, routing_note=decision.note)
-    _announce(successor, lead)
+    announce(successor, lead)
     return successor
 
 
