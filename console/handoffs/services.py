@@ -14,7 +14,7 @@ from console.clock import utcnow
 from console.database import writers
 from console.extensions import db
 from console.handoffs import routing, routing_services
-from console.handoffs.models import Handoff, HandoffStatus
+from console.handoffs.models import Handoff, HandoffStatus, NextStep
 from console.leads import services as leads
 from console.leads.models import Lead
 from console.leads.rules import Stage
@@ -26,13 +26,15 @@ class HandoffError(Exception):
     pass
 
 
-def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handoff:
+def create_handoff(lead, call, agent, score, explained, answers: dict, *, next_step: str | None = None,
+                   next_step_at=None, next_step_note: str | None = None) -> Handoff:
     """Hand a qualified lead to sales with its score as made now. Joins the caller's transaction.
 
     `explained` is scoring.rules.explain_answers for the model that made `score`:
     every criterion's label, answer and points are kept with the hand-off, so the
     packet explains it with that model whatever the model becomes. `answers` are the
-    lead's QualificationAnswer rows (for what the prospect said).
+    lead's QualificationAnswer rows (for what the prospect said). `next_step` is what the agent agreed with the
+    prospect (models.NextStep), `next_step_at` its time (naive UTC) when it has one.
     """
     try:
         member, decision = routing_services.route(lead.campaign_id, routing_services.lead_facts(lead, score.band))
@@ -53,6 +55,9 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
                                   "points": line.points,
                                   "detail": answers[line.criterion].detail if line.criterion in answers else ""}
                  for line in explained},
+        next_step=next_step or None,
+        next_step_at=next_step_at if next_step in NextStep.TIMED else None,
+        next_step_note=(next_step_note or "").strip() or None,
     )
     db.session.add(handoff)
     db.session.flush()

@@ -102,7 +102,10 @@ def test_the_dispositions_page_shows_every_disposition_and_which_are_fixed(marke
                   "Call back at…", "Nurture", "Do not call", "Qualified"):
         assert f'<th scope="row">{label}</th>' in page
     assert "fixed: An opt-out is never called again (compliance)." in page
-    assert page.count('<select') == 8  # the editable ones
+    assert page.count('<select') == 7  # the editable ones
+    # Nurture recalls the lead on a date the agent sets; the campaign's own delay is its default.
+    assert re.search(r'id="nurture-recall-days">· proposed recall in 90 days \(<a href="/campaigns/\d+/settings'
+                     r'#nurture_recall_days">campaign settings</a>\)', page)
 
 
 def disposition_rows(page: str) -> dict:
@@ -145,7 +148,7 @@ def test_marketing_changes_a_next_action_and_the_agents_next_busy_call_follows_i
 
 def test_retry_in_without_minutes_is_refused_on_its_row_and_keeps_the_choices(marketing_client, auth, campaign):
     data = disposition_rows(marketing_client.get(f"/campaigns/{campaign.id}/dispositions").get_data(as_text=True))
-    nurture, busy = row_of(data, "nurture"), row_of(data, "busy")
+    nurture, busy = row_of(data, "not_interested"), row_of(data, "busy")
     data[f"rows-{nurture}-next_action"] = "retry_in"
     data[f"rows-{nurture}-retry_minutes"] = ""
     data[f"rows-{busy}-next_action"] = "end_of_queue"
