@@ -15,6 +15,7 @@ from console.database import writers
 from console.extensions import db
 from console.handoffs import routing, routing_services
 from console.handoffs.models import Handoff, HandoffStatus, NextStep
+from console.handoffs.packet import packet_document
 from console.leads import services as leads
 from console.leads.models import Lead
 from console.leads.rules import Stage
@@ -81,19 +82,13 @@ def _announce(handoff: Handoff, lead) -> None:
         "member": member, "lead": lead, "handoff": handoff,
         "packet_url": absolute_url_for("handoffs.packet", handoff_id=handoff.id)},
         dedupe_key=f"{key}:email")
-    outbox.webhook("handoff.created", handoff_summary(handoff, lead), dedupe_key=key)
+    outbox.webhook("handoff.created", packet_document(handoff), dedupe_key=key)
 
 
 def handoff_summary(handoff: Handoff, lead) -> dict:
-    """What the CRM is told of a hand-off (the full packet schema comes with the JSON API)."""
-    return {
-        "handoff_id": handoff.id, "status": handoff.status, "created_at": handoff.created_at.isoformat() + "Z",
-        "campaign_id": handoff.campaign_id, "assigned_to": handoff.assigned_to.email,
-        "score": handoff.score, "band": handoff.score_band, "scoring_model_version": handoff.score_model_version,
-        "answers": handoff.answers, "reasons": handoff.score_reasons,
-        "lead": {"id": lead.id, "first_name": lead.first_name, "last_name": lead.last_name, "title": lead.title,
-                 "email": lead.email, "phone": lead.phone, "company": lead.account.name},
-    }
+    """What the CRM is told of a hand-off: its whole packet (console/handoffs/packet.py, docs/handoff.md), which
+    keeps the keys this summary first had."""
+    return packet_document(handoff)
 
 
 def visible_to(user, query):

@@ -3,12 +3,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from console.auth.models import Role
-from console.calls import services as calls
 from console.handoffs import services
+from console.handoffs.packet import build_packet
 from console.handoffs.forms import DecisionForm
 from console.handoffs.models import Handoff
 from console.security import allow
-from console.telephony.services import recordings_for_lead
+from console.telephony.services import can_hear_recordings
 from console.web import visible_or_abort
 
 blueprint = Blueprint("handoffs", __name__, url_prefix="/handoffs")
@@ -21,9 +21,10 @@ def inbox():
 
 
 def _render_packet(handoff: Handoff, form: DecisionForm, error: str | None = None, status: int = 200):
-    body = render_template("handoffs/packet.html", handoff=handoff, lead=handoff.lead,
-                           calls=calls.completed_calls(handoff.lead_id), form=form, error=error,
-                           recordings=recordings_for_lead(handoff.lead))
+    viewer = current_user._get_current_object()
+    packet = build_packet(handoff, viewer, may_hear=can_hear_recordings(viewer, handoff.lead))
+    body = render_template("handoffs/packet.html", handoff=handoff, lead=packet.lead, packet=packet, form=form,
+                           error=error)
     return body, status, {"HX-Replace-Url": url_for("handoffs.packet", handoff_id=handoff.id)}
 
 
