@@ -77,6 +77,8 @@ def test_marketing_names_the_states_a_campaign_does_not_serve(marketing_client, 
     ({"calling_days": []}, "Choose at least one calling day."),
     ({"holidays": "2030-12-25\nChristmas"}, "Christmas is not a date: write one date per line"),
     ({"excluded_states": "TX, Texas"}, "TEXAS: not a US state or Canadian province code"),
+    ({"nurture_recall_days": "0"}, "Number must be between 1 and 730."),
+    ({"nurture_recall_days": "731"}, "Number must be between 1 and 730."),
 ])
 def test_an_invalid_setting_is_refused_and_every_typed_value_is_kept(marketing_client, auth, campaign, changes, message):
     data = {**VALID, **changes}
@@ -174,3 +176,14 @@ def test_campaign_changes_are_audited(marketing_client, auth, campaign):
     db.session.rollback()
     event = db.session.query(AuditEvent).filter_by(action="campaign.updated").one()
     assert event.detail["changes"]["name"] == ["Main campaign", "Q1 Push"]
+
+
+def test_marketing_sets_the_recall_delay_a_nurture_disposition_proposes(marketing_client, auth, campaign):
+    response = post(marketing_client, auth, f"/campaigns/{campaign.id}/settings", {**VALID, "nurture_recall_days": "30"})
+    assert response.status_code == 303
+    assert fresh(type(campaign), campaign.id).nurture_recall_days == 30
+    # Left blank, it stays as it was.
+    post(marketing_client, auth, f"/campaigns/{campaign.id}/settings", {**VALID, "nurture_recall_days": ""})
+    assert fresh(type(campaign), campaign.id).nurture_recall_days == 30
+    page = marketing_client.get(f"/campaigns/{campaign.id}/dispositions").get_data(as_text=True)
+    assert "proposed recall in 30 days" in page
