@@ -23,7 +23,8 @@ class DispositionForm(ConsoleForm):
     referral_title = StringField("Title", validators=[Optional(), Length(max=120)])
     referral_phone = StringField("Phone", validators=[Optional(), Length(max=40)])
     # Qualified: the next step agreed with the prospect (its time in the lead's local time, like a callback).
-    next_step = RadioField("Next step agreed", choices=[SelectChoice(code, label) for code, label in NextStep.LABELS.items()],
+    next_step = RadioField("Next step agreed",
+                           choices=[SelectChoice(code, label) for code, label in NextStep.LABELS.items()],
                            validate_choice=False,
                            validators=[Optional()])
     next_step_at = DateTimeLocalField("At (lead's local time)", format="%Y-%m-%dT%H:%M", validators=[Optional()])

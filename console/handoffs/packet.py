@@ -203,7 +203,8 @@ def build_packet(handoff: Handoff, viewer=None, *, may_hear: bool = False) -> Pa
         next_step = AgreedNextStep(handoff.next_step, NextStep.LABELS.get(handoff.next_step, handoff.next_step),
                                    _moment(handoff.next_step_at, viewer_zone, lead_zone) if handoff.next_step_at
                                    else None, handoff.next_step_note or "")
-    return Packet(handoff=handoff, lead=lead, viewer_zone=viewer_zone.key, lead_zone=lead_zone.key if lead_zone else None,
+    return Packet(handoff=handoff, lead=lead, viewer_zone=viewer_zone.key,
+                  lead_zone=lead_zone.key if lead_zone else None,
                   calls=calls, touches=sorted(lead.touches, key=lambda touch: touch.occurred_at, reverse=True),
                   campaign_fields=lead.campaign.lead_field_values(lead), next_step=next_step,
                   qualified=_moment(handoff.created_at, viewer_zone, lead_zone), may_hear=may_hear)

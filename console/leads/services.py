@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import DateTime, Integer, String, any_, bindparam, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql

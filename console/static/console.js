@@ -49,7 +49,8 @@
 
   function focusNextStep() {
     window.requestAnimationFrame(function () {
-      var step = document.querySelector('input[name="next_step"]:checked') || document.querySelector('input[name="next_step"]');
+      var step = document.querySelector('input[name="next_step"]:checked')
+        || document.querySelector('input[name="next_step"]');
       if (step) step.focus();
     });
   }

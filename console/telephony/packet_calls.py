@@ -31,7 +31,8 @@ class CallsWithTheirLine:
     def _facts(call: Call, phone_calls: list[PhoneCall]) -> CallFacts:
         # A console call may be dialled more than once: its talk time is what its lead legs reported, together
         # (telephony.services._apply_lead_leg is the one home of a leg's duration).
-        durations = [phone_call.duration_seconds for phone_call in phone_calls if phone_call.duration_seconds is not None]
+        durations = [phone_call.duration_seconds for phone_call in phone_calls
+                     if phone_call.duration_seconds is not None]
         disposition = BY_CODE.get(call.disposition or "")
         return CallFacts(
             id=call.id, started_at=call.started_at, ended_at=call.ended_at,
