@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from console.extensions import db
+from console.guides import rules as guide_rules
 from console.guides.models import CallGuide, CallObjection, GuideVersion
+from console.guides.services import merge_values
 from console.handoffs.models import Handoff, NextStep
 from console.leads.models import Lead
 from console.web import absolute_url_for
@@ -40,6 +42,7 @@ class CallFacts:
     id: int
     started_at: datetime  # naive UTC
     ended_at: datetime | None
+    agent: object  # the agent's User (its names fill the guide's merge fields as the agent read them)
     agent_name: str
     disposition: str | None
     disposition_label: str
@@ -86,7 +89,8 @@ class Moment:
 class RaisedObjection:
     objection_id: str
     objection: str  # the prospect's words, as the guide version has them
-    response: str  # the response the guide version gave the agent
+    response: str  # the response the guide version gave the agent (its Markdown, merge fields filled)
+    response_html: str  # the same as the agent read it: rendered and sanitised (guides.rules.render_inline)
     worked: bool | None  # None: raised, outcome not marked
 
     @property
@@ -165,15 +169,18 @@ def _versions(version_ids: set[int]) -> dict[int, GuideVersion]:
         select(GuideVersion).where(GuideVersion.id.in_(version_ids)).options(selectinload(GuideVersion.guide)))}
 
 
-def _raised(marks: list[CallObjection], versions: dict[int, GuideVersion]) -> tuple[RaisedObjection, ...]:
+def _raised(marks: list[CallObjection], versions: dict[int, GuideVersion], values: dict[str, str]
+            ) -> tuple[RaisedObjection, ...]:
     raised = []
     for mark in marks:
         version = versions.get(mark.guide_version_id)
         # A version's objections are its content's list, by id (console/guides/rules.py _objections).
         item = next((item for item in (version.content.get("objections") or ()) if item.get("id") == mark.objection_id),
                     None) if version is not None else None
+        response = item["response"] if item else ""
         raised.append(RaisedObjection(mark.objection_id, item["objection"] if item else mark.objection_id,
-                                      item["response"] if item else "", mark.worked))
+                                      guide_rules.fill_merge_fields(response, values).strip(),
+                                      guide_rules.render_inline(response, values) if response else "", mark.worked))
     return tuple(raised)
 
 
@@ -196,7 +203,9 @@ def build_packet(handoff: Handoff, viewer=None, *, may_hear: bool = False) -> Pa
     versions = _versions({call.guide_version_id for call in facts if call.guide_version_id}
                          | {mark.guide_version_id for call_marks in marks.values() for mark in call_marks})
     calls = [PacketCall(call, _moment(call.started_at, viewer_zone, lead_zone),
-                        _guide_name(versions.get(call.guide_version_id)), _raised(marks.get(call.id, []), versions))
+                        _guide_name(versions.get(call.guide_version_id)),
+                        _raised(marks.get(call.id, []), versions,
+                                merge_values(lead, call.agent, lead.campaign) if call.agent else {}))
              for call in facts]
     next_step = None
     if handoff.next_step:

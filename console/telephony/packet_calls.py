@@ -35,7 +35,7 @@ class CallsWithTheirLine:
                      if phone_call.duration_seconds is not None]
         disposition = BY_CODE.get(call.disposition or "")
         return CallFacts(
-            id=call.id, started_at=call.started_at, ended_at=call.ended_at,
+            id=call.id, started_at=call.started_at, ended_at=call.ended_at, agent=call.agent,
             agent_name=call.agent.full_name if call.agent else "", disposition=call.disposition,
             disposition_label=disposition.label if disposition else (call.disposition or ""), notes=call.notes or "",
             guide_version_id=call.guide_version_id, talk_seconds=sum(durations) if durations else None,

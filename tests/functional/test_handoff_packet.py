@@ -88,7 +88,8 @@ def test_the_packet_page_shows_every_kind_of_history(client, auth, handoff, pari
     # Objections: the prospect's words, the response used, whether it worked.
     assert "did not work</span> “We don&#39;t have budget for this.”" in calls
     assert "worked</span> “Just send me an email.”" in calls
-    assert "Response used:" in calls and "funded it from what they" in calls
+    assert "Response used:" in calls and "funded it from what they <strong>stopped</strong>" in calls
+    assert "whether the numbers\nwork for Globex Logistics" in calls  # as the agent read it: merge fields filled
     # The recording, played through the console; the touches with their dates; the next step; the routing note.
     recording = db.session.query(Recording).one()
     assert f'src="/recordings/{recording.id}"' in calls and "api.twilio.com" not in page
@@ -156,7 +157,8 @@ def test_the_packet_document_carries_the_same_record(app, handoff, paris_sales):
     assert qualified["guide_version"] == "Northwind Revenue Cloud: B2B qualification v1"
     assert [(o["id"], o["worked"]) for o in qualified["objections"]] == [("send-email", True)]
     assert busy["objections"][0]["objection"] == "We don't have budget for this."
-    assert "funded it from what they" in busy["objections"][0]["response"]
+    assert "funded it from what they **stopped**" in busy["objections"][0]["response"]
+    assert "work for Globex Logistics" in busy["objections"][0]["response"]
     recording = db.session.query(Recording).one()
     assert [r["url"] for r in qualified["recordings"]] == [f"http://localhost/recordings/{recording.id}"]
     assert busy["recordings"] == []
