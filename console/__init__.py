@@ -136,10 +136,13 @@ def _register_ports() -> None:
     from console.calls import line
     from console.calls.open_leads import OpenLeadsOfCalls
     from console.scoring import open_leads
+    from console.handoffs import packet
+    from console.telephony.packet_calls import CallsWithTheirLine
     from console.telephony.services import TelephonyLine
 
     line.register(TelephonyLine())
     open_leads.register(OpenLeadsOfCalls())
+    packet.register(CallsWithTheirLine())
 
 
 def _register_template_helpers(app: Flask) -> None:

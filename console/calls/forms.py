@@ -1,5 +1,5 @@
 """Forms of the call screen, the agent's own settings, and a campaign's dispositions."""
-from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormField, HiddenField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, HiddenField,
                      RadioField, SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -8,6 +8,7 @@ from console.calls import rules
 from console.calls.rules import DISPOSITIONS, MAX_RETRY_MINUTES, NextAction
 from console.clock import utcnow
 from console.forms import BoundedIntegerField, ConsoleForm
+from console.handoffs.models import NextStep
 from console.leads.rules import CONTACT_FIELDS
 
 
@@ -23,6 +24,32 @@ class DispositionForm(ConsoleForm):
     referral_last_name = StringField("Last name", validators=[Optional(), Length(max=80)])
     referral_title = StringField("Title", validators=[Optional(), Length(max=120)])
     referral_phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    # Qualified: the next step agreed with the prospect (its time in the lead's local time, like a callback).
+    next_step = RadioField("Next step agreed",
+                           choices=[SelectChoice(code, label) for code, label in NextStep.LABELS.items()],
+                           validate_choice=False,
+                           validators=[Optional()])
+    next_step_at = DateTimeLocalField("At (lead's local time)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    next_step_note = StringField("What was agreed", validators=[Optional(), Length(max=500)])
+    # Nurture: the day the lead comes back to the queue (the campaign's recall delay is the default).
+    recall_on = DateField("Recall on", validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        now = utcnow()
+        if self.disposition.data == "qualified" and not self.next_step_at.errors:
+            # Typed in the lead's time, which the form does not know: refuse what no zone could make right.
+            problems = rules.next_step_problems(self.next_step.data, self.next_step_at.data, now,
+                                                labels=NextStep.LABELS, timed=NextStep.TIMED, slack=rules.ZONE_SLACK)
+            for name, message in problems.items():
+                self[name].errors = [*self[name].errors, message]
+                valid = False
+        if self.disposition.data == "nurture" and not self.recall_on.errors:
+            problem = rules.recall_problem(self.recall_on.data, now.date())
+            if problem:
+                self.recall_on.errors = [problem]
+                valid = False
+        return valid
 
     def validate_callback_at(self, field):
         # Typed in the lead's time, which the form does not know: refuse what no zone could make right.

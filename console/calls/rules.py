@@ -7,10 +7,10 @@ disposition never change, so that reports read the same in every campaign.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from console.campaigns.rules import MAX_RETRY_MINUTES
-from console.leads.rules import QueueState, Stage
+from console.campaigns.rules import MAX_RECALL_DAYS, MAX_RETRY_MINUTES
+from console.leads.rules import QueueState, Stage, recall_due_at
 
 
 class CallStatus:
@@ -25,6 +25,7 @@ class NextAction:
     CALLBACK = "callback"  # back in the queue at the time the agent set
     CLOSE = "close"  # out of the queue
     HANDOFF = "handoff"  # qualified: to sales
+    RECALL = "recall"  # nurture: out of the queue until the recall date set on the call, then a new round of calls
 
     # What marketing may choose for an editable disposition.
     EDITABLE = (RETRY_IN, END_OF_QUEUE, CLOSE)
@@ -34,6 +35,7 @@ class NextAction:
         CLOSE: "Close (no more calls)",
         CALLBACK: "Call back at the time set on the call",
         HANDOFF: "Hand off to sales",
+        RECALL: "Nurture until the recall date, then call again",
     }
 
 
@@ -66,7 +68,9 @@ DISPOSITIONS: tuple[Disposition, ...] = (
     Disposition("not_interested", "Not interested", "7", NextAction.CLOSE, stage=Stage.DISQUALIFIED, counts_as_conversation=True),
     Disposition("callback", "Call back at…", "8", NextAction.CALLBACK, counts_as_conversation=True,
                 editable=False, fixed_because="The agent sets the time on the call."),
-    Disposition("nurture", "Nurture", "9", NextAction.CLOSE, stage=Stage.NURTURE, counts_as_conversation=True),
+    Disposition("nurture", "Nurture", "9", NextAction.RECALL, stage=Stage.NURTURE, counts_as_conversation=True,
+                editable=False, fixed_because="A nurtured lead comes back on the recall date the agent sets on the "
+                                              "call; the campaign's recall delay is its default (campaign settings)."),
     Disposition("do_not_call", "Do not call", "0", NextAction.CLOSE, stage=Stage.DISQUALIFIED, counts_as_conversation=True,
                 editable=False, fixed_because="An opt-out is never called again (compliance)."),
     Disposition("qualified", "Qualified", "q", NextAction.HANDOFF, stage=Stage.MQL, counts_as_conversation=True,
@@ -139,12 +143,48 @@ def callback_problem(callback_at: datetime | None, now: datetime, *, slack: time
     The form, which does not know the lead's zone, asks with `slack=ZONE_SLACK` about the time as typed: it refuses
     what no zone could make right (and a date so far off that converting it to UTC would overflow).
     """
-    if callback_at is None:
-        return "Call back needs a date and time."
-    if callback_at <= now - slack:
-        return "Call back time must be in the future."
-    if callback_at > now + MAX_CALLBACK_AHEAD + slack:
-        return f"Call back time must be within {MAX_CALLBACK_AHEAD.days} days."
+    return time_ahead_problem(callback_at, now, "Call back", slack=slack)
+
+
+def time_ahead_problem(at: datetime | None, now: datetime, what: str, *,
+                       slack: timedelta = timedelta(0)) -> str | None:
+    """Why `what` cannot be set for `at` (naive UTC): none given, past, or more than a year ahead; None when it can."""
+    if at is None:
+        return f"{what} needs a date and time."
+    if at <= now - slack:
+        return f"{what} time must be in the future."
+    if at > now + MAX_CALLBACK_AHEAD + slack:
+        return f"{what} time must be within {MAX_CALLBACK_AHEAD.days} days."
+    return None
+
+
+def next_step_problems(step: str | None, at: datetime | None, now: datetime, *, labels: dict[str, str],
+                       timed: tuple[str, ...], slack: timedelta = timedelta(0)) -> dict[str, str]:
+    """What is wrong with the next step agreed on a qualifying call, by field ("next_step", "next_step_at").
+
+    `labels` are the steps there are (handoffs.models.NextStep.LABELS), `timed` the ones that happen at a time
+    (a meeting, sales calling back), which must then be in the future and within a year, as a callback.
+    """
+    if not step:
+        return {"next_step": "Say what was agreed with the prospect: a meeting, information to send, or a call "
+                             "back from sales."}
+    if step not in labels:
+        return {"next_step": "Choose one of the next steps offered."}
+    if step in timed:
+        problem = time_ahead_problem(at, now, labels[step], slack=slack)
+        if problem:
+            return {"next_step_at": problem}
+    return {}
+
+
+def recall_problem(recall_on: date | None, today: date) -> str | None:
+    """Why a nurtured lead cannot be recalled on `recall_on`, or None when it can: after today, within two years."""
+    if recall_on is None:
+        return "Nurture needs a recall date."
+    if recall_on <= today:
+        return "The recall date must be after today."
+    if recall_on > today + timedelta(days=MAX_RECALL_DAYS):
+        return f"The recall date must be within {MAX_RECALL_DAYS} days."
     return None
 
 
@@ -154,19 +194,24 @@ class QueuePlacement:
 
     queue_state: str  # a console.leads.rules.QueueState value
     next_call_at: datetime | None
+    new_round: bool = False  # its attempts start again from none (a recall)
 
 
 def placement_after(disposition: Disposition, *, now: datetime, callback_at: datetime | None,
-                    attempts: int, max_attempts: int, min_retry_minutes: int) -> QueuePlacement:
+                    attempts: int, max_attempts: int, min_retry_minutes: int,
+                    recall_on: date | None = None) -> QueuePlacement:
     """Apply a disposition's next action. `attempts` already counts the call being closed.
 
     A retry is never sooner than the campaign's minimum spacing between attempts,
     and a lead out of attempts is closed whatever the disposition said; a callback
-    the prospect asked for is kept even then, because it was promised.
+    the prospect asked for is kept even then, because it was promised. A recall (nurture) is a retry on its
+    date with a new round of attempts, as console.leads.services.recall places a lead.
     """
     action = disposition.next_action
     if action == NextAction.CALLBACK:
         return QueuePlacement(QueueState.CALLBACK, callback_at)
+    if action == NextAction.RECALL:
+        return QueuePlacement(QueueState.RETRY, recall_due_at(recall_on), new_round=True)
     if action in (NextAction.RETRY_IN, NextAction.END_OF_QUEUE):
         if attempts >= max_attempts:
             return QueuePlacement(QueueState.CLOSED, None)

@@ -9,7 +9,7 @@ commit at its end), or raises a domain error and leaves the database as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, DateTime, Integer, bindparam, column, func, or_, select, text, update
@@ -27,10 +27,11 @@ from console.database import writers
 from console.extensions import db
 from console.guides.models import CallObjection, GuideVersion
 from console.handoffs import services as handoffs
+from console.handoffs.models import NextStep
 from console.leads import services as leads
 from console.leads.models import Lead, Touch
 from console.leads.queue_columns import LeadState
-from console.leads.rules import InvalidPhoneNumber, QueueState, normalise_phone, region_of
+from console.leads.rules import InvalidPhoneNumber, QueueState, RecallCause, normalise_phone, region_of
 from console.compliance.rules import stored_zones
 from console.scoring import rules as scoring
 from console.scoring.services import current_model
@@ -59,6 +60,14 @@ class ReferralInvalid(CallError):
     def __init__(self, field_errors: dict[str, str]):
         self.field_errors = field_errors
         super().__init__("Check the referred contact: " + " ".join(field_errors.values()))
+
+
+class NextStepInvalid(CallError):
+    """The next step agreed on a qualifying call cannot be stored; `field_errors` says which field and why."""
+
+    def __init__(self, field_errors: dict[str, str]):
+        self.field_errors = field_errors
+        super().__init__("Check the next step: " + " ".join(field_errors.values()))
 
 
 class DispositionSettingsInvalid(Exception):
@@ -259,6 +268,37 @@ def local_time(when: datetime, lead: Lead) -> datetime:
     return when.replace(tzinfo=ZoneInfo("UTC")).astimezone(lead_zone(lead))
 
 
+def default_recall_on(campaign: Campaign, today: date | None = None) -> date:
+    """The recall date a Nurture disposition offers: the campaign's recall delay from today."""
+    return (today or utcnow().date()) + timedelta(days=campaign.nurture_recall_days)
+
+
+@dataclass(frozen=True)
+class RecallNote:
+    """Why the lead on the call screen came back to the queue, for the agent who calls it next."""
+
+    cause: str  # leads.rules.RecallCause
+    words: str  # "rejected by sales as not ready"
+    set_by: str
+    set_on: date
+    reason: str
+    recall_on: date
+
+    @property
+    def sent_back_by_sales(self) -> bool:
+        return self.cause == RecallCause.CLERICAL
+
+
+def recall_note(call: Call) -> RecallNote | None:
+    """The recall that brought this call's lead back (made before the call began), if one did."""
+    recall = leads.latest_recall(call.lead_id)
+    if recall is None or recall.created_at > call.started_at:
+        return None
+    return RecallNote(recall.cause, RecallCause.WORDS.get(recall.cause, recall.cause),
+                      recall.created_by.full_name if recall.created_by else "the console", recall.created_at.date(),
+                      recall.reason, recall.recall_on)
+
+
 # --- Dispositions as each campaign has them ---------------------------------------------------------
 
 def dispositions_for(campaign_id: int) -> tuple[rules.Disposition, ...]:
@@ -323,6 +363,16 @@ def _effective(settings: dict[str, DispositionSetting]):
 # --- Recording a disposition ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class AgreedStep:
+    """The next step agreed with the prospect on a qualifying call (handoffs.models.NextStep), its time in naive
+    UTC when it has one, and what was said."""
+
+    step: str
+    at: datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Referral:
     """The contact a wrong person pointed us to, as the agent typed it."""
 
@@ -385,8 +435,13 @@ def _add_to_do_not_call(lead: Lead, call: Call, agent) -> None:
 
 def record_disposition(call: Call, agent, code: str, *, notes: str | None = None,
                        callback_at: datetime | None = None, callback_anyone: bool = False,
-                       referral: Referral | None = None):
+                       referral: Referral | None = None, next_step: AgreedStep | None = None,
+                       recall_on: date | None = None):
     """Close the call with a disposition and move the lead on; returns the hand-off for *Qualified*.
+
+    *Qualified* hands over `next_step` (the call screen requires one; its time is checked as a callback's);
+    *Nurture* recalls the lead on `recall_on` (default: the campaign's recall delay from today) with the call's
+    notes as the reason the next agent reads.
 
     Every call ends here. Like the claim, the common case is a few SQL statements
     without loading ORM objects; only a referral, a hand-off or an opt-out loads the lead.
@@ -397,17 +452,19 @@ def record_disposition(call: Call, agent, code: str, *, notes: str | None = None
     leaves the call open and nothing saved.
     """
     call_id, agent_id, agent_email = call.id, agent.id, agent.email  # read before a commit expires them
-    _check_disposition(call, agent, code, callback_at=callback_at, referral=referral)
+    _check_disposition(call, agent, code, callback_at=callback_at, referral=referral, next_step=next_step,
+                       recall_on=recall_on)
     line.current().end_for_disposition(call, agent)
     with writers.write_transaction(db.session):  # a failure is rolled back at once, releasing the call row
         return _record_disposition(call_id, agent, agent_id, agent_email, code, notes=notes,
-                                   callback_at=callback_at, callback_anyone=callback_anyone, referral=referral)
+                                   callback_at=callback_at, callback_anyone=callback_anyone, referral=referral,
+                                   next_step=next_step, recall_on=recall_on)
 
 
-def _check_disposition(call: Call, agent, code: str, *, callback_at, referral) -> None:
+def _check_disposition(call: Call, agent, code: str, *, callback_at, referral, next_step, recall_on) -> None:
     """Everything the disposition's own transaction will check, read before the line is touched."""
     facts = _disposition_facts(call.id, lock=False)[1]
-    _decide(facts, agent.id, code, callback_at, utcnow())
+    _decide(facts, agent.id, code, callback_at, utcnow(), next_step=next_step, recall_on=recall_on)
     if code == "wrong_person" and referral is not None and referral.given:
         errors = _referral_errors(call.lead, referral)[0]
         if errors:
@@ -421,7 +478,7 @@ _DISPOSITION_FACTS = (
     select(_calls.c.agent_id, _calls.c.status, _calls.c.lead_id, _calls.c.campaign_id,
            _leads.c.claimed_by_id, _leads.c.claim_expires_at, _leads.c.attempts, _leads.c.time_zones,
            _leads.c.state, _leads.c.do_not_call, _leads.c.inbound, _leads.c.window_key, _leads.c.source,
-           _campaigns.c.max_attempts, _campaigns.c.min_retry_minutes)
+           _campaigns.c.max_attempts, _campaigns.c.min_retry_minutes, _campaigns.c.nurture_recall_days)
     .join(_leads, _leads.c.id == _calls.c.lead_id).join(_campaigns, _campaigns.c.id == _calls.c.campaign_id)
     .where(_calls.c.id == bindparam("call_id"))
 )
@@ -442,9 +499,10 @@ def _disposition_facts(call_id: int, lock: bool = True):
     return connection, connection.execute(statement, {"call_id": call_id}).one_or_none()
 
 
-def _decide(facts, agent_id: int, code: str, callback_at, now: datetime):
+def _decide(facts, agent_id: int, code: str, callback_at, now: datetime, *, next_step: AgreedStep | None = None,
+            recall_on: date | None = None):
     """May this agent close the call with this disposition now? Raises the refusal; else returns
-    (disposition, callback time or None, scoring model, answers, score)."""
+    (disposition, callback time or None, recall date or None, scoring model, answers, score)."""
     if facts is None:
         raise NotYourCall(rules.Refusal.MESSAGES[rules.Refusal.NOT_YOURS])
     refuse(rules.work_refusal(agent_id, facts.agent_id, facts.status, facts.claimed_by_id, facts.claim_expires_at,
@@ -458,19 +516,32 @@ def _decide(facts, agent_id: int, code: str, callback_at, now: datetime):
             raise CallError(problem)
     else:
         callback_at = None
+    if disposition.next_action == rules.NextAction.RECALL:
+        recall_on = recall_on or now.date() + timedelta(days=facts.nurture_recall_days)
+        problem = rules.recall_problem(recall_on, now.date())
+        if problem:
+            raise CallError(problem)
+    else:
+        recall_on = None
+    if disposition.next_action == rules.NextAction.HANDOFF and next_step is not None:
+        problems = rules.next_step_problems(next_step.step, next_step.at, now, labels=NextStep.LABELS,
+                                            timed=NextStep.TIMED)
+        if problems:
+            raise NextStepInvalid(problems)
     model = current_model(facts.campaign_id)
     answers = dict(db.session.connection().execute(_ANSWERS, {"lead_id": facts.lead_id}).all())
     score = scoring.score(answers, model, touches_of(facts.lead_id, model), now, source=facts.source)
     if disposition.next_action == rules.NextAction.HANDOFF and not score.can_qualify:
         raise QualificationIncomplete(score)
-    return disposition, callback_at, model, answers, score
+    return disposition, callback_at, recall_on, model, answers, score
 
 
 def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, code: str, *,
-                        notes, callback_at, callback_anyone, referral):
+                        notes, callback_at, callback_anyone, referral, next_step, recall_on):
     connection, facts = _disposition_facts(call_id)
     now = utcnow()
-    disposition, callback_at, model, answers, score = _decide(facts, agent_id, code, callback_at, now)
+    disposition, callback_at, recall_on, model, answers, score = _decide(
+        facts, agent_id, code, callback_at, now, next_step=next_step, recall_on=recall_on)
 
     closed = {"disposition": code, "status": CallStatus.COMPLETED, "ended_at": now,
               "next_action": disposition.next_action, "callback_at": callback_at}
@@ -480,7 +551,10 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
 
     attempts = facts.attempts + 1
     placement = rules.placement_after(disposition, now=now, callback_at=callback_at, attempts=attempts,
-                                      max_attempts=facts.max_attempts, min_retry_minutes=facts.min_retry_minutes)
+                                      max_attempts=facts.max_attempts, min_retry_minutes=facts.min_retry_minutes,
+                                      recall_on=recall_on)
+    if placement.new_round:
+        attempts = 0
     owner = agent_id if placement.queue_state == QueueState.CALLBACK and not callback_anyone else None
     points, band = scoring.stored_score(score)
     after = LeadState(
@@ -491,6 +565,10 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
     leads.place_after_call(connection, facts.lead_id, after, now=now, stored_window_key=facts.window_key,
                            score_band=band, score_model_version=score.model_version,
                            stage=disposition.stage)
+    if recall_on is not None:
+        reason = notes if notes is not None else connection.scalar(select(_calls.c.notes).where(_calls.c.id == call_id))
+        leads.note_recall(facts.lead_id, recall_on, cause=RecallCause.NURTURE, reason=reason or "",
+                          actor_id=agent_id, call_id=call_id)
 
     handoff = None
     if (code == "wrong_person" and referral is not None and referral.given) or code == "do_not_call" \
@@ -500,7 +578,10 @@ def _record_disposition(call_id: int, agent, agent_id: int, agent_email: str, co
             _add_referral(lead, call, agent, referral)
         if disposition.next_action == rules.NextAction.HANDOFF:
             handoff = handoffs.create_handoff(lead, call, agent, score,
-                                              scoring.explain_answers(answers, model, facts.source), answers_for(lead))
+                                              scoring.explain_answers(answers, model, facts.source), answers_for(lead),
+                                              next_step=next_step.step if next_step else None,
+                                              next_step_at=next_step.at if next_step else None,
+                                              next_step_note=next_step.note if next_step else None)
         if code == "do_not_call":
             _add_to_do_not_call(lead, call, agent)
     audit.write("call.dispositioned", "Call", call_id, actor_id=agent_id, actor_email=agent_email, at=now,

@@ -13,6 +13,7 @@ from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
 from console.guides import services as guides
+from console.handoffs.models import NextStep
 from console.handoffs.services import HandoffError
 from console.leads import services as leads
 from console.queue import services as queue
@@ -52,7 +53,7 @@ def _status() -> services.AgentStatus:
 def _render_call_screen(call: Call, form: DispositionForm | None = None, error: str | None = None, status: int = 200,
                         contact_form: ContactFixForm | None = None):
     lead = call.lead
-    form = form or DispositionForm(notes=call.notes)
+    form = form or DispositionForm(notes=call.notes, recall_on=services.default_recall_on(lead.campaign))
     contact_form = contact_form or ContactFixForm(data={name: getattr(lead, name) or ""
                                                         for name in services.AGENT_CONTACT_FIELDS},
                                                   version=lead.version)
@@ -67,6 +68,7 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
         colleagues=services.colleagues_at_account(lead),
         dispositions=services.dispositions_for(call.campaign_id), labels=BY_CODE,
         lead_now=services.local_time(utcnow(), lead), auto_advance=_status().auto_advance,
+        recall=services.recall_note(call), next_steps=NextStep.LABELS, timed_steps=NextStep.TIMED,
     )
     # A boosted form post that fails must not leave its POST URL in the address bar.
     return body, status, {"HX-Replace-Url": url_for("calls.call_screen", call_id=call.id)}
@@ -186,6 +188,8 @@ def _outcome_message(call: Call, handoff) -> str:
     lead = call.lead
     if call.referral_lead is not None:
         return f"{lead.full_name}: {label} recorded; {call.referral_lead.full_name} added as a new contact."
+    if call.next_action == NextAction.RECALL:
+        return f"{lead.full_name}: nurture recorded; back in the queue on {lead.next_call_at:%a %b %d, %Y}."
     if call.next_action == NextAction.CALLBACK:
         when = services.local_time(lead.next_call_at, lead)
         return f"{lead.full_name}: call back {when:%a %b %d, %H:%M} {when.tzname()} recorded."
@@ -206,13 +210,18 @@ def disposition(call_id: int):
     callback_at = services.callback_time_utc(form.callback_at.data, call.lead) if form.callback_at.data else None
     referral = services.Referral(form.referral_first_name.data or "", form.referral_last_name.data or "",
                                  form.referral_title.data or "", form.referral_phone.data or "")
+    next_step = None
+    if form.disposition.data == "qualified":
+        at = services.callback_time_utc(form.next_step_at.data, call.lead) if form.next_step_at.data else None
+        next_step = services.AgreedStep(form.next_step.data, at, form.next_step_note.data or "")
     try:
         handoff = services.record_disposition(
             call, _agent(), form.disposition.data, notes=form.notes.data,
-            callback_at=callback_at, callback_anyone=form.callback_anyone.data, referral=referral)
+            callback_at=callback_at, callback_anyone=form.callback_anyone.data, referral=referral,
+            next_step=next_step, recall_on=form.recall_on.data)
     except services.NotYourCall:
         abort(403)
-    except services.ReferralInvalid as error:
+    except (services.ReferralInvalid, services.NextStepInvalid) as error:
         for name, message in error.field_errors.items():
             form[name].errors = [message]
         return _render_call_screen(call, form, str(error), 422)

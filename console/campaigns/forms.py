@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, FieldList, Form, FormField, Hidden
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from console.campaigns.rules import MAX_CUSTOM_FIELDS, MAX_RETRY_MINUTES
+from console.campaigns.rules import MAX_CUSTOM_FIELDS, MAX_RECALL_DAYS, MAX_RETRY_MINUTES
 from console.clock import utcnow
 from console.compliance.rules import LEGAL_WINDOW, state_time_zones
 from console.forms import BoundedIntegerField, ConsoleForm, bounded_int
@@ -89,6 +89,8 @@ class CampaignForm(ConsoleForm):
     min_retry_minutes = BoundedIntegerField("Minimum minutes between attempts",
                                      validators=[InputRequired("Give the spacing between attempts."),
                                                  NumberRange(0, MAX_RETRY_MINUTES)])
+    nurture_recall_days = BoundedIntegerField("Nurture: call again after (days)",
+                                              validators=[Optional(), NumberRange(1, MAX_RECALL_DAYS)])
     call_guide_id = SelectField("Call guide", coerce=bounded_int, validators=[Optional()])
     # Checked and normalised to E.164 by the service (console.leads.rules.normalise_phone, the one phone rule).
     caller_id = StringField("Caller ID", validators=[Optional(), Length(max=40)])

@@ -29,6 +29,10 @@ class CampaignRules:
 
 # A retry delay or spacing longer than this is a typo, not a plan (30 days).
 MAX_RETRY_MINUTES = 30 * 24 * 60
+# A nurtured lead is called again after the campaign's recall delay (the agent may choose another date), at most
+# two years ahead: later, the lead is as good as a new one.
+DEFAULT_NURTURE_RECALL_DAYS = 90
+MAX_RECALL_DAYS = 730
 
 
 # ---------------------------------------------------------------- status

@@ -19,13 +19,14 @@ from console.leads.models import Lead
 from console.leads.rules import InvalidPhoneNumber, normalise_phone
 
 EDITABLE_FIELDS = ("name", "source", "message", "start_date", "end_date", "priority", "calling_start", "calling_end",
-                   "calling_days", "holidays", "excluded_states", "max_attempts", "min_retry_minutes", "call_guide_id",
+                   "calling_days", "holidays", "excluded_states", "max_attempts", "min_retry_minutes",
+                   "nurture_recall_days", "call_guide_id",
                    "caller_id", "expected_leads", "custom_fields")
 
 # What the new-campaign form proposes: B2B prospects are called on weekdays, within the model's default hours.
 NEW_CAMPAIGN_SETTINGS = {"priority": 0, "calling_start": time(9, 0), "calling_end": time(20, 0),
                          "calling_days": ["1", "2", "3", "4", "5"], "max_attempts": rules.DEFAULT_MAX_ATTEMPTS,
-                         "min_retry_minutes": 60}
+                         "min_retry_minutes": 60, "nurture_recall_days": rules.DEFAULT_NURTURE_RECALL_DAYS}
 
 
 class CampaignInvalid(Exception):
@@ -94,6 +95,8 @@ def _checked(campaign: Campaign, changes: dict) -> dict:
             clash = clash.where(Campaign.id != campaign.id)
         if db.session.scalar(clash) is not None:
             errors["name"] = "Another campaign already has this name."
+    if "nurture_recall_days" in changes and changes["nurture_recall_days"] is None:
+        del changes["nurture_recall_days"]  # left blank: the delay stays as it is (a new campaign's: the default)
     if "calling_days" in changes and not isinstance(changes["calling_days"], str):
         changes["calling_days"] = "".join(sorted(set(changes["calling_days"])))  # {"1", "5"} → "15"
     if "call_guide_id" in changes:

@@ -46,6 +46,7 @@ class NextStep:
     SEND_INFO = "send_info"  # send information
     CALL_BACK = "call_back"  # sales calls back at a time
     LABELS = {MEETING: "Meeting booked", SEND_INFO: "Send information", CALL_BACK: "Sales calls back"}
+    TIMED = (MEETING, CALL_BACK)  # agreed for a time, which the agent types in the lead's local time
 
 
 class Outcome:

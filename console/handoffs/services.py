@@ -20,7 +20,8 @@ from console.clock import utcnow
 from console.database import writers
 from console.extensions import db
 from console.handoffs import routing, routing_services, rules, sla_services
-from console.handoffs.models import Handoff, HandoffStatus, Outcome, RejectionKind, RejectionResult
+from console.handoffs.models import Handoff, HandoffStatus, NextStep, Outcome, RejectionKind, RejectionResult
+from console.handoffs.packet import packet_document
 from console.leads import services as leads
 from console.leads.models import Lead
 from console.leads.rules import Stage
@@ -32,13 +33,15 @@ class HandoffError(Exception):
     pass
 
 
-def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handoff:
+def create_handoff(lead, call, agent, score, explained, answers: dict, *, next_step: str | None = None,
+                   next_step_at=None, next_step_note: str | None = None) -> Handoff:
     """Hand a qualified lead to sales with its score as made now. Joins the caller's transaction.
 
     `explained` is scoring.rules.explain_answers for the model that made `score`:
     every criterion's label, answer and points are kept with the hand-off, so the
     packet explains it with that model whatever the model becomes. `answers` are the
-    lead's QualificationAnswer rows (for what the prospect said).
+    lead's QualificationAnswer rows (for what the prospect said). `next_step` is what the agent agreed with the
+    prospect (models.NextStep), `next_step_at` its time (naive UTC) when it has one.
     """
     terms = sla_services.snapshot(lead.campaign_id)
     in_review = bool(terms.get("requires_review"))
@@ -71,6 +74,9 @@ def create_handoff(lead, call, agent, score, explained, answers: dict) -> Handof
                                   "points": line.points,
                                   "detail": answers[line.criterion].detail if line.criterion in answers else ""}
                  for line in explained},
+        next_step=next_step or None,
+        next_step_at=next_step_at if next_step in NextStep.TIMED else None,
+        next_step_note=(next_step_note or "").strip() or None,
     )
     db.session.add(handoff)
     db.session.flush()
@@ -106,19 +112,13 @@ def announce(handoff: Handoff, lead) -> None:
         "member": member, "lead": lead, "handoff": handoff,
         "packet_url": absolute_url_for("handoffs.packet", handoff_id=handoff.id)},
         dedupe_key=f"{key}:email")
-    outbox.webhook("handoff.created", handoff_summary(handoff, lead), dedupe_key=key)
+    outbox.webhook("handoff.created", packet_document(handoff), dedupe_key=key)
 
 
 def handoff_summary(handoff: Handoff, lead) -> dict:
-    """What the CRM is told of a hand-off (the full packet schema comes with the JSON API)."""
-    return {
-        "handoff_id": handoff.id, "status": handoff.status, "created_at": handoff.created_at.isoformat() + "Z",
-        "campaign_id": handoff.campaign_id, "assigned_to": handoff.assigned_to.email,
-        "score": handoff.score, "band": handoff.score_band, "scoring_model_version": handoff.score_model_version,
-        "answers": handoff.answers, "reasons": handoff.score_reasons,
-        "lead": {"id": lead.id, "first_name": lead.first_name, "last_name": lead.last_name, "title": lead.title,
-                 "email": lead.email, "phone": lead.phone, "company": lead.account.name},
-    }
+    """What the CRM is told of a hand-off: its whole packet (console/handoffs/packet.py, docs/handoff.md), which
+    keeps the keys this summary first had."""
+    return packet_document(handoff)
 
 
 def visible_to(user, query):

@@ -5,7 +5,6 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from console.auth.models import Role
-from console.calls import services as calls
 from console.campaigns.models import Campaign
 from console.clock import utcnow
 from console.extensions import db
@@ -13,8 +12,9 @@ from console.handoffs import rules, sales_inbox, services
 from console.handoffs.forms import (AcceptForm, FirstContactForm, LostForm, MeetingHeldForm, OpportunityForm,
                                     RatingForm, ReassignForm, RejectForm, WonForm)
 from console.handoffs.models import Handoff, RejectionKind
+from console.handoffs.packet import build_packet
 from console.security import allow
-from console.telephony.services import recordings_for_lead
+from console.telephony.services import can_hear_recordings
 from console.web import never_raises, visible_or_abort
 
 blueprint = Blueprint("handoffs", __name__, url_prefix="/handoffs")
@@ -68,11 +68,10 @@ def _render_packet(handoff: Handoff, failed: str | None = None, form=None, error
     forms = _forms(handoff, user)
     if failed is not None:
         forms[failed] = form
-    body = render_template("handoffs/packet.html", handoff=handoff, lead=handoff.lead,
-                           calls=calls.completed_calls(handoff.lead_id), forms=forms, failed=failed, error=error,
-                           may_reassign=handoff.can_be_reassigned_by(user), kinds=RejectionKind,
-                           contact_kinds=rules.ContactKind, lost_reasons=rules.LostReason,
-                           recordings=recordings_for_lead(handoff.lead))
+    packet = build_packet(handoff, user, may_hear=can_hear_recordings(user, handoff.lead))
+    body = render_template("handoffs/packet.html", handoff=handoff, lead=packet.lead, packet=packet, forms=forms,
+                           failed=failed, error=error, may_reassign=handoff.can_be_reassigned_by(user),
+                           kinds=RejectionKind, contact_kinds=rules.ContactKind, lost_reasons=rules.LostReason)
     return body, status, {"HX-Replace-Url": url_for("handoffs.packet", handoff_id=handoff.id)}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 import email_validator
 import phonenumbers
@@ -19,6 +20,23 @@ class QueueState:
     CALLBACK = "callback"
     CLOSED = "closed"
     WORKABLE = (NEW, RETRY, CALLBACK)
+
+
+def recall_due_at(recall_on: date) -> datetime:
+    """When a recalled lead is due again (naive UTC): the start of its recall date; its calling window decides
+    the hour it is really called."""
+    return datetime.combine(recall_on, time(0))
+
+
+class RecallCause:
+    """What sent a lead back to the queue (leads.models.Recall.cause), in the words the next agent reads."""
+
+    NURTURE = "nurture"  # the Nurture disposition
+    REJECTED = "rejected"  # sales: not ready yet
+    LOST = "lost"  # a lost deal recycled
+    CLERICAL = "clerical"  # sales: bad data, back to the agent who qualified it
+    WORDS = {NURTURE: "nurtured on a call", REJECTED: "rejected by sales as not ready",
+             LOST: "deal lost, recycled", CLERICAL: "bad data"}
 
 
 class Stage:

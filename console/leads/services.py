@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import DateTime, Integer, String, any_, bindparam, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql
@@ -29,7 +29,7 @@ from console.extensions import db
 from console.leads import queue_columns
 from console.leads.models import Account, Lead, Recall, Touch
 from console.leads.queue_columns import LeadState
-from console.leads.rules import QueueState, Stage, check_contact
+from console.leads.rules import QueueState, Stage, check_contact, recall_due_at
 
 
 class StaleLead(Exception):
@@ -204,8 +204,19 @@ def recall(lead: Lead, recall_on: date, *, cause: str, reason: str = "", actor_i
     what sent it: "nurture" (the disposition), "rejected" (sales: not ready), "lost" (a deal lost to recycle).
     Joins the caller's transaction.
     """
-    _requeue(lead, Stage.NURTURE, QueueState.RETRY, datetime.combine(recall_on, time(0)), owner_id=None)
+    _requeue(lead, Stage.NURTURE, QueueState.RETRY, recall_due_at(recall_on), owner_id=None)
     return _recorded(lead, recall_on, cause, reason, actor_id, handoff_id, call_id)
+
+
+def note_recall(lead_id: int, recall_on: date, *, cause: str, reason: str = "", actor_id: int | None = None,
+                call_id: int | None = None) -> Recall:
+    """Record why a lead placed by `place_after_call` as a recall (calls.rules.placement_after: RETRY on the
+    recall date, stage nurture, a new round) comes back, without writing the lead a second time. Joins the
+    caller's transaction."""
+    row = Recall(lead_id=lead_id, recall_on=recall_on, cause=cause, reason=reason.strip(), created_by_id=actor_id,
+                 call_id=call_id)
+    db.session.add(row)
+    return row
 
 
 def return_to_agent(lead: Lead, agent_id: int, *, reason: str, actor_id: int | None = None,

@@ -40,7 +40,19 @@
     // Call back and wrong person need more input: put the cursor where it is typed.
     if (radio.value === "callback") { focusSoon("callback_at"); return; }
     if (radio.value === "wrong_person") { focusSoon("referral_first_name"); return; }
+    // Qualified asks for the next step agreed (arrow keys choose it, Tab reaches its time and note);
+    // Nurture for the recall date, already filled with the campaign's default.
+    if (radio.value === "qualified") { focusNextStep(); return; }
+    if (radio.value === "nurture") { focusSoon("recall_on"); return; }
     radio.focus();
+  }
+
+  function focusNextStep() {
+    window.requestAnimationFrame(function () {
+      var step = document.querySelector('input[name="next_step"]:checked')
+        || document.querySelector('input[name="next_step"]');
+      if (step) step.focus();
+    });
   }
 
   function focusSoon(id) {

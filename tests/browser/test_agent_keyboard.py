@@ -109,6 +109,10 @@ def test_an_agent_works_a_campaign_from_the_keyboard_alone(page: Page, live_serv
     page.keyboard.press("q")
     expect(page.get_by_role("radio", name="Qualified")).to_be_checked()
     expect(page.locator("#disposition-next-action")).to_have_text("Next: Hand off to sales.")
+    # Qualified asks for the next step agreed: the cursor is in its choices, an arrow key picks one.
+    expect(page.locator('input[name="next_step"]:focus')).to_have_count(1)
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("radio", name="Send information")).to_be_checked()
     screenshot(page, "20-keyboard-call-screen-qualified", full_page=False)
     page.keyboard.press("Control+Enter")
 

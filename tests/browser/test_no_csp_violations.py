@@ -91,6 +91,8 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
     page.keyboard.press("Escape")
     settle(page)
     page.keyboard.press("q")
+    expect(page.locator('input[name="next_step"]:focus')).to_have_count(1)
+    page.keyboard.press("ArrowDown")  # the next step agreed: send information
     page.keyboard.press("Control+Enter")  # hangs up, hands off, and opens the next lead
     expect_lead(page, "Morgan Lee")
     settle(page)

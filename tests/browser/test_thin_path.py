@@ -113,6 +113,8 @@ def test_a_lead_goes_from_the_agents_queue_to_the_sales_inbox_and_the_campaign_r
     expect(page.locator("#notes-status")).to_have_text("Notes saved")
     page.keyboard.press("q")
     expect(page.get_by_role("radio", name="Qualified")).to_be_checked()
+    page.keyboard.press("ArrowDown")  # the next step agreed: the cursor is in its choices
+    expect(page.get_by_role("radio", name="Send information")).to_be_checked()
     # What the agent sees first (a full-page capture resets the panels' scroll positions).
     screenshot(page, "03b-call-screen-qualified-viewport", full_page=False)
     screenshot(page, "03-call-screen-qualified")
@@ -142,7 +144,7 @@ def test_a_lead_goes_from_the_agents_queue_to_the_sales_inbox_and_the_campaign_r
         expect(answers.get_by_role("row", name=re.compile(f"^{label}"))).to_contain_text(answer_label)
     expect(page.locator(".band").first).to_have_text(re.compile(r"Hot\s*·\s*100"))
     expect(page.locator("ul.reasons li")).to_have_text([reason for _value, reason in ANSWERS.values()])
-    expect(page.locator(".history .notes")).to_have_text(NOTES)
+    expect(page.locator("#packet-calls .notes")).to_have_text(NOTES)
     screenshot(page, "07-handoff-packet")
 
     page.get_by_role("button", name="Accept the lead").click()
@@ -182,6 +184,7 @@ def test_the_call_screen_explains_why_a_lead_cannot_be_qualified_yet_and_keeps_t
     expect(notes).not_to_be_focused()
     page.keyboard.press("q")
     expect(page.get_by_role("radio", name="Qualified")).to_be_checked()
+    page.keyboard.press("ArrowDown")
     page.keyboard.press("Control+Enter")
 
     error = page.locator("#disposition-error")
@@ -190,6 +193,7 @@ def test_the_call_screen_explains_why_a_lead_cannot_be_qualified_yet_and_keeps_t
     expect(error).to_contain_text("answer Budget, Authority, Need, Timeline")
     expect(page.get_by_label("Notes")).to_have_value(notes_text)
     expect(page.get_by_role("radio", name="Qualified")).to_be_checked()
+    expect(page.get_by_role("radio", name="Send information")).to_be_checked()
     expect(page.locator("#lead-heading")).to_have_text("Jordan Rivera")
     screenshot(page, "11b-call-screen-disposition-error-viewport", full_page=False)
     screenshot(page, "11-call-screen-disposition-error")

@@ -73,7 +73,7 @@ def test_an_invalid_answer_is_refused_with_a_message(agent_client, auth, call_ur
 
 def test_qualifying_too_early_is_refused_and_keeps_the_notes_typed(agent_client, auth, call_url):
     response = agent_client.post(f"{call_url}/disposition", data={
-        "disposition": "qualified", "notes": "Typed during the call", "csrf_token": auth.csrf_token()})
+        "disposition": "qualified", "next_step": "send_info", "notes": "Typed during the call", "csrf_token": auth.csrf_token()})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Cannot qualify yet: answer Budget, Authority, Need, Timeline" in page
@@ -86,7 +86,7 @@ def test_a_qualified_call_reaches_the_sales_inbox_and_the_campaign_report(app, a
     for criterion, value in STRONG.items():
         save_answer(agent_client, auth, call_url, criterion, value)
     response = agent_client.post(f"{call_url}/disposition", data={
-        "disposition": "qualified", "notes": "Demo with the CRO", "csrf_token": auth.csrf_token()})
+        "disposition": "qualified", "next_step": "send_info", "notes": "Demo with the CRO", "csrf_token": auth.csrf_token()})
     assert response.status_code == 303 and response.headers["Location"] == "/queue"
     assert "qualified and handed to" in agent_client.get("/queue").get_data(as_text=True)
 
@@ -303,7 +303,7 @@ def test_qualifying_with_no_sales_member_to_receive_it_is_refused_on_the_call_sc
     for criterion, value in STRONG.items():
         save_answer(agent_client, auth, call_url, criterion, value)
     response = agent_client.post(f"{call_url}/disposition", data={
-        "disposition": "qualified", "notes": "Ready for a demo", "csrf_token": auth.csrf_token()})
+        "disposition": "qualified", "next_step": "send_info", "notes": "Ready for a demo", "csrf_token": auth.csrf_token()})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "No active sales member to hand the lead to" in page and "Ready for a demo</textarea>" in page

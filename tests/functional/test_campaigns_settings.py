@@ -77,6 +77,8 @@ def test_marketing_names_the_states_a_campaign_does_not_serve(marketing_client, 
     ({"calling_days": []}, "Choose at least one calling day."),
     ({"holidays": "2030-12-25\nChristmas"}, "Christmas is not a date: write one date per line"),
     ({"excluded_states": "TX, Texas"}, "TEXAS: not a US state or Canadian province code"),
+    ({"nurture_recall_days": "0"}, "Number must be between 1 and 730."),
+    ({"nurture_recall_days": "731"}, "Number must be between 1 and 730."),
 ])
 def test_an_invalid_setting_is_refused_and_every_typed_value_is_kept(marketing_client, auth, campaign, changes, message):
     data = {**VALID, **changes}
@@ -102,7 +104,10 @@ def test_the_dispositions_page_shows_every_disposition_and_which_are_fixed(marke
                   "Call back at…", "Nurture", "Do not call", "Qualified"):
         assert f'<th scope="row">{label}</th>' in page
     assert "fixed: An opt-out is never called again (compliance)." in page
-    assert page.count('<select') == 8  # the editable ones
+    assert page.count('<select') == 7  # the editable ones
+    # Nurture recalls the lead on a date the agent sets; the campaign's own delay is its default.
+    assert re.search(r'id="nurture-recall-days">· proposed recall in 90 days \(<a href="/campaigns/\d+/settings'
+                     r'#nurture_recall_days">campaign settings</a>\)', page)
 
 
 def disposition_rows(page: str) -> dict:
@@ -145,7 +150,7 @@ def test_marketing_changes_a_next_action_and_the_agents_next_busy_call_follows_i
 
 def test_retry_in_without_minutes_is_refused_on_its_row_and_keeps_the_choices(marketing_client, auth, campaign):
     data = disposition_rows(marketing_client.get(f"/campaigns/{campaign.id}/dispositions").get_data(as_text=True))
-    nurture, busy = row_of(data, "nurture"), row_of(data, "busy")
+    nurture, busy = row_of(data, "not_interested"), row_of(data, "busy")
     data[f"rows-{nurture}-next_action"] = "retry_in"
     data[f"rows-{nurture}-retry_minutes"] = ""
     data[f"rows-{busy}-next_action"] = "end_of_queue"
@@ -171,3 +176,14 @@ def test_campaign_changes_are_audited(marketing_client, auth, campaign):
     db.session.rollback()
     event = db.session.query(AuditEvent).filter_by(action="campaign.updated").one()
     assert event.detail["changes"]["name"] == ["Main campaign", "Q1 Push"]
+
+
+def test_marketing_sets_the_recall_delay_a_nurture_disposition_proposes(marketing_client, auth, campaign):
+    response = post(marketing_client, auth, f"/campaigns/{campaign.id}/settings", {**VALID, "nurture_recall_days": "30"})
+    assert response.status_code == 303
+    assert fresh(type(campaign), campaign.id).nurture_recall_days == 30
+    # Left blank, it stays as it was.
+    post(marketing_client, auth, f"/campaigns/{campaign.id}/settings", {**VALID, "nurture_recall_days": ""})
+    assert fresh(type(campaign), campaign.id).nurture_recall_days == 30
+    page = marketing_client.get(f"/campaigns/{campaign.id}/dispositions").get_data(as_text=True)
+    assert "proposed recall in 30 days" in page

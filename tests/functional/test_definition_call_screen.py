@@ -82,7 +82,7 @@ def test_qualified_is_refused_until_every_required_criterion_is_answered_naming_
                        "timeline": "under_3_months"}.items():
         calls.save_answer(call, agent, key, value)
     auth.login(agent.email)
-    response = auth.post(f"/calls/{call.id}/disposition", {"disposition": "qualified"})
+    response = auth.post(f"/calls/{call.id}/disposition", {"disposition": "qualified", "next_step": "send_info"})
     assert response.status_code == 422
     assert "Cannot qualify yet: answer Company size." in response.get_data(as_text=True)
     calls.save_answer(call, agent, "company_size", "300")

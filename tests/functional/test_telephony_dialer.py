@@ -239,7 +239,7 @@ def test_the_sales_member_handed_the_lead_can_play_its_recordings(client, auth, 
                              "timeline": "under_3_months"}.items():
         signed_in.post(f"/calls/{call.id}/answers", {"criterion": criterion, "value": value,
                                                      "version": latest(call).call.lead.version})
-    assert signed_in.post(f"/calls/{call.id}/disposition", {"disposition": "qualified"}).status_code in (303, 302)
+    assert signed_in.post(f"/calls/{call.id}/disposition", {"disposition": "qualified", "next_step": "send_info"}).status_code in (303, 302)
     auth.logout()
     auth.login("sales@example.com")
     assert client.get(f"/recordings/{recording.id}").status_code == 200
