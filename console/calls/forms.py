@@ -98,15 +98,18 @@ class DispositionSettingsForm(ConsoleForm):
 
 class ContactFixForm(ConsoleForm):
     """The lead's contact data an agent may correct on the call (calls.services.AGENT_CONTACT_FIELDS); phones and
-    the email are checked by the lead's one writer, here only their sizes."""
+    the email are checked by the lead's one writer, here only their sizes. Built with PREFIX: its fields' names and
+    ids never meet the disposition form's (a referral has a first name and a title too)."""
 
-    first_name = StringField("First name", validators=[InputRequired("Give the lead's first name."),
-                                                       Length(max=CONTACT_FIELDS["first_name"])])
-    last_name = StringField("Last name", validators=[InputRequired("Give the lead's last name."),
-                                                     Length(max=CONTACT_FIELDS["last_name"])])
-    title = StringField("Title", validators=[Optional(), Length(max=CONTACT_FIELDS["title"])])
-    email = StringField("Email", validators=[Optional(), Length(max=CONTACT_FIELDS["email"])])
-    alternate_phone = StringField("Alternate phone", validators=[Optional(), Length(max=60)])
+    PREFIX = "contact"
+
+    first_name = StringField("Lead's first name", validators=[InputRequired("Give the lead's first name."),
+                                                              Length(max=CONTACT_FIELDS["first_name"])])
+    last_name = StringField("Lead's last name", validators=[InputRequired("Give the lead's last name."),
+                                                            Length(max=CONTACT_FIELDS["last_name"])])
+    title = StringField("Lead's title", validators=[Optional(), Length(max=CONTACT_FIELDS["title"])])
+    email = StringField("Lead's email", validators=[Optional(), Length(max=CONTACT_FIELDS["email"])])
+    alternate_phone = StringField("Lead's alternate phone", validators=[Optional(), Length(max=60)])
     # The lead's version the screen was drawn with: a correction over a change made since is refused.
     version = BoundedIntegerField(widget=HiddenInput(), validators=[Optional()])
 

@@ -54,9 +54,9 @@ def _render_call_screen(call: Call, form: DispositionForm | None = None, error: 
                         contact_form: ContactFixForm | None = None):
     lead = call.lead
     form = form or DispositionForm(notes=call.notes, recall_on=services.default_recall_on(lead.campaign))
-    contact_form = contact_form or ContactFixForm(data={name: getattr(lead, name) or ""
-                                                        for name in services.AGENT_CONTACT_FIELDS},
-                                                  version=lead.version)
+    contact_form = contact_form or ContactFixForm(formdata=None, prefix=ContactFixForm.PREFIX, version=lead.version,
+                                                  data={name: getattr(lead, name) or ""
+                                                        for name in services.AGENT_CONTACT_FIELDS})
     model = current_model(lead.campaign_id)
     answers = services.answer_values(lead)
     earlier = services.earlier_calls(call)
@@ -105,11 +105,12 @@ def save_answer(call_id: int):
 @allow(Role.TELEPROSPECTOR)
 def correct_contact(call_id: int):
     call = visible_or_abort(Call, call_id, options=services.CALL_SCREEN_LOADS)
-    form = ContactFixForm()
+    form = ContactFixForm(prefix=ContactFixForm.PREFIX)
     if not form.validate():
         return _render_call_screen(call, status=422, contact_form=form)
     try:
-        changed = services.correct_contact(call, _agent(), form.data, form.version.data)
+        typed = {name: form[name].data for name in services.AGENT_CONTACT_FIELDS}
+        changed = services.correct_contact(call, _agent(), typed, form.version.data)
     except services.NotYourCall:
         abort(403)
     except leads.ContactInvalid as refused:

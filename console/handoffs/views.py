@@ -1,6 +1,6 @@
 """The sales inbox of hand-offs, the hand-off packet and what sales does on it, and the feedback pages (the agent's
 own, and each campaign's for marketing)."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -15,7 +15,7 @@ from console.handoffs.models import Handoff, RejectionKind
 from console.handoffs.packet import build_packet
 from console.security import allow
 from console.telephony.services import can_hear_recordings
-from console.web import never_raises, visible_or_abort
+from console.web import fragment_requested, never_raises, visible_or_abort
 
 blueprint = Blueprint("handoffs", __name__, url_prefix="/handoffs")
 
@@ -24,9 +24,11 @@ blueprint = Blueprint("handoffs", __name__, url_prefix="/handoffs")
 @never_raises  # an error page drawn while the database is down must still draw
 def unread_feedback():
     """The agent's count of unread feedback, beside the Feedback entry of the top bar."""
-    if not current_user.is_authenticated or current_user.role != Role.TELEPROSPECTOR:
-        return {}
-    return {"unread_feedback": services.unread_feedback_count(current_user.id)}
+    if fragment_requested() or not current_user.is_authenticated or current_user.role != Role.TELEPROSPECTOR:
+        return {}  # a fragment (an answer's score, a notes status) has no top bar: spare the count
+    if "unread_feedback" not in g:  # one count a request, however many templates it renders (the dialer panel)
+        g.unread_feedback = services.unread_feedback_count(current_user.id)
+    return {"unread_feedback": g.unread_feedback}
 
 
 @blueprint.get("/")

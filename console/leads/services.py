@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import DateTime, Integer, String, any_, bindparam, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from console.audit import services as audit
@@ -253,7 +254,7 @@ def _recorded(lead: Lead, recall_on: date, cause: str, reason: str, actor_id, ha
 
 def latest_recall(lead_id: int) -> Recall | None:
     """Why the lead came back to the queue last (the next agent reads it), if it ever did."""
-    return db.session.scalars(select(Recall).where(Recall.lead_id == lead_id)
+    return db.session.scalars(select(Recall).where(Recall.lead_id == lead_id).options(joinedload(Recall.created_by))
                               .order_by(Recall.created_at.desc(), Recall.id.desc()).limit(1)).first()
 
 

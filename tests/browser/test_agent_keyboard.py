@@ -180,7 +180,7 @@ def test_wrong_person_takes_the_referral_from_the_keyboard_and_a_bad_number_keep
 
     page.keyboard.press("6")
     expect(page.get_by_role("radio", name="Wrong person")).to_be_checked()
-    expect(page.get_by_label("First name")).to_be_focused()
+    expect(page.get_by_label("First name", exact=True)).to_be_focused()
     page.keyboard.type("Dana")
     page.keyboard.press("Tab")
     page.keyboard.type("Whitfield")
@@ -192,8 +192,8 @@ def test_wrong_person_takes_the_referral_from_the_keyboard_and_a_bad_number_keep
 
     expect(page.locator("#disposition-error")).to_contain_text("Check the referred contact")
     expect(page.locator("#referral_phone-error")).to_have_text("555-01 is not a valid phone number.")
-    expect(page.get_by_label("First name")).to_have_value("Dana")
-    expect(page.get_by_label("Title")).to_have_value("Head of RevOps")
+    expect(page.get_by_label("First name", exact=True)).to_have_value("Dana")
+    expect(page.get_by_label("Title", exact=True)).to_have_value("Head of RevOps")
     screenshot(page, "24-keyboard-referral-error", full_page=False)
 
     # The cursor is back in the field to fix, its text selected: typing replaces it.

@@ -28,7 +28,8 @@ POST_BODIES = {
     # An old version: the agent gets a stale-save refusal (409), an admin the owner check (403) first.
     "calls.save_answer": {"criterion": "budget", "value": "confirmed", "version": "0"},
     "calls.auto_advance": {"auto_advance": "off"},
-    "calls.correct_contact": {"first_name": "Pat", "last_name": "Corrected", "email": "pat@example.com"},
+    "calls.correct_contact": {"contact-first_name": "Pat", "contact-last_name": "Corrected",
+                              "contact-email": "pat@example.com"},
     "calls.mark_objection": {"outcome": "worked"},
     "campaigns.save_settings": {"name": "Renamed campaign", "source": "webinar", "priority": "1",
                                 "calling_start": "09:00", "calling_end": "18:00", "calling_days": "1", "max_attempts": "5",

@@ -20,8 +20,8 @@ def test_the_agent_corrects_title_and_email_and_the_change_is_audited(client, au
     screen = client.get(f"/calls/{call.id}")
     assert b"Correct contact details" in screen.data
     response = auth.post(f"/calls/{call.id}/contact", {
-        "first_name": lead.first_name, "last_name": lead.last_name, "title": "Head of Operations",
-        "email": "pat.ops@example.com", "alternate_phone": "", "version": str(lead.version)})
+        "contact-first_name": lead.first_name, "contact-last_name": lead.last_name, "contact-title": "Head of Operations",
+        "contact-email": "pat.ops@example.com", "contact-alternate_phone": "", "contact-version": str(lead.version)})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/calls/{call.id}")
     db.session.rollback()  # end this session's read, begun before the request wrote
     stored = db.session.get(Lead, lead.id)
@@ -35,8 +35,8 @@ def test_a_bad_email_is_refused_beside_its_field_and_what_was_typed_stays(auth, 
     lead, call = _claimed(users, campaign, make_lead)
     auth.login("teleprospector@example.com")
     response = auth.post(f"/calls/{call.id}/contact", {
-        "first_name": lead.first_name, "last_name": lead.last_name, "title": "CTO <b>new</b>",
-        "email": "not an email", "version": str(lead.version)})
+        "contact-first_name": lead.first_name, "contact-last_name": lead.last_name, "contact-title": "CTO <b>new</b>",
+        "contact-email": "not an email", "contact-version": str(lead.version)})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="contact-fix" open' in page
@@ -51,7 +51,7 @@ def test_a_correction_over_a_newer_lead_is_refused_and_changes_nothing(auth, use
     lead, call = _claimed(users, campaign, make_lead)
     auth.login("teleprospector@example.com")
     response = auth.post(f"/calls/{call.id}/contact", {
-        "first_name": "Someone", "last_name": "Else", "version": str(lead.version - 1)})
+        "contact-first_name": "Someone", "contact-last_name": "Else", "contact-version": str(lead.version - 1)})
     assert response.status_code == 409
     db.session.rollback()
     db.session.refresh(lead)
@@ -63,8 +63,8 @@ def test_another_agent_cannot_correct_a_lead_on_a_call_that_is_not_theirs(auth, 
     lead, call = _claimed(users, campaign, make_lead)
     other = make_user("teleprospector", email="other@example.com")
     auth.login(other.email)
-    response = auth.post(f"/calls/{call.id}/contact", {"first_name": "X", "last_name": "Y",
-                                                       "version": str(lead.version)})
+    response = auth.post(f"/calls/{call.id}/contact", {"contact-first_name": "X", "contact-last_name": "Y",
+                                                       "contact-version": str(lead.version)})
     assert response.status_code == 403
     db.session.rollback()
     db.session.refresh(lead)

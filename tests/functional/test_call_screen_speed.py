@@ -17,8 +17,9 @@ from tests.conftest import AuthActions
 # The call screen: the user, the call with its lead, campaign, account, touches and guide version, the answers,
 # the objection marks, the earlier calls with their agents and referrals, the colleagues, the dispositions, the
 # agent's status (top bar) and its line, the bell; and the dialer drawn inside the page (so it opens in its final
-# layout): its phone call, the do-not-call check, the campaign's telephony settings, the recordings.
-CALL_SCREEN_STATEMENTS = 14
+# layout): its phone call, the do-not-call check, the campaign's telephony settings, the recordings; the recall that
+# brought the lead back, if any (with who set it), and the agent's unread feedback from sales (top bar).
+CALL_SCREEN_STATEMENTS = 16
 # The answer autosave: the user and the call; in the write: the call with its lead read afresh, the version bump,
 # the answers, the answer, the audit row, the score; after it, the call and lead for the fragment.
 AUTOSAVE_STATEMENTS = 10

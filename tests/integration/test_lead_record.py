@@ -125,7 +125,7 @@ def lived(users, campaign, make_lead, list_number, change_lead):
     for key, value in STRONG.items():
         calls.save_answer(second, agent, key, value)
     handoff = calls.record_disposition(second, agent, "qualified", notes="Wants pricing")
-    handoffs.decide(handoff, sales, accept=True)
+    handoffs.accept(handoff, sales)
     fresh = db.session.get(type(lead), lead.id)
     leads.update_contact(fresh, marketing, {"email": "jordan@new.example"}, fresh.version)
     entry = list_number(lead.phone, campaign_id=campaign.id, reason="asked by email")
