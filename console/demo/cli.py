@@ -16,17 +16,24 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from console.auth.models import Role, User
+from console.calls.models import Call, CallStatus, QualificationAnswer
+from console.calls.rules import NextAction
 from console.auth.services import create_user
 from console.campaigns.models import Campaign
 from console.compliance.models import DoNotCallSource
 from console.clock import utcnow
 from console.extensions import db
 from console.guides import services as guide_services
+from console.handoffs import services as handoffs
 from console.handoffs import sla_services
+from console.handoffs.models import NextStep, RejectionKind
+from console.handoffs.rules import ContactKind, LostReason, Step
 from console.database import writers
 from console.leads import services as leads_writer
 from console.leads.models import Account, Lead, Touch
-from console.leads.rules import normalise_phone
+from console.leads.rules import QueueState, Stage, normalise_phone
+from console.scoring import rules as scoring
+from console.scoring.services import current_model
 
 DEMO_PASSWORD = "demo-password-1"
 RANDOM_SEED = 2026
@@ -386,13 +393,114 @@ def seed():
         for _ in range(ENDED_CAMPAIGN_LEADS):
             leads.append(leads_writer.create_lead(**gen.lead(others["ended"], SALES_TITLES, "trade show")))
 
+        handed_over = _demo_handoffs(main, users, gen, now)
+
     # A list loaded the way marketing loads one, so Imports, a campaign's Lists and a lead's timeline show one. After
     # the seed's transaction: the import reads its stored file on connections of its own.
     _import_demo_list(it.id, users["marketing@example.com"].id)
 
     _print_logins()
-    click.echo(f"Seeded {len(users)} users, {2 + len(others)} campaigns, {len(leads)} leads, {guide_count} call guides"
-               ", 1 imported list")
+    click.echo(f"Seeded {len(users)} users, {2 + len(others)} campaigns, {len(leads) + handed_over} leads"
+               f" ({handed_over} handed to sales), {guide_count} call guides, 1 imported list")
+
+
+# Leads already qualified and handed to sales, at each step of the hand-off loop: (hours since the agent qualified
+# it, the agent, the answers, how far sales took it). Their clocks run in the default SLA's business hours.
+DEMO_HANDOFFS = (
+    (1, "agent@example.com", ("confirmed", "decision_maker", "urgent", "under_3_months"), "new"),
+    (26, "agent2@example.com", ("planned", "decision_maker", "urgent", "3_to_6_months"), "new"),
+    (30, "agent@example.com", ("confirmed", "influencer", "urgent", "under_3_months"), "accepted"),
+    (75, "agent2@example.com", ("confirmed", "decision_maker", "some", "under_3_months"), "contacted"),
+    (170, "agent@example.com", ("confirmed", "decision_maker", "urgent", "under_3_months"), "opportunity"),
+    (320, "agent@example.com", ("confirmed", "decision_maker", "urgent", "3_to_6_months"), "won"),
+    (260, "agent2@example.com", ("planned", "influencer", "urgent", "under_3_months"), "lost"),
+    (50, "agent@example.com", ("confirmed", "decision_maker", "urgent", "under_3_months"), "bad_data"),
+    (120, "agent2@example.com", ("planned", "decision_maker", "some", "6_to_12_months"), "not_ready"),
+)
+ANSWER_DETAILS = {"budget": "Approved in this year's plan", "authority": "Signs off tools for the sales team",
+                  "need": "Forecast lives in spreadsheets today", "timeline": "Wants it live before the next quarter"}
+
+
+def _demo_handoffs(campaign: Campaign, users: dict, gen: "_Generator", now) -> int:
+    """Qualified leads of the main campaign handed to sales, each with its call and answers, then taken as far as
+    DEMO_HANDOFFS says through the services sales uses (accept, reject, progress); the times are moved back to
+    when each step happened, so the inbox, the team view and their clocks show every state. Joins the seed's
+    transaction."""
+    model = current_model(campaign.id)
+    for hours, agent_email, values, step in DEMO_HANDOFFS:
+        agent, at = users[agent_email], now - timedelta(hours=hours)
+        lead = leads_writer.create_lead(**gen.lead(campaign, SALES_TITLES, "webinar"), stage=Stage.MQL,
+                                        queue_state=QueueState.CLOSED, attempts=1, last_called_at=at)
+        db.session.flush()
+        call = Call(lead_id=lead.id, campaign_id=campaign.id, agent_id=agent.id, status=CallStatus.COMPLETED,
+                    disposition="qualified", next_action=NextAction.HANDOFF, started_at=at - timedelta(minutes=11),
+                    ended_at=at, guide_version_id=campaign.call_guide.published_version_id if campaign.call_guide
+                    else None, notes=f"{lead.first_name} wants a demo with their CRO; send the ROI sheet first.")
+        db.session.add(call)
+        db.session.flush()
+        answered = dict(zip(("budget", "authority", "need", "timeline"), values))
+        rows = {key: QualificationAnswer(lead_id=lead.id, criterion=key, value=value, detail=ANSWER_DETAILS[key],
+                                         call_id=call.id, answered_by_id=agent.id, answered_at=at)
+                for key, value in answered.items()}
+        db.session.add_all(rows.values())
+        score = scoring.score(answered, model, (), at, source=lead.source)
+        points, band = scoring.stored_score(score)
+        leads_writer.set_score(lead, points, band, score.model_version)
+        handoff = handoffs.create_handoff(lead, call, agent, score,
+                                          scoring.explain_answers(answered, model, source=lead.source), rows,
+                                          next_step=NextStep.MEETING, next_step_at=at + timedelta(days=3),
+                                          next_step_note="Demo with the CRO; bring the ROI sheet.")
+        _take_demo_handoff(handoff, step, now)
+        _date_demo_handoff(handoff, at, now)
+    return len(DEMO_HANDOFFS)
+
+
+def _take_demo_handoff(handoff, step: str, now) -> None:
+    """Sales' steps on a demo hand-off, through the services sales uses (their times are set afterwards)."""
+    member = handoff.assigned_to
+    if step == "new":
+        return
+    if step == "bad_data":
+        handoffs.reject(handoff, member, handoffs.Rejection(
+            RejectionKind.CLERICAL, "The direct line is the switchboard: ask for the mobile."))
+        return
+    if step == "not_ready":
+        handoffs.reject(handoff, member, handoffs.Rejection(
+            RejectionKind.DEFINITIONAL, "Budget only opens next fiscal year.",
+            recall_on=now.date() + timedelta(days=90)))
+        return
+    handoffs.accept(handoff, member)
+    if step == "accepted":
+        return
+    handoffs.record_progress(handoff, member, handoffs.ProgressEntry(Step.FIRST_CONTACT, contact_kind=ContactKind.CALL))
+    if step in ("opportunity", "won"):
+        handoffs.record_progress(handoff, member, handoffs.ProgressEntry(
+            Step.OPPORTUNITY, amount_cents=2_400_000, on=now.date() + timedelta(days=30)))
+    if step == "won":
+        handoffs.record_progress(handoff, member, handoffs.ProgressEntry(Step.WON, amount_cents=2_150_000,
+                                                                         on=now.date()))
+        handoffs.record_progress(handoff, member, handoffs.ProgressEntry(Step.RATING, rating=5,
+                                                                         note="Exactly the lead we want."))
+    if step == "lost":
+        handoffs.record_progress(handoff, member, handoffs.ProgressEntry(
+            Step.LOST, lost_reason=LostReason.COMPETITOR, note="Chose the incumbent's bundle."))
+        handoffs.record_progress(handoff, member, handoffs.ProgressEntry(Step.RATING, rating=3,
+                                                                         note="Good fit, late in their cycle."))
+
+
+def _date_demo_handoff(handoff, at, now) -> None:
+    """Move a demo hand-off's recorded times back to when each step happened: qualified `at`, decided two hours
+    later, first contact three hours after that, the deal's steps later still (never after now)."""
+    def later(hours: float):
+        return min(at + timedelta(hours=hours), now)
+
+    handoff.created_at = handoff.released_at = at
+    moves = {"decided_at": 2, "first_contact_at": 5, "opportunity_at": 48, "outcome_at": 120, "rated_at": 121,
+             "feedback_at": 2}
+    for column, hours in moves.items():
+        if getattr(handoff, column) is not None:
+            setattr(handoff, column, later(hours))
+    db.session.flush()
 
 
 DEMO_LIST = """First Name,Last Name,Job Title,Company,Website,Email,Phone,State,Seats
