@@ -147,9 +147,11 @@ def _register_ports() -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from console.clock import elapsed_clock, seconds_since
+    from console.forms import money
     from console.leads.rules import format_phone
 
     app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.filters["money"] = money
     app.jinja_env.globals["elapsed_clock"] = elapsed_clock
     app.jinja_env.globals["seconds_since"] = seconds_since
     app.jinja_env.globals["home_endpoint_for"] = _home_endpoint_for

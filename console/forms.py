@@ -146,6 +146,11 @@ MONEY_MAX_CENTS = 100_000_000_000  # one billion: more is a typing slip
 _MONEY = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?")
 
 
+def money(amount_cents: int | None) -> str:
+    """Cents as an amount is written ("12,500.00"): the one way the console shows money (a template filter too)."""
+    return "" if amount_cents is None else f"{amount_cents / 100:,.2f}"
+
+
 def cents(text: str, max_cents: int = MONEY_MAX_CENTS) -> int:
     """An amount typed as "12,500.00", "12500" or "$12,500.5" in cents; ValueError saying what is wrong. Commas
     only group thousands; at most two decimals; more than zero and at most `max_cents`."""
@@ -174,4 +179,4 @@ class MoneyField(StringField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return f"{self.data / 100:,.2f}" if self.data is not None else ""
+        return money(self.data)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import DateTime, bindparam, func, or_, select, text, update
+from sqlalchemy import DateTime, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from console.audit import services as audit
@@ -124,6 +124,7 @@ def periodic_slot(job: JobKind, now: datetime) -> tuple[int, datetime]:
 
 
 _EPOCH = datetime(1970, 1, 1)
+PERIODIC_RUNS_KEPT = timedelta(days=1)
 
 
 def schedule_periodic(now: datetime | None = None) -> datetime | None:
@@ -138,6 +139,10 @@ def schedule_periodic(now: datetime | None = None) -> datetime | None:
     if not periodic:
         return None
     with writers.write_transaction(db.session):
+        # Finished runs are kept a day (the Outbox page shows the recent ones), then go: 1,440 a day a kind.
+        db.session.execute(delete(OutboxEntry).where(
+            OutboxEntry.status == Status.DONE, OutboxEntry.available_at < now - PERIODIC_RUNS_KEPT,
+            OutboxEntry.kind.in_([job.kind for job in periodic]), OutboxEntry.dedupe_key.like("periodic:%")))
         waiting = set(db.session.scalars(select(OutboxEntry.kind).where(
             OutboxEntry.kind.in_([job.kind for job in periodic]), OutboxEntry.status == Status.PENDING)))
         for job in periodic:

@@ -9,7 +9,8 @@ from console.calls.models import Call, CallStatus
 from console.calls.rules import BY_CODE, DISPOSITIONS
 from console.campaigns.models import Campaign
 from console.extensions import db
-from console.handoffs.models import Handoff
+from console.handoffs.models import Handoff, Outcome, SlaBreach
+from console.handoffs.sla import Clock
 from console.leads.models import Lead
 
 
@@ -22,6 +23,10 @@ class CampaignOutcome:
     handoffs: int = 0
     accepted: int = 0
     rejected: int = 0
+    won: int = 0
+    won_cents: int = 0
+    # SLA clocks that ran out (console/handoffs/sla.py), by clock in Clock.ALL's order: (label, side, count).
+    breaches: list[tuple[str, str, int]] = field(default_factory=list)
     by_disposition: list[tuple[str, str, int]] = field(default_factory=list)  # (code, label, count)
 
     @property
@@ -50,6 +55,12 @@ def campaign_outcomes(campaign: Campaign) -> CampaignOutcome:
     outcome.handoffs = sum(statuses.values())
     outcome.accepted = statuses.get("accepted", 0)
     outcome.rejected = statuses.get("rejected", 0)
+    outcome.won, outcome.won_cents = db.session.execute(
+        select(func.count(Handoff.id), func.coalesce(func.sum(Handoff.won_cents), 0))
+        .where(Handoff.campaign_id == campaign.id, Handoff.outcome == Outcome.WON)).one()
+    missed = dict(db.session.execute(select(SlaBreach.clock, func.count(SlaBreach.id))
+                                     .where(SlaBreach.campaign_id == campaign.id).group_by(SlaBreach.clock)).all())
+    outcome.breaches = [(Clock.LABELS[clock], Clock.SIDES[clock], missed.get(clock, 0)) for clock in Clock.ALL]
     return outcome
 
 

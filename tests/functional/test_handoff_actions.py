@@ -139,3 +139,28 @@ def test_a_plain_sales_member_cannot_reassign_their_own_hand_off(client, auth, u
     auth.login(handoff.assigned_to.email)
     assert auth.post(f"/handoffs/{handoff.id}/reassign", {"assignee": str(other.id)}).status_code == 403
     assert _handoff(handoff.id).assigned_to_id != other.id
+
+
+def test_the_campaign_report_shows_the_won_amount_and_the_clocks_missed_by_clock(client, auth, users, campaign,
+                                                                                 qualify):
+    from datetime import timedelta
+
+    from console.clock import utcnow
+    from console.handoffs import sla_services
+
+    won, late = qualify(), qualify()
+    services.accept(won, users[S])
+    for entry in (ProgressEntry(Step.FIRST_CONTACT, contact_kind="call"),
+                  ProgressEntry(Step.WON, amount_cents=1_250_050, on=utcnow().date())):
+        services.record_progress(won, users[S], entry)
+    a_week_on = utcnow() + timedelta(days=7)  # every business clock of `late` has run out by then
+    assert sla_services.record_breach(late.id, "accept", now=a_week_on) is not None
+    assert sla_services.record_breach(late.id, "first_contact", now=a_week_on) is not None
+
+    auth.login("marketing@example.com")
+    page = client.get(f"/reports/campaigns/{campaign.id}").get_data(as_text=True)
+    assert re.search(r'id="kpi-won">1<', page) and 'id="kpi-won-amount">12,500.50<' in page
+    missed = page[page.index('id="sla-breaches"'):]
+    assert re.search(r"Accept or reject.*?<dd>1</dd>", missed, re.S)
+    assert re.search(r"First contact.*?<dd>1</dd>", missed, re.S)
+    assert re.search(r"Hand over.*?<dd>0</dd>", missed, re.S)

@@ -96,6 +96,9 @@ def test_a_manager_s_team_view_lists_each_member_with_workload_overdue_and_breac
     row = html.split("Dana East</a>")[1].split("</tr>")[0]
     assert re.findall(r'class="number">(?:<strong class="overdue-count">)?(\d+)', row) == ["2", "2", "1", "2"]
     assert f'href="/handoffs/{late}"' in html and "overdue by" in html
+    chart = html[html.index('<figure class="workload-chart">'):html.index("</figure>")]
+    assert "<title>Dana East: 1 overdue</title>" in chart and "<title>Dana East: 1 open, on time</title>" in chart
+    assert "Wes West" not in chart
     assert 'href="/handoffs/team"' in client.get("/handoffs/").get_data(as_text=True)
 
 

@@ -227,6 +227,19 @@ def test_the_periodic_check_is_queued_once_a_slot_however_many_workers_ask(app_c
     assert next_slot > now
 
 
+def test_finished_periodic_runs_are_kept_a_day_then_go_and_nothing_else_does(app_context):
+    now = utcnow()
+    for hours_ago, status, key in ((30, Status.DONE, "periodic:old"), (2, Status.DONE, "periodic:recent"),
+                                   (30, Status.DEAD, "periodic:dead"), (30, Status.DONE, None)):
+        db.session.add(OutboxEntry(family="job", kind=jobs.SLA_CHECK, payload={}, dedupe_key=key, status=status,
+                                   available_at=now - timedelta(hours=hours_ago)))
+    db.session.commit()
+    outbox.schedule_periodic(now)
+    kept = db.session.scalars(select(OutboxEntry.dedupe_key).where(OutboxEntry.kind == jobs.SLA_CHECK)
+                              .order_by(OutboxEntry.id)).all()
+    assert kept[:3] == ["periodic:recent", "periodic:dead", None] and len(kept) == 4  # and this slot's new run
+
+
 def test_the_worker_runs_the_queued_check_and_it_records_the_breaches(app, users, campaign, qualify):
     handoff = released_long_ago(qualify(campaign))
     outbox.schedule_periodic()
