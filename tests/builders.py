@@ -144,6 +144,28 @@ def answer_lead(app_context):
     return answer
 
 
+# The answers that qualify a lead under the shipped lead definition (hot, 100 points).
+STRONG_ANSWERS = {"budget": "confirmed", "authority": "decision_maker", "need": "urgent", "timeline": "under_3_months"}
+
+
+@pytest.fixture
+def qualify(users, make_lead):
+    """A hand-off as the console makes one: a new lead of `campaign` (with these lead fields) claimed by the agent
+    (the world's teleprospector unless given), answered with STRONG_ANSWERS and dispositioned Qualified."""
+    from console.calls import services as call_services
+    from console.queue.services import claim_next_lead
+
+    def make(campaign, agent=None, **lead_fields):
+        agent = agent or users[Role.TELEPROSPECTOR]
+        make_lead(campaign, **lead_fields)
+        call = claim_next_lead(agent)
+        for criterion, value in STRONG_ANSWERS.items():
+            call_services.save_answer(call, agent, criterion, value)
+        return call_services.record_disposition(call, agent, "qualified")
+
+    return make
+
+
 @pytest.fixture
 def list_number(app_context):
     """Put a number on the do-not-call list as the console does (console.leads.services.add_to_do_not_call)."""

@@ -81,6 +81,9 @@ def test_a_rejected_lead_goes_back_to_its_agent_is_fixed_requalified_and_won(pag
     expect(feedback).to_contain_text("1 new")
     feedback.click()
     expect(page.get_by_role("row", name=re.compile("Jordan Rivera"))).to_contain_text(WHY)
+    page.reload()  # read now: the count goes
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile("^Feedback"))) \
+        .not_to_contain_text("new")
     page.goto(f"{live_server}/queue")
     expect(page.locator("#dialable-count")).to_have_text("1")
     page.keyboard.press("n")
@@ -128,5 +131,6 @@ def test_a_rejected_lead_goes_back_to_its_agent_is_fixed_requalified_and_won(pag
     page.get_by_role("navigation", name=f"Pages of {campaign.name}").get_by_role("link", name="Sales feedback").click()
     expect(page.locator("#kpi-won-amount")).to_have_text("12,500.00")
     expect(page.locator("#kpi-rejected-clerical")).to_have_text("1")
+    expect(page.get_by_role("row", name=re.compile(re.escape(WHY)))).to_be_visible()
     screenshot(page, "handoff-loop-03-campaign", full_page=False)
     assert problems == []

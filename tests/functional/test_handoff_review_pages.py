@@ -3,24 +3,17 @@ reason is required, and kept when the form is refused); the sales member cannot 
 import pytest
 
 from console.auth.models import Role
-from console.calls import services as call_services
 from console.extensions import db
 from console.handoffs.models import Handoff, HandoffStatus, SlaPolicy
-from console.queue.services import claim_next_lead
-from tests.integration.test_handoff_review import NEXT_STEP, QUALIFYING
 
 T, S, M = Role.TELEPROSPECTOR, Role.SALES, Role.MARKETING
 
 
 @pytest.fixture
-def in_review(users, campaign, make_lead):
+def in_review(campaign, qualify):
     db.session.add(SlaPolicy(campaign_id=campaign.id, requires_review=True))
     db.session.commit()
-    make_lead(campaign, first_name="Robin", last_name="Review")
-    call = claim_next_lead(users[T])
-    for criterion, value in QUALIFYING.items():
-        call_services.save_answer(call, users[T], criterion, value)
-    return call_services.record_disposition(call, users[T], "qualified", **NEXT_STEP)
+    return qualify(campaign, first_name="Robin", last_name="Review")
 
 
 def test_marketing_sees_the_lead_waiting_with_marketings_clock_and_releases_it(auth, client, in_review):

@@ -5,17 +5,14 @@ from sqlalchemy import select
 
 from console.audit.models import AuditEvent
 from console.auth.models import Role
-from console.calls import services as call_services
 from console.extensions import db
 from console.handoffs import review_services
 from console.handoffs.models import HandoffStatus, RejectionKind, SlaPolicy
 from console.leads import services as leads
 from console.leads.rules import QueueState, Stage
 from console.outbox.models import OutboxEntry
-from console.queue.services import claim_next_lead
 
 T, S, M, A = Role.TELEPROSPECTOR, Role.SALES, Role.MARKETING, Role.ADMIN
-QUALIFYING = {"budget": "confirmed", "authority": "decision_maker", "need": "urgent", "timeline": "under_3_months"}
 
 
 @pytest.fixture
@@ -25,19 +22,7 @@ def reviewed_campaign(campaign):
     return campaign
 
 
-@pytest.fixture
-def qualified(users, make_lead):
-    def make(campaign):
-        make_lead(campaign)
-        call = claim_next_lead(users[T])
-        for criterion, value in QUALIFYING.items():
-            call_services.save_answer(call, users[T], criterion, value)
-        return call_services.record_disposition(call, users[T], "qualified", **NEXT_STEP)
 
-    return make
-
-
-NEXT_STEP = {}
 
 
 def _messages(family_kind: str) -> list[OutboxEntry]:
@@ -45,8 +30,8 @@ def _messages(family_kind: str) -> list[OutboxEntry]:
 
 
 def test_a_qualified_lead_of_a_reviewed_campaign_waits_for_marketing_and_sales_hears_nothing(
-        users, reviewed_campaign, qualified):
-    handoff = qualified(reviewed_campaign)
+        users, reviewed_campaign, qualify):
+    handoff = qualify(reviewed_campaign)
     assert handoff.status == HandoffStatus.REVIEW and handoff.released_at is None
     notified = [entry.payload["user_ids"] for entry in _messages("notification")]
     assert notified == [[users[M].id]]
@@ -54,8 +39,8 @@ def test_a_qualified_lead_of_a_reviewed_campaign_waits_for_marketing_and_sales_h
     assert review_services.awaiting_review() == [handoff]
 
 
-def test_releasing_routes_it_to_sales_and_tells_the_member(users, reviewed_campaign, qualified):
-    handoff = qualified(reviewed_campaign)
+def test_releasing_routes_it_to_sales_and_tells_the_member(users, reviewed_campaign, qualify):
+    handoff = qualify(reviewed_campaign)
     released = review_services.release(handoff.id, users[M])
     assert released.status == HandoffStatus.PENDING and released.released_at is not None
     assert released.assigned_to_id == users[S].id and released.reviewed_by_id == users[M].id
@@ -67,8 +52,8 @@ def test_releasing_routes_it_to_sales_and_tells_the_member(users, reviewed_campa
         review_services.release(handoff.id, users[M])
 
 
-def test_sending_back_returns_the_lead_to_its_agent_with_what_to_fix(users, reviewed_campaign, qualified):
-    handoff = qualified(reviewed_campaign)
+def test_sending_back_returns_the_lead_to_its_agent_with_what_to_fix(users, reviewed_campaign, qualify):
+    handoff = qualify(reviewed_campaign)
     with pytest.raises(review_services.ReviewRefused):
         review_services.send_back(handoff.id, users[M], "   ")
     review_services.send_back(handoff.id, users[M], "The email bounces: ask for the right one.")

@@ -15,22 +15,11 @@ from console.handoffs import routing_services as services
 from console.handoffs.models import RoutingCursor, RoutingRule
 from console.handoffs.routing import Conditions, LeadFacts, Method
 from console.queue.services import claim_next_lead
+from tests.builders import STRONG_ANSWERS
 
 T, S, M, A = Role.TELEPROSPECTOR, Role.SALES, Role.MARKETING, Role.ADMIN
-QUALIFYING = {"budget": "confirmed", "authority": "decision_maker", "need": "urgent", "timeline": "under_3_months"}
 
 
-@pytest.fixture
-def qualify(make_lead, users):
-    """A hand-off of a new lead of `campaign` with these facts, qualified by the agent."""
-    def make(campaign, **facts):
-        make_lead(campaign, **facts)
-        call = claim_next_lead(users[T])
-        for criterion, value in QUALIFYING.items():
-            call_services.save_answer(call, users[T], criterion, value)
-        return call_services.record_disposition(call, users[T], "qualified")
-
-    return make
 
 
 @pytest.fixture
@@ -135,7 +124,7 @@ def test_hand_offs_qualified_at_once_take_turns_from_the_one_shared_cursor(app, 
         agent = make_user(T, email=f"agent{number}@example.com")
         make_lead(campaign, state="CA")
         call = claim_next_lead(agent)
-        for criterion, value in QUALIFYING.items():
+        for criterion, value in STRONG_ANSWERS.items():
             call_services.save_answer(call, agent, criterion, value)
         calls.append((call.id, agent.id))
     dana_id, lee_id, rule_id = team["dana"].id, team["lee"].id, rule.id

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from console.audit.models import AuditEvent
 from console.auth.models import Role
-from console.calls import services as call_services
 from console.clock import utcnow
 from console.database import writers
 from console.extensions import db
@@ -22,23 +21,10 @@ from console.outbox import services as outbox
 from console.outbox.models import OutboxEntry
 from console.outbox.rules import Status
 from console.outbox.worker import Worker
-from console.queue.services import claim_next_lead
 
 T, S, M, A = Role.TELEPROSPECTOR, Role.SALES, Role.MARKETING, Role.ADMIN
-QUALIFYING = {"budget": "confirmed", "authority": "decision_maker", "need": "urgent", "timeline": "under_3_months"}
 
 
-@pytest.fixture
-def qualify(make_lead, users):
-    """A hand-off of a new lead of `campaign`, qualified by the agent."""
-    def make(campaign):
-        make_lead(campaign)
-        call = claim_next_lead(users[T])
-        for criterion, value in QUALIFYING.items():
-            call_services.save_answer(call, users[T], criterion, value)
-        return call_services.record_disposition(call, users[T], "qualified")
-
-    return make
 
 
 def values(**overrides) -> sla_services.PolicyValues:
