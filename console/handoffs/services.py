@@ -112,7 +112,7 @@ def announce(handoff: Handoff, lead) -> None:
         "member": member, "lead": lead, "handoff": handoff,
         "packet_url": absolute_url_for("handoffs.packet", handoff_id=handoff.id)},
         dedupe_key=f"{key}:email")
-    outbox.webhook("handoff.created", packet_document(handoff), dedupe_key=key)
+    outbox.webhook("handoff.created", lambda: packet_document(handoff), dedupe_key=key)
 
 
 def handoff_summary(handoff: Handoff, lead) -> dict:

@@ -73,10 +73,15 @@ def notify(user_ids: Iterable[int], title: str, *, body: str = "", url: str | No
                    dedupe_key=dedupe_key)
 
 
-def webhook(event: str, data: dict, *, dedupe_key: str) -> list[int]:
-    """The event, to every active CRM endpoint: one message each. Joins the caller's transaction."""
+def webhook(event: str, data: dict | Callable[[], dict], *, dedupe_key: str) -> list[int]:
+    """The event, to every active CRM endpoint: one message each. Joins the caller's transaction.
+
+    `data` may be a function making it: called once, and only when some endpoint will be sent the event (a
+    hand-off's packet takes a dozen reads to build; a console without a CRM never pays them)."""
     ids = []
     for endpoint in db.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))):
+        if callable(data):
+            data = data()
         message_id = enqueue(WEBHOOK, {"endpoint_id": endpoint.id, "event": event, "data": data},
                              dedupe_key=f"{dedupe_key}:endpoint:{endpoint.id}")
         if message_id is not None:

@@ -66,6 +66,11 @@ def test_a_rejected_lead_goes_back_to_its_agent_is_fixed_requalified_and_won(pag
     page.get_by_role("button", name="New hand-off: Jordan Rivera, Globex Logistics").click()
     expect(page).to_have_url(re.compile(r"/handoffs/\d+$"))
     expect(page.get_by_role("heading", name=re.compile("Jordan Rivera"))).to_be_visible()
+    page.emulate_media(media="print")  # printed: the record alone, no top bar, no decision to take
+    expect(page.locator("#packet-record")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.locator("#actions-heading")).to_be_hidden()
+    page.emulate_media(media="screen")
     page.get_by_text("Reject it").click()
     page.get_by_role("radio", name="Bad data").check()
     page.get_by_label("Comment (the agent and marketing read it)").fill(WHY)

@@ -328,3 +328,22 @@ class _Lead:
 
 class _Handoff:
     score, score_band, score_reasons = 80, "hot", ["Budget confirmed +25"]
+
+
+def test_a_webhooks_data_is_made_once_and_only_when_an_endpoint_will_be_sent_it(app, users, receiver):
+    made = []
+
+    def packet():
+        made.append(1)
+        return {"lead": "Jordan Rivera"}
+
+    with writers.write_transaction(db.session):
+        assert services.webhook("handoff.created", packet, dedupe_key="lazy:1") == []
+    assert made == []  # no CRM: the packet was never built
+    endpoint_for(receiver, users["admin"])
+    services.save_endpoint(None, users["admin"], name="Second CRM", url=receiver.url, allow_private_network=True)
+    with writers.write_transaction(db.session):
+        sent = services.webhook("handoff.created", packet, dedupe_key="lazy:2")
+    assert len(sent) == 2 and made == [1]
+    rows = db.session.scalars(select(OutboxEntry).where(OutboxEntry.id.in_(sent))).all()
+    assert [row.payload["data"] for row in rows] == [{"lead": "Jordan Rivera"}] * 2
