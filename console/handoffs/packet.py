@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from console.compliance.rules import is_zone_name
 from console.extensions import db
 from console.guides import rules as guide_rules
 from console.guides.models import CallGuide, CallObjection, GuideVersion
@@ -134,10 +135,9 @@ def iso(when: datetime | None) -> str | None:
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    """The zone of that name, None for no name or one this machine does not know (asked before ZoneInfo opens
+    a file by that name: compliance.rules.is_zone_name)."""
+    return ZoneInfo(name) if name and is_zone_name(name) else None
 
 
 def _moment(when: datetime, viewer: ZoneInfo, lead: ZoneInfo | None) -> Moment:
