@@ -152,9 +152,8 @@ def _tell_the_crm(handoff: Handoff, event) -> None:
     """The CRM hears of every change sales makes (`handoff.updated`), named by the audit event that records it.
     Joins the caller's transaction."""
     db.session.flush()
-    data = handoff_summary(handoff, handoff.lead)
-    data.update(_progress_summary(handoff))
-    outbox.webhook("handoff.updated", data, dedupe_key=f"handoff.updated:{handoff.id}:{event.id}")
+    outbox.webhook("handoff.updated", lambda: {**handoff_summary(handoff, handoff.lead), **_progress_summary(handoff)},
+                   dedupe_key=f"handoff.updated:{handoff.id}:{event.id}")
 
 
 def _progress_summary(handoff: Handoff) -> dict:
@@ -291,8 +290,7 @@ def _announce_rejection(handoff: Handoff, lead, event) -> None:
         outbox.email(agent.email, title, "handoff_rejected", {
             "agent": agent, "lead": lead, "handoff": handoff, "kind": kind, "what_next": what_next,
             "feedback_url": absolute_url_for("handoffs.feedback")}, dedupe_key=f"{key}:email")
-    marketing = list(db.session.scalars(select(User.id).where(User.role == Role.MARKETING,
-                                                              User.active.is_(True))))
+    marketing = accounts.active_ids_of(Role.MARKETING)
     if marketing:
         outbox.notify(marketing, title, body=body,
                       url=path_for("handoffs.campaign_feedback", campaign_id=handoff.campaign_id),
