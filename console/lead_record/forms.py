@@ -40,13 +40,22 @@ class LeadSearchForm(ConsoleForm):
             SelectChoice(str(choice.value), choice.label) for choice in services.lead_list_choices()]
 
     def filters(self) -> LeadFilters:
-        return LeadFilters(campaign_id=bounded_int(self.campaign.data) if self.campaign.data else None,
-                           stage=self.stage.data or None, band=self.band.data or None,
-                           lead_list_id=bounded_int(self.list.data) if self.list.data else None)
+        return LeadFilters(campaign_id=_chosen_id(self.campaign.data), stage=_chosen(self.stage.data),
+                           band=_chosen(self.band.data), lead_list_id=_chosen_id(self.list.data))
 
     @property
     def filtered(self) -> bool:
-        return any((self.campaign.data, self.stage.data, self.band.data, self.list.data))
+        return any(_chosen(field.data) for field in (self.campaign, self.stage, self.band, self.list))
+
+
+def _chosen(value) -> str | None:
+    """A filter's choice, None for "any": blank counts as not chosen (Optional lets a blank through unchecked)."""
+    return (value or "").strip() or None
+
+
+def _chosen_id(value) -> int | None:
+    chosen = _chosen(value)
+    return bounded_int(chosen) if chosen is not None else None
 
 
 def _state_choices():

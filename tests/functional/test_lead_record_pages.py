@@ -51,6 +51,12 @@ def test_a_filter_value_that_does_not_exist_is_shown_as_wrong_not_a_failure(clie
     assert response.status_code == 422 and page.count("Not a valid choice") == 2
 
 
+def test_a_blank_filter_is_any_not_a_failure(client, auth, users, jordan):
+    auth.login("marketing@example.com")
+    response = client.get("/leads/?q=&list=+&campaign=%20&band=&stage=")
+    assert response.status_code == 200 and "Jordan" in response.get_data(as_text=True)
+
+
 def test_the_lead_page_shows_contact_campaign_fields_dialability_and_timeline(client, auth, users, make_campaign,
                                                                               make_lead):
     campaign = make_campaign(custom_fields=[{"key": "fleet_size", "label": "Fleet size"}])
