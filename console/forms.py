@@ -21,7 +21,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import IntegerConverter, ValidationError
-from wtforms import FileField, IntegerField, StringField
+from wtforms import FileField, IntegerField, SelectMultipleField, StringField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 DATABASE_INT_MAX = 2**31 - 1
 DATABASE_INT_MIN = -(2**31)
@@ -76,6 +77,17 @@ class IdConverter(IntegerConverter):
         if len(value) > _DIGITS:  # int() refuses thousands of digits with a ValueError, not a 404
             raise ValidationError()
         return super().to_python(value)
+
+
+# The days of the week as forms name them, Monday first (ISO 1 is WEEKDAYS[0]).
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice drawn as a list of checkboxes (days of the week, score bands)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class BoundedIntegerField(IntegerField):

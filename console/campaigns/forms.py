@@ -3,17 +3,14 @@ console.calls.forms), its life actions, the campaign list's and the calendar's f
 from datetime import date, timedelta
 
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, RadioField, SelectChoice,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
+                     SelectField, StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from console.campaigns.rules import MAX_CUSTOM_FIELDS, MAX_RECALL_DAYS, MAX_RETRY_MINUTES
 from console.clock import utcnow
 from console.compliance.rules import LEGAL_WINDOW, state_time_zones
-from console.forms import BoundedIntegerField, ConsoleForm, bounded_int
+from console.forms import WEEKDAYS, BoundedIntegerField, ConsoleForm, MultiCheckboxField, bounded_int
 
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 class DateListField(TextAreaField):
@@ -79,9 +76,8 @@ class CampaignForm(ConsoleForm):
     calling_start = TimeField("Calling from", validators=[InputRequired("Give the time calls may start.")])
     calling_end = TimeField("Calling until", validators=[InputRequired("Give the time calls must stop.")])
     # ISO weekdays, Monday = 1, as Campaign.calling_days stores them ("12345").
-    calling_days = SelectMultipleField("Calling days", choices=[SelectChoice(str(day), name) for day, name in
-                                                                enumerate(WEEKDAYS, start=1)],
-                                       widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    calling_days = MultiCheckboxField("Calling days", choices=[SelectChoice(str(day), name) for day, name in
+                                                               enumerate(WEEKDAYS, start=1)])
     holidays = DateListField("Holidays (no calls)", validators=[Optional()])
     excluded_states = StateListField("States not served", validators=[Optional(), Length(max=400)])
     max_attempts = BoundedIntegerField("Max attempts per lead", validators=[InputRequired("Give the number of attempts."),

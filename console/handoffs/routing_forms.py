@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 
-from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TimeField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from console.compliance.rules import is_zone_name
-from console.forms import BoundedIntegerField, ConsoleForm, bounded_int
+from console.forms import WEEKDAYS, BoundedIntegerField, ConsoleForm, MultiCheckboxField, bounded_int
 from console.handoffs.routing import Conditions, Method
 from console.scoring.rules import BANDS
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_WEIGHT = 100
 
 
@@ -44,11 +42,6 @@ class ListField(StringField):
             raise ValueError(f"{', '.join(wrong)}: {self.pattern_message}")
         if len(values) > 50:
             raise ValueError("Fifty values at most.")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RuleForm(ConsoleForm):

@@ -6,8 +6,7 @@ from datetime import time
 from wtforms import BooleanField, SelectChoice, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from console.forms import BoundedIntegerField, ConsoleForm, bounded_int
-from console.handoffs.routing_forms import WEEKDAYS, MultiCheckboxField
+from console.forms import WEEKDAYS, BoundedIntegerField, ConsoleForm, MultiCheckboxField, bounded_int
 from console.handoffs.sla_services import MAX_MINUTES, PolicyValues
 
 
