@@ -28,6 +28,7 @@ from console.extensions import db
 from console.guides.models import CallObjection, GuideVersion
 from console.handoffs import services as handoffs
 from console.handoffs.models import NextStep
+from console.handoffs.rules import default_recall
 from console.leads import services as leads
 from console.leads.models import Lead, Touch
 from console.leads.queue_columns import LeadState
@@ -270,7 +271,7 @@ def local_time(when: datetime, lead: Lead) -> datetime:
 
 def default_recall_on(campaign: Campaign, today: date | None = None) -> date:
     """The recall date a Nurture disposition offers: the campaign's recall delay from today."""
-    return (today or utcnow().date()) + timedelta(days=campaign.nurture_recall_days)
+    return default_recall(today or utcnow().date(), campaign.nurture_recall_days)
 
 
 @dataclass(frozen=True)
@@ -517,7 +518,7 @@ def _decide(facts, agent_id: int, code: str, callback_at, now: datetime, *, next
     else:
         callback_at = None
     if disposition.next_action == rules.NextAction.RECALL:
-        recall_on = recall_on or now.date() + timedelta(days=facts.nurture_recall_days)
+        recall_on = recall_on or default_recall(now.date(), facts.nurture_recall_days)
         problem = rules.recall_problem(recall_on, now.date())
         if problem:
             raise CallError(problem)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from console.campaigns.rules import MAX_RECALL_DAYS
+
 
 class ContactKind:
     CALL = "call"
@@ -50,7 +52,7 @@ class Progress:
 
 RATINGS = (1, 2, 3, 4, 5)
 RECALL_MIN_DAYS = 1
-RECALL_MAX_DAYS = 730  # two years: a lead further out is a new lead, not a recall
+RECALL_MAX_DAYS = MAX_RECALL_DAYS  # two years, as for the Nurture disposition: further out is a new lead
 CLOSE_MAX_DAYS = 5 * 366
 
 
