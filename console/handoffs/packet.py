@@ -223,7 +223,7 @@ def build_packet(handoff: Handoff, viewer=None, *, may_hear: bool = False) -> Pa
 
 def packet_document(handoff: Handoff) -> dict:
     """The packet as JSON (docs/handoff.md): what the CRM webhook sends and the API serves. Every time is ISO 8601
-    UTC; it keeps every key the first webhook (`handoff_summary`) had, so their consumers keep working."""
+    UTC; it keeps every key the first webhook (the hand-off summary it replaced) had, so their consumers keep working."""
     packet = build_packet(handoff)
     lead, account, campaign = packet.lead, packet.lead.account, packet.lead.campaign
     return {

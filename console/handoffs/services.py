@@ -115,12 +115,6 @@ def announce(handoff: Handoff, lead) -> None:
     outbox.webhook("handoff.created", lambda: packet_document(handoff), dedupe_key=key)
 
 
-def handoff_summary(handoff: Handoff, lead) -> dict:
-    """What the CRM is told of a hand-off: its whole packet (console/handoffs/packet.py, docs/handoff.md), which
-    keeps the keys this summary first had."""
-    return packet_document(handoff)
-
-
 def visible_to(user, query):
     """`query` of hand-offs narrowed to those `user` may see: the SQL twin of Handoff.visible_to (their own; a
     sales manager's team's; an admin's: all)."""
@@ -152,7 +146,7 @@ def _tell_the_crm(handoff: Handoff, event) -> None:
     """The CRM hears of every change sales makes (`handoff.updated`), named by the audit event that records it.
     Joins the caller's transaction."""
     db.session.flush()
-    outbox.webhook("handoff.updated", lambda: {**handoff_summary(handoff, handoff.lead), **_progress_summary(handoff)},
+    outbox.webhook("handoff.updated", lambda: {**packet_document(handoff), **_progress_summary(handoff)},
                    dedupe_key=f"handoff.updated:{handoff.id}:{event.id}")
 
 
