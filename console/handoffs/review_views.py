@@ -21,33 +21,33 @@ def index():
     return _render()
 
 
-@blueprint.post("/<id:handoff_id>/release")
-@allow(Role.MARKETING)
-def release(handoff_id: int):
+def _act(handoff_id: int, act, invalid: str, done):
+    """Release or send back: the form, the service, the list again (or the list with what is wrong, 422)."""
     form = SendBackForm()
     if not form.validate():
-        return _render(form, "The form expired: try again.", handoff_id, 422)
+        return _render(form, invalid, handoff_id, 422)
     try:
-        handoff = services.release(handoff_id, current_user._get_current_object())
+        handoff = act(handoff_id, current_user._get_current_object(), form)
     except services.ReviewRefused as error:
         return _render(form, str(error), handoff_id, 422)
     except LookupError:
         return _render(form, "No such hand-off.", None, 404)
-    flash(f"{handoff.lead.full_name}: handed to {handoff.assigned_to.full_name}.", "success")
+    flash(done(handoff), "success")
     return redirect(url_for("handoff_review.index"), code=303)
+
+
+@blueprint.post("/<id:handoff_id>/release")
+@allow(Role.MARKETING)
+def release(handoff_id: int):
+    return _act(handoff_id, lambda handoff_id, actor, _form: services.release(handoff_id, actor),
+                "The form expired: try again.",
+                lambda handoff: f"{handoff.lead.full_name}: handed to {handoff.assigned_to.full_name}.")
 
 
 @blueprint.post("/<id:handoff_id>/send-back")
 @allow(Role.MARKETING)
 def send_back(handoff_id: int):
-    form = SendBackForm()
-    if not form.validate():
-        return _render(form, "Say what the agent should fix (at most 2,000 characters).", handoff_id, 422)
-    try:
-        handoff = services.send_back(handoff_id, current_user._get_current_object(), form.reason.data or "")
-    except services.ReviewRefused as error:
-        return _render(form, str(error), handoff_id, 422)
-    except LookupError:
-        return _render(form, "No such hand-off.", None, 404)
-    flash(f"{handoff.lead.full_name}: sent back to {handoff.qualified_by.full_name}.", "success")
-    return redirect(url_for("handoff_review.index"), code=303)
+    return _act(handoff_id,
+                lambda handoff_id, actor, form: services.send_back(handoff_id, actor, form.reason.data or ""),
+                "Say what the agent should fix (at most 2,000 characters).",
+                lambda handoff: f"{handoff.lead.full_name}: sent back to {handoff.qualified_by.full_name}.")
