@@ -116,6 +116,7 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
     settle(page)
     visit(page, live_server + "/telephony/settings", re.compile("Calling settings"))
     visit(page, live_server + "/notifications/", "Notifications")
+    visit(page, live_server + "/handoffs/feedback", "Feedback from sales")
     sign_out(page)
 
     # Sales: the hand-offs inbox and packet, the call guides and the guide editor.
@@ -133,22 +134,26 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
     sign_out(page)
 
     # Marketing: campaigns, a campaign's settings and dispositions, the reports, the lead record (the lead just
-    # handed off, with its timeline) and the do-not-call list.
+    # handed off, with its timeline), the do-not-call list, a campaign's SLA and sales feedback, the review before
+    # sales and the routing rules.
     sign_in(page, live_server, "marketing@example.com")
     settle(page)
     for path in ("/campaigns/", "/campaigns/new", "/campaigns/calendar", f"/campaigns/{campaign.id}/settings",
                  f"/campaigns/{campaign.id}/dispositions",
                  f"/telephony/campaigns/{campaign.id}", f"/queue/campaigns/{campaign.id}", "/reports/",
                  f"/reports/campaigns/{campaign.id}", "/leads/?q=riv", f"/leads/{jordan.id}", f"/leads/{jordan.id}/edit",
-                 "/do-not-call"):
+                 "/do-not-call", f"/sla/campaigns/{campaign.id}", f"/handoffs/campaigns/{campaign.id}/feedback",
+                 "/handoffs/review/", "/routing/"):
         visit(page, live_server + path, re.compile(".+"))
     sign_out(page)
 
-    # The admin: the outbox, its jobs, the webhook endpoints, notifications, the team and the audit log.
+    # The admin: the outbox, its jobs, the webhook endpoints, notifications, the team, the audit log, the default
+    # SLA and sales teams, the team view and the inbox of every hand-off.
     sign_in(page, live_server, "admin@example.com")
     settle(page)
     for path in ("/admin/outbox", "/admin/outbox/jobs", "/admin/webhooks", "/notifications/", "/admin/users",
-                 "/admin/users/new", f"/admin/users/{users['teleprospector'].id}", "/admin/audit"):
+                 "/admin/users/new", f"/admin/users/{users['teleprospector'].id}", "/admin/audit", "/sla/",
+                 "/handoffs/team", "/handoffs/"):
         visit(page, live_server + path, re.compile(".+"))
     assert page.request.get(live_server + "/favicon.ico").status == 200
     assert page.problems == [], "\n".join(page.problems)
