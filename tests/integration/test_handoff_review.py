@@ -46,7 +46,8 @@ def test_releasing_routes_it_to_sales_and_tells_the_member(users, reviewed_campa
     assert released.assigned_to_id == users[S].id and released.reviewed_by_id == users[M].id
     assert [entry.payload["to"] for entry in _messages("email")] == [users[S].email]
     assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == handoff.id,
-                                                              AuditEvent.subject_type == "Handoff")).all() == [
+                                                              AuditEvent.subject_type == "Handoff")
+                              .order_by(AuditEvent.id)).all() == [
         "handoff.created", "handoff.released"]
     with pytest.raises(review_services.ReviewRefused):
         review_services.release(handoff.id, users[M])
