@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import JSON, ForeignKey, String, Text, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.clock import utcnow
@@ -42,6 +42,8 @@ class Campaign(db.Model):
     archived_at: Mapped[datetime | None]
     # How many leads marketing expects the campaign to bring (the campaign calendar shows it to sales).
     expected_leads: Mapped[int | None]
+    # What the campaign costs, in cents, when marketing records it: reports show cost per qualified lead and won deal.
+    budget_cents: Mapped[int | None] = mapped_column(BigInteger)
     # The campaign's own lead fields, [{"key": "fleet_size", "label": "Fleet size"}, ...]: imports map columns to them.
     custom_fields: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     # A nurtured lead's recall date, in days from the Nurture disposition (or a rejection as not ready): the

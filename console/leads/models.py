@@ -159,6 +159,9 @@ class Touch(db.Model):
     kind: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(String(200))
     occurred_at: Mapped[datetime]
+    # The campaign the touch came from, when known: reports attribute a lead's revenue by first or last touch.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    url: Mapped[str | None] = mapped_column(String(500))
 
     lead: Mapped[Lead] = relationship(back_populates="touches")
 
