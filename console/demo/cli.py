@@ -29,6 +29,7 @@ from console.handoffs import sla_services
 from console.handoffs.models import NextStep, RejectionKind
 from console.handoffs.rules import ContactKind, LostReason, Step
 from console.database import writers
+from console.demo import history
 from console.leads import services as leads_writer
 from console.leads.models import Account, Lead, Touch
 from console.leads.rules import QueueState, Stage, normalise_phone
@@ -44,6 +45,9 @@ ENDED_CAMPAIGN_LEADS = 18
 DEMO_USERS = (
     ("agent@example.com", "Alex Agent", Role.TELEPROSPECTOR),
     ("agent2@example.com", "Blair Caller", Role.TELEPROSPECTOR),
+    ("agent3@example.com", "Casey Dialer", Role.TELEPROSPECTOR),
+    ("agent4@example.com", "Drew Prospector", Role.TELEPROSPECTOR),
+    ("agent5@example.com", "Emery Voss", Role.TELEPROSPECTOR),
     ("sales@example.com", "Sam Seller", Role.SALES),
     ("sales2@example.com", "Riley Closer", Role.SALES),
     ("marketing@example.com", "Morgan Marketer", Role.MARKETING),
@@ -200,6 +204,8 @@ class _Generator:
                 return phone, AREA_CODES[code][0]
 
     def account(self) -> Account:
+        if len(self._account_names) >= len(COMPANY_STEMS) * len(COMPANY_KINDS):  # every name taken
+            return self.rng.choice(self.accounts)
         while True:
             stem = self.rng.choice(COMPANY_STEMS)
             kind, industry = self.rng.choice(COMPANY_KINDS)
@@ -268,7 +274,7 @@ def _campaigns(today: date, guides: dict) -> tuple[Campaign, Campaign]:
             "Northwind Revenue Cloud shows mid-market sales leaders their whole pipeline in one place, "
             "so forecasts stop living in spreadsheets. Offer: a free 30-minute pipeline assessment."
         ),
-        start_date=today - timedelta(days=21),
+        start_date=today - timedelta(days=history.HISTORY_DAYS),
         end_date=today + timedelta(days=39),
         active=True,
         priority=10,
@@ -288,7 +294,7 @@ def _campaigns(today: date, guides: dict) -> tuple[Campaign, Campaign]:
             "Follow-up to the 'Securing Your Sales Stack' webinar: offer the Northwind security package "
             "(SOC 2 Type II report, SSO/SCIM guide) and a technical call with a solutions engineer."
         ),
-        start_date=today - timedelta(days=7),
+        start_date=today - timedelta(days=28),
         end_date=today + timedelta(days=23),
         active=True,
         priority=5,
@@ -394,6 +400,10 @@ def seed():
             leads.append(leads_writer.create_lead(**gen.lead(others["ended"], SALES_TITLES, "trade show")))
 
         handed_over = _demo_handoffs(main, users, gen, now)
+        past = history.seed_history([
+            history.CampaignHistory(main, SALES_TITLES, MAIN_SOURCES, 9),
+            history.CampaignHistory(it, IT_TITLES, (("webinar", 1),), 5),
+            history.CampaignHistory(others["ended"], SALES_TITLES, (("trade show", 1),), 8)], users, gen, now)
 
     # A list loaded the way marketing loads one, so Imports, a campaign's Lists and a lead's timeline show one. After
     # the seed's transaction: the import reads its stored file on connections of its own.
@@ -401,7 +411,9 @@ def seed():
 
     _print_logins()
     click.echo(f"Seeded {len(users)} users, {2 + len(others)} campaigns, {len(leads) + handed_over} leads"
-               f" ({handed_over} handed to sales), {guide_count} call guides, 1 imported list")
+               f" ({handed_over} handed to sales), {guide_count} call guides, 1 imported list, and"
+               f" {history.HISTORY_DAYS // 7} weeks of history: {past.leads} leads, {past.calls} calls,"
+               f" {past.handoffs} hand-offs")
 
 
 # Leads already qualified and handed to sales, at each step of the hand-off loop: (hours since the agent qualified
@@ -438,6 +450,7 @@ def _demo_handoffs(campaign: Campaign, users: dict, gen: "_Generator", now) -> i
                     else None, notes=f"{lead.first_name} wants a demo with their CRO; send the ROI sheet first.")
         db.session.add(call)
         db.session.flush()
+        db.session.add(history.line_leg(call, "qualified", call.started_at, call.ended_at))
         answered = dict(zip(("budget", "authority", "need", "timeline"), values))
         rows = {key: QualificationAnswer(lead_id=lead.id, criterion=key, value=value, detail=ANSWER_DETAILS[key],
                                          call_id=call.id, answered_by_id=agent.id, answered_at=at)

@@ -299,6 +299,19 @@ def record_breach(handoff_id: int, clock: str, now: datetime | None = None) -> S
     return breach
 
 
+def record_past_breaches(handoff: Handoff, now: datetime) -> int:
+    """Record every clock of a hand-off whose times lie in the past and ran out, each at its due time, as the
+    check would have then, without escalating (the moment to act on it has passed): demo history and backfills.
+    Returns how many were recorded. Joins the caller's transaction."""
+    recorded = set(db.session.scalars(select(SlaBreach.clock).where(SlaBreach.handoff_id == handoff.id)))
+    missed = [reading for reading in clocked(handoff, now).clocks if reading.clock not in recorded and (
+        reading.overdue or reading.state == sla.ClockState.MISSED)]
+    db.session.add_all(SlaBreach(handoff_id=handoff.id, clock=reading.clock, side=reading.side,
+                                 due_at=reading.due_at, breached_at=reading.due_at, campaign_id=handoff.campaign_id,
+                                 assigned_to_id=handoff.assigned_to_id) for reading in missed)
+    return len(missed)
+
+
 def escalation_recipients(handoff: Handoff, clock: str) -> list[int]:
     """Who hears of a breach: a sales clock, the managers of the assignee's sales team (none: the admins) and
     marketing; marketing's clock, marketing and the admins."""

@@ -36,3 +36,40 @@ def test_seed_puts_the_sales_members_in_one_team_with_a_manager_under_a_default_
     assert {member.sales_team for member in sales} == {"East"}
     assert [member.email for member in sales if member.sales_manager] == ["sales@example.com"]
     assert db.session.scalars(select(SlaPolicy.campaign_id)).all() == [None]
+
+
+def test_seed_writes_eight_weeks_of_history_down_to_revenue_objections_and_ratings(runner, app_context):
+    from console.calls.models import Call
+    from console.clock import utcnow
+    from console.guides.models import CallObjection
+    from console.handoffs.models import Handoff, Outcome, SlaBreach
+    from console.outbox.models import OutboxEntry
+    from console.telephony.models import PhoneCall
+
+    runner.invoke(args=["demo", "seed"])
+    today = utcnow().date()
+    first = db.session.scalar(select(func.min(Call.started_at)))
+    assert (today - first.date()).days >= 50
+    # The past (the showcase hand-offs of the last days aside) happened on working days.
+    days = {started.date() for started in db.session.scalars(select(Call.started_at))
+            if (today - started.date()).days > 14}
+    assert len(days) >= 25 and all(day.isoweekday() <= 5 for day in days)  # working days only
+    assert db.session.scalar(select(func.count(Call.id))) >= 1000
+    assert db.session.scalar(select(func.count(func.distinct(Call.agent_id)))) == 5
+    # Every call has its leg on the simulated line, and only reached ones were answered.
+    assert db.session.scalar(select(func.count(PhoneCall.id))) == db.session.scalar(select(func.count(Call.id)))
+    assert db.session.scalar(select(func.count(PhoneCall.id)).join(Call, Call.id == PhoneCall.call_id).where(
+        Call.disposition == "no_answer", PhoneCall.answered_at.is_not(None))) == 0
+    assert db.session.scalar(select(func.count(CallObjection.id))) >= 100
+    won, revenue = db.session.execute(select(func.count(Handoff.id), func.sum(Handoff.won_cents))
+                                      .where(Handoff.outcome == Outcome.WON)).one()
+    assert won >= 10 and revenue > 0
+    assert db.session.scalar(select(func.count(Handoff.id)).where(Handoff.status == "rejected")) >= 10
+    assert db.session.scalar(select(func.count(Handoff.id)).where(Handoff.rating.is_not(None))) >= 30
+    assert db.session.scalar(select(func.count(SlaBreach.id))) >= 5
+    # Past hand-offs were delivered in the past: only the present's messages wait for the worker.
+    assert db.session.scalar(select(func.count(OutboxEntry.id))) < 60
+    # Every opt-out on a past call is on the do-not-call list.
+    opted_out = set(db.session.scalars(select(Lead.phone).join(Call, Call.lead_id == Lead.id)
+                                       .where(Call.disposition == "do_not_call")))
+    assert opted_out and opted_out <= set(db.session.scalars(select(DoNotCallEntry.phone)))
