@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from wtforms import DateField, SelectField, SelectChoice
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional
 
 from console.forms import ConsoleForm, bounded_int
 from console.reports import rules
@@ -41,8 +41,12 @@ class RangeForm(ConsoleForm):
             return self.first.data, self.last.data
         return rules.preset_dates(self.preset.data or rules.Preset.DEFAULT, today)
 
-    def validate_last(self, field):
-        if self.dates_typed():
-            problem = rules.range_problem(self.first.data, field.data)
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here, not as a field validator: Optional() stops the chain of an empty `to`.
+        if valid and self.dates_typed():
+            problem = rules.range_problem(self.first.data, self.last.data)
             if problem:
-                raise ValidationError(problem)
+                self.last.errors = [*self.last.errors, problem]
+                return False
+        return valid
