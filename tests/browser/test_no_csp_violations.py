@@ -142,7 +142,7 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
                  f"/campaigns/{campaign.id}/dispositions",
                  f"/telephony/campaigns/{campaign.id}", f"/queue/campaigns/{campaign.id}", "/reports/",
                  f"/reports/campaigns/{campaign.id}", f"/reports/campaigns/{campaign.id}?preset=last_90&grouping=week&by=persona",
-                 "/reports/agents", "/reports/?from=garbage", "/leads/?q=riv", f"/leads/{jordan.id}", f"/leads/{jordan.id}/edit",
+                 "/reports/agents", "/leads/?q=riv", f"/leads/{jordan.id}", f"/leads/{jordan.id}/edit",
                  "/do-not-call", f"/sla/campaigns/{campaign.id}", f"/handoffs/campaigns/{campaign.id}/feedback",
                  "/handoffs/review/", "/routing/"):
         visit(page, live_server + path, re.compile(".+"))
