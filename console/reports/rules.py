@@ -97,7 +97,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        return self.first.isoformat() if self.first == self.last else f"{self.first:%b %d}–{self.last:%b %d}"
+        return f"{self.first:%a %b %d}" if self.first == self.last else f"{self.first:%b %d}–{self.last:%b %d}"
 
 
 def periods(first: date, last: date, zone: str, grouping: str) -> list[Period]:
