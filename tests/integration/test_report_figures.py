@@ -193,3 +193,18 @@ def test_a_call_at_half_past_eleven_on_the_last_day_of_a_dst_change_is_in_the_ra
     day = date(2026, 3, 8)
     assert services.campaign_report(campaign, day, day, NY).dials == 2
     assert [point.dials for point in services.trend(campaign, day, date(2026, 3, 9), NY, Grouping.DAY)] == [2, 1]
+
+
+def test_breakdowns_by_imported_list_and_score_band_name_their_groups(world):
+    from console.leads.models import Lead, LeadList
+    lead = db.session.get(Lead, db.session.get(services.Handoff, world["h1"].id).lead_id)
+    listed = LeadList(campaign_id=world["a"].id, file_name="expo-leads.csv")
+    db.session.add(listed)
+    db.session.flush()
+    lead.lead_list_id, lead.score_band = listed.id, "hot"
+    db.session.commit()
+    by_list = {row.label: row for row in services.breakdown(world["a"], FIRST, LAST, NY, services.Breakdown.LIST)}
+    assert by_list["expo-leads.csv"].dials == 1 and by_list["expo-leads.csv"].won == 1
+    assert by_list["(none)"].dials == 5
+    by_band = {row.label: row for row in services.breakdown(world["a"], FIRST, LAST, NY, services.Breakdown.BAND)}
+    assert by_band["hot"].qualified == 1
