@@ -12,3 +12,4 @@ from console.notifications.models import Notification  # noqa: F401
 from console.outbox.models import OutboxEntry, WebhookEndpoint  # noqa: F401
 from console.scoring.models import ApprovalSettings, DefinitionVersion, DefinitionVote  # noqa: F401
 import console.telephony.models  # noqa: F401,E402
+import console.reports.models  # noqa: F401,E402  (the indexes the reports read by)

@@ -47,13 +47,16 @@ MENU = (
         Entry("campaigns.index", "Campaigns", (
             "campaigns.", "calls.campaign_dispositions", "calls.save_campaign_dispositions",
             "telephony.campaign_settings", "telephony.save_campaign_settings", "queue.campaign_dialability",
-            "reports.campaign", "imports.campaign_lists", "sla.campaign", "sla.save_campaign", "sla.use_default",
+            "reports.campaign", "reports.campaign_csv", "imports.campaign_lists", "sla.campaign", "sla.save_campaign", "sla.use_default",
             "handoffs.campaign_feedback")),
         Entry("campaigns.calendar", "Campaign calendar"),
         Entry("routing.index", "Hand-off routing", ("routing.",)),
     )),
     Group("Call guides", (Entry("guides.index", "Call guides", ("guides.",)),)),
-    Group("Reports", (Entry("reports.campaigns", "Reports", ("reports.",)),)),
+    Group("Reports", (
+        Entry("reports.campaigns", "Campaign reports", ("reports.",)),
+        Entry("reports.agents", "Agent view", ("reports.agents", "reports.agents_csv")),
+    )),
     Group("Lead definition", (Entry("scoring.definition", "Lead definition", ("scoring.",)),)),
     Group("Admin", (
         Entry("team.users", "Users", ("team.",)),

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from console.campaigns.rules import MAX_CUSTOM_FIELDS, MAX_RECALL_DAYS, MAX_RETRY_MINUTES
 from console.clock import utcnow
 from console.compliance.rules import LEGAL_WINDOW, state_time_zones
-from console.forms import WEEKDAYS, BoundedIntegerField, ConsoleForm, MultiCheckboxField, bounded_int
+from console.forms import WEEKDAYS, BoundedIntegerField, ConsoleForm, MoneyField, MultiCheckboxField, bounded_int
 
 
 
@@ -91,6 +91,8 @@ class CampaignForm(ConsoleForm):
     # Checked and normalised to E.164 by the service (console.leads.rules.normalise_phone, the one phone rule).
     caller_id = StringField("Caller ID", validators=[Optional(), Length(max=40)])
     expected_leads = BoundedIntegerField("Expected leads", validators=[Optional(), NumberRange(0, 10_000_000)])
+    # Typed in the currency unit, stored as cents; the campaign report divides it by qualified leads and won deals.
+    budget_cents = MoneyField("Budget", validators=[Optional()])
     # Existing fields, then blank rows for new ones (the view adds them); a row left without a label is removed.
     custom_fields = FieldList(FormField(LeadFieldForm), max_entries=MAX_CUSTOM_FIELDS + NEW_FIELD_ROWS)
 

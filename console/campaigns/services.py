@@ -21,7 +21,7 @@ from console.leads.rules import InvalidPhoneNumber, normalise_phone
 EDITABLE_FIELDS = ("name", "source", "message", "start_date", "end_date", "priority", "calling_start", "calling_end",
                    "calling_days", "holidays", "excluded_states", "max_attempts", "min_retry_minutes",
                    "nurture_recall_days", "call_guide_id",
-                   "caller_id", "expected_leads", "custom_fields")
+                   "caller_id", "expected_leads", "budget_cents", "custom_fields")
 
 # What the new-campaign form proposes: B2B prospects are called on weekdays, within the model's default hours.
 NEW_CAMPAIGN_SETTINGS = {"priority": 0, "calling_start": time(9, 0), "calling_end": time(20, 0),

@@ -141,7 +141,8 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
     for path in ("/campaigns/", "/campaigns/new", "/campaigns/calendar", f"/campaigns/{campaign.id}/settings",
                  f"/campaigns/{campaign.id}/dispositions",
                  f"/telephony/campaigns/{campaign.id}", f"/queue/campaigns/{campaign.id}", "/reports/",
-                 f"/reports/campaigns/{campaign.id}", "/leads/?q=riv", f"/leads/{jordan.id}", f"/leads/{jordan.id}/edit",
+                 f"/reports/campaigns/{campaign.id}", f"/reports/campaigns/{campaign.id}?preset=last_90&grouping=week&by=persona",
+                 "/reports/agents", "/leads/?q=riv", f"/leads/{jordan.id}", f"/leads/{jordan.id}/edit",
                  "/do-not-call", f"/sla/campaigns/{campaign.id}", f"/handoffs/campaigns/{campaign.id}/feedback",
                  "/handoffs/review/", "/routing/"):
         visit(page, live_server + path, re.compile(".+"))

@@ -158,16 +158,18 @@ def test_a_lead_goes_from_the_agents_queue_to_the_sales_inbox_and_the_campaign_r
     # 3. Marketing sees the call and the hand-off in the campaign report.
     sign_out(page)
     sign_in(page, live_server, "marketing@example.com")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
-    expect(page.get_by_role("heading", name="Campaign outcomes")).to_be_visible()
+    nav = page.get_by_role("navigation", name="Main")
+    nav.locator("summary", has_text="Reports").click()
+    nav.get_by_role("link", name="Campaign reports").click()
+    expect(page.get_by_role("heading", name="Campaign reports")).to_be_visible()
     screenshot(page, "09-reports")
     page.get_by_role("link", name="Main campaign").click()
 
     expect(page.get_by_role("heading", name="Main campaign")).to_be_visible()
-    expect(page.locator("#kpi-handoffs")).to_have_text("1")
-    expect(page.locator("#kpi-calls")).to_have_text("1")
-    expect(page.locator('tr[data-disposition="qualified"] td.num')).to_have_text("1")
-    expect(page.locator('tr[data-disposition="no_answer"] td.num')).to_have_text("0")
+    expect(page.locator("#kpi-handed-over")).to_have_text("1")
+    expect(page.locator("#kpi-dials")).to_have_text("1")
+    expect(page.locator("#kpi-qualified")).to_have_text("1")
+    expect(page.locator("#kpi-conversations")).to_have_text("1")
     screenshot(page, "10-campaign-report")
 
 

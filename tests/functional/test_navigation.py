@@ -21,7 +21,7 @@ def test_every_menu_entry_names_a_view_of_the_console(app):
 
 @pytest.mark.parametrize("endpoint, label", [
     ("calls.call_screen", "Queue"), ("calls.callbacks", "Callbacks"), ("reports.campaign", "Campaigns"),
-    ("reports.campaigns", "Reports"), ("calls.campaign_dispositions", "Campaigns"), ("outbox.webhook", "CRM endpoints"),
+    ("reports.campaigns", "Campaign reports"), ("reports.agents", "Agent view"), ("reports.campaign_csv", "Campaigns"), ("calls.campaign_dispositions", "Campaigns"), ("outbox.webhook", "CRM endpoints"),
     ("outbox.entry", "Outbox"), ("guides.edit", "Call guides"), ("auth.login", None),
     ("campaigns.calendar", "Campaign calendar"), ("campaigns.new", "Campaigns"), ("campaigns.end", "Campaigns"),
     ("team.user", "Users"), ("team.reassign_handoffs", "Users"), ("team.audit_log", "Audit log"),
