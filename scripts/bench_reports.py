@@ -347,9 +347,13 @@ def database(url: str, args, log) -> dict:
 
 
 def _source_digest() -> str:
+    """What the data depends on besides the schema: the builder's own code and its constants."""
     import hashlib
+    import inspect
 
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10]
+    digest = hashlib.sha256(inspect.getsource(build).encode() + inspect.getsource(_handoff).encode())
+    digest.update(repr((CAMPAIGNS, AGENTS, SALES, DAYS, SOURCES, ROLES, TITLES, DISPOSITIONS)).encode())
+    return digest.hexdigest()[:10]
 
 
 # ---------------------------------------------------------------- timing the pages
@@ -363,9 +367,93 @@ def pages(app) -> list[tuple[str, str]]:
 
     with app.app_context():
         campaign_id = db.session.scalar(select(Campaign.id).order_by(Campaign.id).limit(1))
-    window = "from=2026-09-01&to=2026-11-30"
+    window = f"from={FIRST}&to={LAST}"
     return [("campaign", f"/reports/campaigns/{campaign_id}?{window}"),
-            ("all_campaigns", f"/reports/?{window}")]
+            ("campaign_by_agent", f"/reports/campaigns/{campaign_id}?{window}&by=agent&grouping=week"),
+            ("all_campaigns", f"/reports/?{window}"),
+            ("all_campaigns_last_touch", f"/reports/?{window}&attribution=last"),
+            ("agent_view", f"/reports/agents?{window}")]
+
+
+FIRST, LAST = "2026-09-01", "2026-11-30"
+
+
+# ---------------------------------------------------------------- the figures against the raw rows
+
+RAW_CALLS = """
+SELECT c.campaign_id, count(*),
+       sum(CASE WHEN c.disposition IN ({connects}) OR EXISTS (SELECT 1 FROM phone_calls p WHERE p.call_id = c.id
+                AND p.answered_at IS NOT NULL) THEN 1 ELSE 0 END),
+       sum(CASE WHEN c.disposition IN ({conversations}) THEN 1 ELSE 0 END),
+       sum(CASE WHEN c.disposition = 'qualified' THEN 1 ELSE 0 END)
+FROM calls c WHERE c.status = 'completed' AND c.started_at >= :lo AND c.started_at < :hi GROUP BY c.campaign_id
+"""
+RAW_HANDOFFS = """
+SELECT h.campaign_id, count(*), sum(CASE WHEN h.status = 'accepted' THEN 1 ELSE 0 END),
+       sum(CASE WHEN h.status = 'rejected' THEN 1 ELSE 0 END),
+       sum(CASE WHEN h.outcome = 'won' THEN 1 ELSE 0 END),
+       coalesce(sum(CASE WHEN h.outcome = 'won' THEN h.won_cents ELSE 0 END), 0),
+       sum(CASE WHEN h.first_contact_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sla_breaches b
+                WHERE b.handoff_id = h.id AND b.clock = 'first_contact') THEN 1 ELSE 0 END),
+       sum(CASE WHEN EXISTS (SELECT 1 FROM sla_breaches b WHERE b.handoff_id = h.id AND b.clock = 'accept')
+           THEN 1 ELSE 0 END),
+       count(h.rating), coalesce(sum(h.rating), 0)
+FROM handoffs h WHERE h.created_at >= :lo AND h.created_at < :hi GROUP BY h.campaign_id
+"""
+CALL_FIELDS = ("dials", "connects", "conversations", "qualified")
+HANDOFF_FIELDS = ("handed_over", "accepted", "rejected", "won", "won_cents", "followed_up", "accept_breached",
+                  "rated", "rating_total")
+
+
+def check_figures(url: str) -> dict:
+    """Every campaign's figures as the all-campaigns page and each campaign's page compute them, against the raw
+    aggregates above; attribution both ways credits exactly the range's won deals. Returns the mismatches."""
+    from sqlalchemy import select, text
+
+    from console.auth.models import User
+    from console.campaigns.models import Campaign
+    from console.extensions import db
+    from console.reports import rules, services
+
+    app = bench.make_app(url)
+    mismatches: list[str] = []
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "marketing@bench.example"))
+        zone = services.viewer_zone(user)
+        first, last = (datetime.strptime(day, "%Y-%m-%d").date() for day in (FIRST, LAST))
+        lo, hi = rules.utc_bounds(first, last, zone)
+        quoted = lambda codes: ", ".join(f"'{code}'" for code in codes)  # noqa: E731  (fixed catalogue codes)
+        raw = {}
+        for campaign_id, *values in db.session.execute(text(RAW_CALLS.format(
+                connects=quoted(rules.CONNECT_DISPOSITIONS), conversations=quoted(rules.CONVERSATION_DISPOSITIONS))),
+                {"lo": lo, "hi": hi}):
+            raw.setdefault(campaign_id, {}).update(zip(CALL_FIELDS, (int(value or 0) for value in values)))
+        for campaign_id, *values in db.session.execute(text(RAW_HANDOFFS), {"lo": lo, "hi": hi}):
+            raw.setdefault(campaign_id, {}).update(zip(HANDOFF_FIELDS, (int(value or 0) for value in values)))
+        side_by_side = {attribution: services.all_campaigns_report(first, last, zone, attribution)
+                        for attribution in (rules.Attribution.FIRST, rules.Attribution.LAST)}
+        checked = 0
+        for row in side_by_side[rules.Attribution.FIRST].rows:
+            expected = raw.get(row.campaign_id, {})
+            got = {name: getattr(row, name) for name in CALL_FIELDS + HANDOFF_FIELDS if hasattr(row, name)}
+            got["accept_breached"] = row.clocks["accept"].breached
+            for name, value in got.items():
+                if value != expected.get(name, 0):
+                    mismatches.append(f"campaign {row.campaign_id} {name}: page {value}, raw {expected.get(name, 0)}")
+            checked += 1
+        campaign = db.session.scalar(select(Campaign).order_by(Campaign.id).limit(1))
+        one = services.campaign_report(campaign, first, last, zone)
+        for name in CALL_FIELDS + ("handed_over", "accepted", "won", "won_cents"):
+            if getattr(one, name) != raw.get(campaign.id, {}).get(name, 0):
+                mismatches.append(f"campaign page {campaign.id} {name}: {getattr(one, name)}")
+        won_total = sum(values.get("won", 0) for values in raw.values())
+        for attribution, report in side_by_side.items():
+            credited = sum(row.attributed_won for row in report.rows)
+            if credited != won_total:
+                mismatches.append(f"{attribution}-touch attribution credits {credited} deals of {won_total}")
+        db.session.remove()
+        db.engine.dispose()
+    return {"campaigns_checked": checked, "mismatches": mismatches[:20], "identical": not mismatches}
 
 
 def time_pages(url: str, args, log) -> dict:
@@ -396,8 +484,12 @@ def time_pages(url: str, args, log) -> dict:
 def report_database(url: str, args, log) -> dict:
     built = database(url, args, log)
     pages_timed = time_pages(url, args, log)
-    met = all(page["p95_ms"] < TARGET_P95_MS and page["statuses"] == [200] for page in pages_timed.values())
-    return {"build": built, "pages": pages_timed, "targets_met": met}
+    checked = check_figures(url)
+    log(f"  figures against raw aggregates: {checked['campaigns_checked']} campaigns,"
+        f" {'identical' if checked['identical'] else 'MISMATCHES: ' + '; '.join(checked['mismatches'])}")
+    met = checked["identical"] and all(page["p95_ms"] < TARGET_P95_MS and page["statuses"] == [200]
+                                       for page in pages_timed.values())
+    return {"build": built, "pages": pages_timed, "figures": checked, "targets_met": met}
 
 
 def report_main(args, log) -> int:
