@@ -53,7 +53,10 @@ MENU = (
         Entry("routing.index", "Hand-off routing", ("routing.",)),
     )),
     Group("Call guides", (Entry("guides.index", "Call guides", ("guides.",)),)),
-    Group("Reports", (Entry("reports.campaigns", "Reports", ("reports.",)),)),
+    Group("Reports", (
+        Entry("reports.campaigns", "Reports", ("reports.",)),
+        Entry("alignment.index", "Alignment meeting", ("alignment.",)),  # with the objections and the evidence
+    )),
     Group("Lead definition", (Entry("scoring.definition", "Lead definition", ("scoring.",)),)),
     Group("Admin", (
         Entry("team.users", "Users", ("team.",)),

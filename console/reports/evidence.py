@@ -40,6 +40,11 @@ class OptionRow:
     def interval(self) -> Interval | None:
         return self.evidence.interval
 
+    @property
+    def chart_row(self) -> tuple[str, float | None, Interval | None, bool]:
+        """Its line in the win-rate chart (reports/_alignment_charts.html `win_rates`)."""
+        return self.label, self.win_rate, self.interval, self.flagged
+
 
 @dataclass
 class CriterionRow:
@@ -102,8 +107,9 @@ def evidence(campaign_id: int | None, start: date | None = None, end: date | Non
     result = Evidence(campaign_id, definition.number,
                       db.session.scalar(select(func.count(Handoff.id)).where(*conditions)) or 0)
     for criterion in definition.model.criteria:
-        rows = {option.value: OptionRow(option.value, criterion.band_words(option) if criterion.is_numeric
-                                        else option.label, option.points) for option in criterion.options}
+        rows = {option.value: OptionRow(option.value, f"{option.label} ({criterion.band_words(option)})"
+                                        if criterion.is_numeric else option.label, option.points)
+                for option in criterion.options}
         line = CriterionRow(criterion.key, criterion.label, list(rows.values()))
         for value, handoffs, accepted, opportunities, won in _tally(conditions, criterion):
             option = criterion.option(str(value)) if value is not None else None

@@ -40,6 +40,11 @@ class ObjectionLine:
         return f"{self.guide_id}-{self.objection_id}"
 
     @property
+    def chart_row(self) -> tuple[str, int, int]:
+        """(label, raised, ended qualified): its bar in the chart (reports/_alignment_charts.html `bars`)."""
+        return self.objection, self.stats.used, self.stats.qualified
+
+    @property
     def change_since_edit(self) -> float | None:
         """The qualified share after the latest response edit minus the share before it (points of share)."""
         if self.before_edit is None or self.after_edit is None:
