@@ -44,6 +44,7 @@ class RangeForm(ConsoleForm):
         """The campaign and the days: by default the last DEFAULT_RANGE_DAYS days up to today."""
         end = self.end.data or utcnow().date()
         start = self.start.data or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+        self.start.data, self.end.data = start, end  # the page shows the days it counts
         return self.campaign.data, start, end
 
 
