@@ -30,7 +30,8 @@ EXAMPLES_PER_ROUTE = 12
 # Query parameters the console's views read (request.args, int_arg, filter forms); each route is sent some.
 QUERY_NAMES = ("version", "from", "to", "phase", "shown", "stats_period", "period", "q", "next", "phone_call",
                "family", "status", "kind", "archived", "user", "lead", "action", "role", "before", "campaign",
-               "outcome", "stage", "band", "list", "scope", "source", "page", "cursor", "campaign_id")
+               "outcome", "stage", "band", "list", "scope", "source", "page", "cursor", "campaign_id",
+               "points", "meeting")
 # What Twilio posts to the webhooks (they read request.form, not a WTForms form).
 TWILIO_FIELDS = ("CallSid", "CallStatus", "CallDuration", "ErrorCode", "AnsweredBy", "RecordingSid",
                  "RecordingStatus", "RecordingDuration", "RecordingUrl", "From", "To", "phone_call", "Digits")
