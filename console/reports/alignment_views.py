@@ -154,7 +154,7 @@ def add_decision(meeting_id: int):
             if not fragment_requested():
                 flash("Decision recorded.", "success")
                 return redirect(url_for("alignment.meeting", meeting_id=row.id), code=303)
-            form, status = _decision_form(), 200
+            form, status = _decision_form(DecisionForm(formdata=None)), 200  # blank for the next decision
     template = "reports/_agenda_decisions.html" if fragment_requested() else "reports/agenda.html"
     return render_template(template, agenda=meetings.agenda(row), may_run=True, form=form, button=EmptyForm()), status
 
