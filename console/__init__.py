@@ -98,13 +98,14 @@ def _register_blueprints(app: Flask) -> None:
     from console.notifications.views import blueprint as notifications
     from console.outbox.views import blueprint as outbox
     from console.queue.views import blueprint as queue
+    from console.reports.alignment_views import blueprint as alignment
     from console.reports.views import blueprint as reports
     from console.scoring.views import blueprint as scoring
     from console.team.views import blueprint as team
     from console.telephony.views import blueprint as telephony
 
     for blueprint in (auth, calls, campaigns, errors, guides, handoffs, handoff_review, imports, lead_record, leads,
-                      notifications, outbox, queue, reports, routing, scoring, sla, team, telephony):
+                      notifications, outbox, queue, reports, alignment, routing, scoring, sla, team, telephony):
         app.register_blueprint(blueprint)
 
 

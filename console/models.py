@@ -10,6 +10,7 @@ from console.imports.models import ImportFileChunk, ImportMapping, ImportRowIssu
 from console.leads.models import Account, Lead, LeadList, Touch  # noqa: F401
 from console.notifications.models import Notification  # noqa: F401
 from console.outbox.models import OutboxEntry, WebhookEndpoint  # noqa: F401
+from console.reports.models import AlignmentDecision, AlignmentMeeting  # noqa: F401
 from console.scoring.models import ApprovalSettings, DefinitionVersion, DefinitionVote  # noqa: F401
 import console.telephony.models  # noqa: F401,E402
 import console.reports.models  # noqa: F401,E402  (the indexes the reports read by)

@@ -56,6 +56,7 @@ MENU = (
     Group("Reports", (
         Entry("reports.campaigns", "Campaign reports", ("reports.",)),
         Entry("reports.agents", "Agent view", ("reports.agents", "reports.agents_csv")),
+        Entry("alignment.index", "Alignment meeting", ("alignment.",)),  # with the objections and the evidence
     )),
     Group("Lead definition", (Entry("scoring.definition", "Lead definition", ("scoring.",)),)),
     Group("Admin", (

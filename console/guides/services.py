@@ -441,25 +441,50 @@ class ObjectionPerformance:
     wordings: list[Wording] = field(default_factory=list)
 
 
-def objection_stats(guide: CallGuide, period: str = rules.DEFAULT_STATS_PERIOD,
-                    now: datetime | None = None) -> list[ObjectionPerformance]:
-    """For each objection of the guide: how often its response was used, marked worked, and ended qualified."""
-    since = rules.period_start(period, now or utcnow())
+@dataclass(frozen=True)
+class ObjectionCount:
+    """How one objection's response did on the calls of one guide version."""
+
+    objection_id: str
+    guide_id: int
+    version: int  # the guide version's number
+    stats: rules.ResponseStats
+
+
+def objection_counts(*, guide_id: int | None = None, campaign_id: int | None = None, since: datetime | None = None,
+                     until: datetime | None = None) -> list[ObjectionCount]:
+    """Objections raised, per objection and guide version, counted in SQL (marked in since..until, on one guide's
+    versions or one campaign's calls): the one count behind the guide editor's statistics and the objections
+    report."""
+    # guides sits above calls (docs/architecture.md): the call is reached through the relationship, not imported
     ended_qualified = CallObjection.call.has(disposition="qualified")
     query = (
-        select(CallObjection.objection_id, GuideVersion.number,
+        select(CallObjection.objection_id, GuideVersion.guide_id, GuideVersion.number,
                func.count(CallObjection.id),
                func.sum(case((CallObjection.worked.is_(True), 1), else_=0)),
                func.sum(case((CallObjection.worked.is_(False), 1), else_=0)),
                func.sum(case((ended_qualified, 1), else_=0)))
         .join(GuideVersion, GuideVersion.id == CallObjection.guide_version_id)
-        .where(GuideVersion.guide_id == guide.id)
-        .group_by(CallObjection.objection_id, GuideVersion.number)
-        .order_by(CallObjection.objection_id, GuideVersion.number)
+        .group_by(CallObjection.objection_id, GuideVersion.guide_id, GuideVersion.number)
+        .order_by(CallObjection.objection_id, GuideVersion.guide_id, GuideVersion.number)
     )
+    if guide_id is not None:
+        query = query.where(GuideVersion.guide_id == guide_id)
+    if campaign_id is not None:
+        query = query.where(CallObjection.call.has(campaign_id=campaign_id))
     if since is not None:
         query = query.where(CallObjection.marked_at >= since)
-    rows = db.session.execute(query).all()
+    if until is not None:
+        query = query.where(CallObjection.marked_at < until)
+    return [ObjectionCount(objection_id, guide, number,
+                           rules.ResponseStats(used, int(worked or 0), int(failed or 0), int(qualified or 0)))
+            for objection_id, guide, number, used, worked, failed, qualified in db.session.execute(query)]
+
+
+def objection_stats(guide: CallGuide, period: str = rules.DEFAULT_STATS_PERIOD,
+                    now: datetime | None = None) -> list[ObjectionPerformance]:
+    """For each objection of the guide: how often its response was used, marked worked, and ended qualified."""
+    counts = objection_counts(guide_id=guide.id, since=rules.period_start(period, now or utcnow()))
 
     current = latest_version(guide)
     order = [item["id"] for item in current.content["objections"]] if current else []
@@ -468,8 +493,8 @@ def objection_stats(guide: CallGuide, period: str = rules.DEFAULT_STATS_PERIOD,
     found: dict[str, ObjectionPerformance] = {
         objection_id: ObjectionPerformance(objection_id, texts[objection_id], True) for objection_id in order
     }
-    for objection_id, number, used, worked, failed, qualified in rows:
-        stats = rules.ResponseStats(used, int(worked or 0), int(failed or 0), int(qualified or 0))
+    for count in counts:
+        objection_id, number, stats = count.objection_id, count.version, count.stats
         item = next((entry for entry in versions[number]["objections"] if entry["id"] == objection_id), None)
         performance = found.get(objection_id)
         if performance is None:

@@ -1,6 +1,9 @@
-"""The indexes the reports read by, declared on the tables they belong to (created by migration 0018).
+"""The reports' own tables, and the indexes the report statements read by.
 
-Each report statement reads one campaign's (or every campaign's) rows of a range of time:
+Alignment meetings: the regular marketing and sales feedback session, its participants and its decisions.
+
+The indexes (migration 0018): each report statement reads one campaign's (or every campaign's) rows of a range of
+time:
 - calls by campaign and start, with the status and disposition in the index, so a campaign's dials, connects,
   conversations and qualified calls over a range are counted from the index alone (the line's answer is read
   by its own index, ix_phone_calls_call_id, only for the dispositions that do not say);
@@ -8,10 +11,71 @@ Each report statement reads one campaign's (or every campaign's) rows of a range
 - hand-offs by campaign and creation, and by creation, for the hand-off figures (each breach is found by
   uq_sla_breaches_handoff_clock, each touch by ix_touches_lead_id).
 """
-from sqlalchemy import Index
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.calls.models import Call
+from console.clock import utcnow
+from console.extensions import db
 from console.handoffs.models import Handoff
+
+meeting_participants = Table(
+    "alignment_meeting_participants", db.metadata,
+    Column("meeting_id", Integer, ForeignKey("alignment_meetings.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+)
+
+
+class AlignmentMeeting(db.Model):
+    """One meeting (seed 000: "a regularly occurring conference call ... a specific agenda for each meeting,
+    communicated in advance"): when it is held, the period its agenda covers, and who takes part, with the one
+    sales manager taking the rotating seat this time."""
+
+    __tablename__ = "alignment_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date] = mapped_column(index=True)
+    period_start: Mapped[date]
+    period_end: Mapped[date]  # inclusive: the agenda's figures cover period_start..period_end
+    sales_participant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]  # the agenda last sent to the participants
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    sales_participant = relationship("User", foreign_keys=[sales_participant_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    participants = relationship("User", secondary=meeting_participants, order_by="User.full_name")
+    decisions = relationship("AlignmentDecision", back_populates="meeting", order_by="AlignmentDecision.id")
+
+
+class AlignmentDecision(db.Model):
+    """A decision recorded during a meeting: what, who owns it, by when. Open ones are carried into every later
+    agenda until marked done."""
+
+    __tablename__ = "alignment_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("alignment_meetings.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    meeting = relationship("AlignmentMeeting", back_populates="decisions")
+    owner = relationship("User", foreign_keys=[owner_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.done_at is None
+
 
 CALLS_BY_CAMPAIGN_AND_START = Index("ix_calls_campaign_started", Call.campaign_id, Call.started_at, Call.status,
                                     Call.disposition)

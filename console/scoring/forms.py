@@ -180,3 +180,29 @@ class ScopeForm(ConsoleForm):
         csrf = False
 
     campaign = SelectField("Definition for", coerce=bounded_int, validate_choice=True, default=0)
+
+
+def with_suggested_points(model: dict, suggestions: list[str]) -> tuple[dict, int]:
+    """The stored model with the points a link suggests ("criterion:value:points", the evidence page's *Propose from
+    evidence*), and how many options changed. What names no option, or is not a whole number within the editor's
+    limits, is left out: the editor still checks everything, and the proposal still needs both sides' votes."""
+    wanted: dict[tuple[str, str], int] = {}
+    for suggestion in suggestions[:rules.LIMITS["criteria"] * rules.LIMITS["options"]]:
+        key, _, rest = suggestion.partition(":")
+        value, _, points = rest.rpartition(":")
+        try:
+            number = int(points) if len(points) <= 6 else None
+        except ValueError:
+            number = None
+        if number is not None and abs(number) <= rules.LIMITS["points"]:
+            wanted[(key, value)] = number
+    changed = 0
+    criteria = []
+    for criterion in model["criteria"]:
+        options = []
+        for option in criterion["options"]:
+            points = wanted.get((criterion["key"], str(option["value"])), option["points"])
+            changed += points != option["points"]
+            options.append({**option, "points": points})
+        criteria.append({**criterion, "options": options})
+    return {**model, "criteria": criteria}, changed

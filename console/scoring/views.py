@@ -11,7 +11,7 @@ from console.forms import int_arg
 from console.leads.rules import Stage
 from console.scoring import rules, services
 from console.scoring.forms import (ApprovalsForm, CompareForm, ProposalActionForm, ProposalForm, ScopeForm,
-                                   VoteForm)
+                                   VoteForm, with_suggested_points)
 from console.scoring.models import DefinitionVersion
 from console.security import allow, login_required_for_all
 from console.web import fragment_requested, visible_or_abort
@@ -192,7 +192,11 @@ def new_proposal():
     base = services.in_force(campaign_id)
     form = _proposal_form(campaign_choice=True)
     form.campaign_id.data = campaign_id or 0
-    form.fill(rules.model_to_dict(base.model), base.glossary)
+    model, suggested = with_suggested_points(rules.model_to_dict(base.model), request.args.getlist("points"))
+    form.fill(model, base.glossary)
+    if suggested:  # opened from the evidence for the scoring model (console/reports/evidence.py)
+        form.note.data = (f"Points of {suggested} answer{'s' if suggested != 1 else ''} moved to follow their win "
+                          "rates (evidence for the scoring model).")
     return _editor(form, None, base)
 
 

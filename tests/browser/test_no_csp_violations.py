@@ -135,7 +135,7 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
 
     # Marketing: campaigns, a campaign's settings and dispositions, the reports, the lead record (the lead just
     # handed off, with its timeline), the do-not-call list, a campaign's SLA and sales feedback, the review before
-    # sales and the routing rules.
+    # sales, the routing rules, and the alignment pages (an agenda itself: tests/browser/test_alignment_agenda.py).
     sign_in(page, live_server, "marketing@example.com")
     settle(page)
     for path in ("/campaigns/", "/campaigns/new", "/campaigns/calendar", f"/campaigns/{campaign.id}/settings",
@@ -144,7 +144,7 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
                  f"/reports/campaigns/{campaign.id}", f"/reports/campaigns/{campaign.id}?preset=last_90&grouping=week&by=persona",
                  "/reports/agents", "/leads/?q=riv", f"/leads/{jordan.id}", f"/leads/{jordan.id}/edit",
                  "/do-not-call", f"/sla/campaigns/{campaign.id}", f"/handoffs/campaigns/{campaign.id}/feedback",
-                 "/handoffs/review/", "/routing/"):
+                 "/handoffs/review/", "/routing/", "/alignment/", "/alignment/objections", "/alignment/evidence"):
         visit(page, live_server + path, re.compile(".+"))
     sign_out(page)
 

@@ -31,7 +31,7 @@ EXAMPLES_PER_ROUTE = 12
 QUERY_NAMES = ("version", "from", "to", "phase", "shown", "stats_period", "period", "q", "next", "phone_call",
                "family", "status", "kind", "archived", "user", "lead", "action", "role", "before", "campaign",
                "outcome", "stage", "band", "list", "scope", "source", "page", "cursor", "campaign_id",
-               "preset", "grouping", "attribution", "by")
+               "preset", "grouping", "attribution", "by", "points", "meeting")
 # What Twilio posts to the webhooks (they read request.form, not a WTForms form).
 TWILIO_FIELDS = ("CallSid", "CallStatus", "CallDuration", "ErrorCode", "AnsweredBy", "RecordingSid",
                  "RecordingStatus", "RecordingDuration", "RecordingUrl", "From", "To", "phone_call", "Digits")
