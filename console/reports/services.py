@@ -252,7 +252,7 @@ def _attributed_wins(lo: datetime, hi: datetime, model: str,
 
 def _figures(campaigns: list[Campaign], period: ReportRange, attribution: str,
              only_these: bool) -> dict[int, Figures]:
-    """Each campaign's figures in four statements (calls, hand-offs, attributed wins), grouped by campaign."""
+    """Each campaign's figures in three statements (calls, hand-offs, attributed wins), grouped by campaign."""
     lo, hi = period.bounds
     ids = [campaign.id for campaign in campaigns]
     result = {campaign.id: Figures(campaign.id, campaign.name, campaign.budget_cents) for campaign in campaigns}
