@@ -23,7 +23,8 @@ class RangeForm(ConsoleForm):
     # The query says `from` and `to` (Python keywords: hence the fields' own names).
     first = DateField("From", name="from", validators=[Optional()])
     last = DateField("To", name="to", validators=[Optional()])
-    grouping = SelectField("Trend by", choices=[SelectChoice(key, label) for key, label in rules.Grouping.LABELS.items()],
+    grouping = SelectField("Trend by", choices=[SelectChoice(key, label) for key, label
+                                                in rules.Grouping.LABELS.items()],
                            default=rules.Grouping.DAY, validators=[Optional()])
     attribution = SelectField("Won deals by", choices=[SelectChoice(key, label) for key, label
                                                         in rules.Attribution.LABELS.items()],

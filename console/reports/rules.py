@@ -200,8 +200,8 @@ class Touching:
     campaign_id: int
 
 
-def attributed_campaign(lead_campaign_id: int, lead_created_at: datetime, touches: list[tuple[int, datetime, int | None]],
-                        won_at: datetime, model: str) -> int:
+def attributed_campaign(lead_campaign_id: int, lead_created_at: datetime,
+                        touches: list[tuple[int, datetime, int | None]], won_at: datetime, model: str) -> int:
     """The campaign a won deal counts for. `touches` are the lead's (id, occurred_at, campaign_id); those without a
     campaign or after the win take no credit. The lead's creation in its own campaign is a touch at its created_at.
     First touch: the earliest; last touch: the latest; ties broken by (creation first, then touch id)."""

@@ -226,7 +226,8 @@ def _handed_over(lo: datetime, hi: datetime):
     return (Handoff.created_at >= lo, Handoff.created_at < hi)
 
 
-def _attributed_wins(lo: datetime, hi: datetime, model: str, campaign_ids: list[int] | None) -> dict[int, tuple[int, int]]:
+def _attributed_wins(lo: datetime, hi: datetime, model: str,
+                     campaign_ids: list[int] | None) -> dict[int, tuple[int, int]]:
     """{campaign id: (won deals, won cents)} credited by rules.attributed_campaign: every candidate touch of each
     won hand-off of the range (the lead's creation in its own campaign, order 0; each touch with a campaign up to
     the win, ordered by its id), ranked by a window function, the first row kept."""
@@ -251,7 +252,7 @@ def _attributed_wins(lo: datetime, hi: datetime, model: str, campaign_ids: list[
 
 def _figures(campaigns: list[Campaign], period: ReportRange, attribution: str,
              only_these: bool) -> dict[int, Figures]:
-    """Each campaign's figures in four statements (calls, hand-offs, attributed wins), grouped by campaign."""
+    """Each campaign's figures in three statements (calls, hand-offs, attributed wins), grouped by campaign."""
     lo, hi = period.bounds
     ids = [campaign.id for campaign in campaigns]
     result = {campaign.id: Figures(campaign.id, campaign.name, campaign.budget_cents) for campaign in campaigns}
@@ -496,7 +497,8 @@ def agent_view(first: date, last: date, zone: str, campaign_id: int | None = Non
             agent_id, (0, 0, 0, 0, 0, 0, 0))
         rows.append(AgentRow(agent_id, names.get(agent_id, f"User {agent_id}"), dials, connects, conversations,
                              qualified, round(float(call_seconds)) + int(gap_seconds), int(talk.get(agent_id, 0)),
-                             gaps, int(gap_seconds), *(int(value) for value in handoffs.get(agent_id, (0, 0, 0, 0, 0)))))
+                             gaps, int(gap_seconds),
+                             *(int(value) for value in handoffs.get(agent_id, (0, 0, 0, 0, 0)))))
     return sorted(rows, key=lambda row: (row.name.lower(), row.agent_id))
 
 

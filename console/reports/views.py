@@ -78,7 +78,8 @@ def campaign(campaign_id: int):
         page = services.campaign_page(campaign, form.first.data, form.last.data, zone, **_page_values(form))
     return render_template("reports/campaign.html", campaign=campaign, form=form, zone=zone, page=page,
                            presets=_preset_links(zone), glossary=rules.GLOSSARY,
-                           breakdowns=services.Breakdown.LABELS, rejection_labels=RejectionKind.LABELS), 200 if valid else 422
+                           breakdowns=services.Breakdown.LABELS,
+                           rejection_labels=RejectionKind.LABELS), 200 if valid else 422
 
 
 @blueprint.get("/campaigns/<id:campaign_id>/<table>.csv")

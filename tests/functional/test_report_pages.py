@@ -114,3 +114,9 @@ def test_marketing_gives_a_campaign_a_budget_in_the_currency_unit(marketing, aut
     assert db.session.get(Campaign, campaign.id).budget_cents == 1_250_050
     refused = marketing.post(f"/campaigns/{campaign.id}/settings", data={**data, "budget_cents": "lots"})
     assert refused.status_code == 422 and "Write an amount" in refused.get_data(as_text=True)
+
+
+def test_a_range_error_is_said_once_beside_its_field(marketing, campaign):
+    html = marketing.get(f"/reports/campaigns/{campaign.id}?from=2026-03-10&to=2026-03-01").get_data(as_text=True)
+    assert html.count("The range ends before it starts.") == 1
+    assert 'id="to-error"' in html

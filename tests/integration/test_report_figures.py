@@ -53,7 +53,8 @@ def world(make_campaign, make_lead, make_user, users):
                 first_contact_at=datetime(2026, 3, 6, 15), opportunity_at=datetime(2026, 3, 6, 16),
                 breaches=(Clock.FIRST_CONTACT,))
     add_handoff(c6, sales, datetime(2026, 3, 3, 15), status=HandoffStatus.REVIEW, breaches=(Clock.HANDOVER,))
-    add_handoff(c6, sales, datetime(2026, 3, 3, 16), status=HandoffStatus.ACCEPTED, reviewed_by_id=users[Role.MARKETING].id)
+    add_handoff(c6, sales, datetime(2026, 3, 3, 16), status=HandoffStatus.ACCEPTED,
+                reviewed_by_id=users[Role.MARKETING].id)
     add_handoff(c6, sales, datetime(2026, 2, 20, 15), status=HandoffStatus.ACCEPTED, outcome=Outcome.WON,
                 outcome_at=datetime(2026, 3, 3), won_cents=999)  # made before the range: not counted
     add_handoff(c10, sales, datetime(2026, 3, 4, 16), status=HandoffStatus.ACCEPTED, outcome=Outcome.WON,
