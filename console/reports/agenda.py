@@ -23,6 +23,7 @@ from console.handoffs.models import Handoff, HandoffStatus, Outcome, RejectionKi
 from console.handoffs.sla import Clock
 from console.leads.models import Account, Lead
 from console.outbox import services as outbox
+from console.reports import rules, services
 from console.reports.alignment_rules import change, previous_period
 from console.reports.models import AlignmentDecision, AlignmentMeeting
 from console.reports.objections import ObjectionLine, day_bounds, objection_report
@@ -156,7 +157,7 @@ def send_agenda(actor: User, meeting_id: int) -> int:
             raise AgendaError("That meeting no longer exists.")
         if not row.participants:
             raise AgendaError("The meeting has no participants to send the agenda to.")
-        content = agenda(row)
+        content = agenda(row, services.viewer_zone(actor))
         link = absolute_url_for("alignment.meeting", meeting_id=row.id)
         text = current_app.jinja_env.get_template("outbox/email/alignment_agenda.txt").render(
             agenda=content, link=link, person=None)
@@ -241,26 +242,15 @@ class Agenda:
     open_proposals: list[DefinitionVersion] = field(default_factory=list)
     carried: list[AlignmentDecision] = field(default_factory=list)  # last meeting's, and older ones still open
     recorded: list[AlignmentDecision] = field(default_factory=list)  # this meeting's
+    zone: str = rules.DEFAULT_ZONE  # the days are read in it
 
 
-def headline(start: date, end: date) -> dict[str, int]:
-    """Dials, qualified calls, hand-offs made, accepted, won and won revenue between start and end (whole UTC
-    days): the agenda's own small aggregate, a handful of grouped counts, so that it does not depend on the
-    campaign report's figures (console/reports/services.py, rewritten in parallel)."""
-    since, until = day_bounds(start, end)
-    dials, qualified = db.session.execute(
-        select(func.count(Call.id), func.coalesce(func.sum(case((Call.disposition == "qualified", 1), else_=0)), 0))
-        .where(Call.status == CallStatus.COMPLETED, Call.started_at >= since, Call.started_at < until)).one()
-    handed_over = db.session.scalar(select(func.count(Handoff.id)).where(
-        Handoff.created_at >= since, Handoff.created_at < until,
-        func.coalesce(Handoff.rejection_result, "") != RejectionResult.REROUTED))
-    accepted = db.session.scalar(select(func.count(Handoff.id)).where(
-        Handoff.status == HandoffStatus.ACCEPTED, Handoff.decided_at >= since, Handoff.decided_at < until))
-    won, revenue = db.session.execute(
-        select(func.count(Handoff.id), func.coalesce(func.sum(Handoff.won_cents), 0))
-        .where(Handoff.outcome == Outcome.WON, Handoff.outcome_at >= since, Handoff.outcome_at < until)).one()
-    return {"dials": dials, "qualified": int(qualified), "handed_over": handed_over, "accepted": accepted,
-            "won": won, "revenue_cents": int(revenue)}
+def headline(start: date, end: date, zone: str) -> dict[str, int]:
+    """The period's dials, qualified calls, hand-offs made, accepted, won and won revenue over every campaign: the
+    totals of the campaign report (reports.services), so the agenda and the report never disagree on a figure."""
+    totals = services.all_campaigns_report(start, end, zone).totals
+    return {"dials": totals.dials, "qualified": totals.qualified, "handed_over": totals.handed_over,
+            "accepted": totals.accepted, "won": totals.won, "revenue_cents": totals.won_cents}
 
 
 FIGURES = (("dials", "Dials", False), ("qualified", "Qualified", False), ("handed_over", "Handed over", False),
@@ -336,23 +326,25 @@ def _carried(meeting: AlignmentMeeting, last: AlignmentMeeting | None) -> list[A
         .order_by(AlignmentMeeting.held_on, AlignmentDecision.id)))
 
 
-def agenda(meeting: AlignmentMeeting) -> Agenda:
-    """Every section of the meeting's agenda, for its period (the previous period: as long, just before it)."""
+def agenda(meeting: AlignmentMeeting, zone: str = rules.DEFAULT_ZONE) -> Agenda:
+    """Every section of the meeting's agenda, for its period (the previous period: as long, just before it), its
+    days read in `zone` (the reader's, as every report)."""
     before_start, before_end = previous_period(meeting.period_start, meeting.period_end)
-    since, until = day_bounds(meeting.period_start, meeting.period_end)
-    before_since, before_until = day_bounds(before_start, before_end)
+    since, until = day_bounds(meeting.period_start, meeting.period_end, zone)
+    before_since, before_until = day_bounds(before_start, before_end, zone)
     last = previous_meeting(meeting)
     changes_since = last.held_on if last is not None else meeting.period_start
-    result = Agenda(meeting, before_start, before_end, last, changes_since)
-    now, before = headline(meeting.period_start, meeting.period_end), headline(before_start, before_end)
+    result = Agenda(meeting, before_start, before_end, last, changes_since, zone=zone)
+    now, before = (headline(meeting.period_start, meeting.period_end, zone),
+                   headline(before_start, before_end, zone))
     result.figures = [Figure(label, now[key], before[key], money) for key, label, money in FIGURES]
     result.rejected_total, result.rejected_by_kind, result.rejected = _rejected(since, until)
     result.breaches = _breaches(since, until, before_since, before_until)
-    losing = [line for line in objection_report(None, meeting.period_start, meeting.period_end) if line.stats.failed]
+    losing = [line for line in objection_report(None, meeting.period_start, meeting.period_end, zone) if line.stats.failed]
     result.losing_objections = sorted(losing, key=lambda line: (-line.stats.failed, line.stats.qualified_share or 0,
                                                                 line.objection))[:OBJECTIONS_LISTED]
     result.lowest_rated = _lowest_rated(since, until)
-    result.changes = _changes(day_bounds(changes_since, None)[0])
+    result.changes = _changes(day_bounds(changes_since, None, zone)[0])
     result.open_proposals = scoring.open_proposals()
     result.carried = _carried(meeting, last)
     result.recorded = list(meeting.decisions)

@@ -19,7 +19,7 @@ def _optional_id(value):
 
 
 class RangeForm(ConsoleForm):
-    """A campaign (or every campaign) and a range of whole UTC days, read from the query string (GET: no CSRF)."""
+    """A campaign (or every campaign) and a range of whole days (read in the viewer's zone), read from the query string (GET: no CSRF)."""
 
     class Meta:
         csrf = False

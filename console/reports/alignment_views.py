@@ -12,6 +12,7 @@ from console.campaigns import services as campaigns
 from console.clock import utcnow
 from console.forms import int_arg
 from console.reports import agenda as meetings
+from console.reports import services as report_services
 from console.reports.alignment_rules import MIN_HANDOFFS_FOR_SUGGESTION
 from console.reports.alignment_forms import DecisionForm, EmptyForm, MeetingForm, RangeForm
 from console.reports.evidence import evidence as evidence_table
@@ -34,6 +35,11 @@ def _actor():
     return current_user._get_current_object()
 
 
+def _zone() -> str:
+    """The zone the pages read their days in: the viewer's, as every report (reports.services.viewer_zone)."""
+    return report_services.viewer_zone(current_user)
+
+
 def _range_form() -> RangeForm:
     return RangeForm(request.args, campaigns.campaign_names_by_id())
 
@@ -47,7 +53,7 @@ def objections():
     if not form.validate():
         return render_template("reports/objections.html", form=form, lines=None), 422
     campaign_id, start, end = form.chosen()
-    return render_template("reports/objections.html", form=form, lines=objection_report(campaign_id, start, end),
+    return render_template("reports/objections.html", form=form, lines=objection_report(campaign_id, start, end, _zone()), zone=_zone(),
                            start=start, end=end)
 
 
@@ -58,7 +64,7 @@ def evidence():
     if not form.validate():
         return render_template("reports/evidence.html", form=form, table=None), 422
     campaign_id, start, end = form.chosen()
-    return render_template("reports/evidence.html", form=form, table=evidence_table(campaign_id, start, end),
+    return render_template("reports/evidence.html", form=form, table=evidence_table(campaign_id, start, end, _zone()), zone=_zone(),
                            start=start, end=end, min_handoffs=MIN_HANDOFFS_FOR_SUGGESTION)
 
 
@@ -134,7 +140,7 @@ def _may_run() -> bool:
 @allow(*READERS)
 def meeting(meeting_id: int):
     row = _meeting_or_404(meeting_id)
-    return render_template("reports/agenda.html", agenda=meetings.agenda(row), may_run=_may_run(),
+    return render_template("reports/agenda.html", agenda=meetings.agenda(row, _zone()), may_run=_may_run(),
                            form=_decision_form() if _may_run() else None, button=EmptyForm())
 
 
@@ -156,7 +162,7 @@ def add_decision(meeting_id: int):
                 return redirect(url_for("alignment.meeting", meeting_id=row.id), code=303)
             form, status = _decision_form(DecisionForm(formdata=None)), 200  # blank for the next decision
     template = "reports/_agenda_decisions.html" if fragment_requested() else "reports/agenda.html"
-    return render_template(template, agenda=meetings.agenda(row), may_run=True, form=form, button=EmptyForm()), status
+    return render_template(template, agenda=meetings.agenda(row, _zone()), may_run=True, form=form, button=EmptyForm()), status
 
 
 @blueprint.post("/decisions/<id:decision_id>/done")

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 
 from console.extensions import db
 from console.handoffs.models import Handoff, HandoffStatus, Outcome, RejectionResult
+from console.reports import rules
 from console.reports.alignment_rules import Interval, OptionEvidence, disagreeing, suggested_points
 from console.reports.objections import day_bounds
 from console.scoring import services as scoring
@@ -72,10 +73,10 @@ class Evidence:
                 for option in criterion.options if option.suggested is not None and option.suggested != option.points]
 
 
-def _counted(campaign_id: int | None, start: date | None, end: date | None):
+def _counted(campaign_id: int | None, start: date | None, end: date | None, zone: str):
     """The hand-offs the evidence counts: those sales saw (not held in marketing's review) and not re-routed (the
     new hand-off a procedural rejection made counts instead), made between start and end."""
-    since, until = day_bounds(start, end)
+    since, until = day_bounds(start, end, zone)
     conditions = [Handoff.status != HandoffStatus.REVIEW,
                   func.coalesce(Handoff.rejection_result, "") != RejectionResult.REROUTED]
     if campaign_id is not None:
@@ -98,12 +99,13 @@ def _tally(conditions, criterion: Criterion):
                                      func.sum(inner.c.opportunity), func.sum(inner.c.won)).group_by(inner.c.value))
 
 
-def evidence(campaign_id: int | None, start: date | None = None, end: date | None = None) -> Evidence:
+def evidence(campaign_id: int | None, start: date | None = None, end: date | None = None,
+             zone: str = rules.DEFAULT_ZONE) -> Evidence:
     """The evidence table for the definition in force for the campaign (its own, else the global one; every
     campaign's hand-offs when None). One grouped query per criterion; a number's answers are grouped by value in
     SQL, then placed in the model's bands."""
     definition = scoring.in_force(campaign_id)
-    conditions = _counted(campaign_id, start, end)
+    conditions = _counted(campaign_id, start, end, zone)
     result = Evidence(campaign_id, definition.number,
                       db.session.scalar(select(func.count(Handoff.id)).where(*conditions)) or 0)
     for criterion in definition.model.criteria:

@@ -3,7 +3,7 @@ that ended qualified, per guide version, and before and after the latest edit of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -11,6 +11,7 @@ from console.extensions import db
 from console.guides import services as guides
 from console.guides.models import CallGuide, GuideVersion
 from console.guides.rules import ResponseStats
+from console.reports import rules
 from console.reports.alignment_rules import last_response_edit
 
 
@@ -53,10 +54,11 @@ class ObjectionLine:
         return None if before is None or after is None else after - before
 
 
-def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    """A range of whole days (both inclusive) as the naive UTC instants since..until (until excluded)."""
-    return (datetime.combine(start, time.min) if start else None,
-            datetime.combine(end + timedelta(days=1), time.min) if end else None)
+def day_bounds(start: date | None, end: date | None, zone: str) -> tuple[datetime | None, datetime | None]:
+    """Local days [start, end] in `zone` (the viewer's, as every report reads them: rules.utc_bounds) as the naive
+    UTC instants since..until (until excluded); an open end is None."""
+    return (rules.utc_instant(start, zone) if start else None,
+            rules.utc_instant(end + timedelta(days=1), zone) if end else None)
 
 
 def _guide_texts(guide_ids: set[int]) -> tuple[dict[int, str], dict[int, dict[int, dict]]]:
@@ -70,11 +72,12 @@ def _guide_texts(guide_ids: set[int]) -> tuple[dict[int, str], dict[int, dict[in
     return names, items
 
 
-def objection_report(campaign_id: int | None, start: date | None, end: date | None) -> list[ObjectionLine]:
+def objection_report(campaign_id: int | None, start: date | None, end: date | None,
+                     zone: str = rules.DEFAULT_ZONE) -> list[ObjectionLine]:
     """Every objection raised on the campaign's calls (every campaign's when None) between start and end, most
     raised first. The counts come from guides.services.objection_counts (one query); each guide's versions are
     read once for the objection's words and the versions where its response changed."""
-    since, until = day_bounds(start, end)
+    since, until = day_bounds(start, end, zone)
     counts = guides.objection_counts(campaign_id=campaign_id, since=since, until=until)
     if not counts:
         return []
