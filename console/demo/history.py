@@ -100,9 +100,47 @@ def seed_history(histories: list[CampaignHistory], users: dict[str, User], gen, 
         _campaign_history(history, agents, gen, rng, now, counts)
     # The messages those past hand-offs wrote were delivered when they happened: the demo starts with none of them
     # waiting (nor the bell full of them).
+    _meetings(users, now)
     db.session.execute(delete(OutboxEntry).where(OutboxEntry.id > first_message))
     db.session.execute(delete(Notification).where(Notification.id > first_notice))
     return counts
+
+
+# The alignment meetings every two weeks (seed 000): the last one's decisions, one done since, and the next one
+# planned for this week with the other sales member in the rotating seat.
+DECISIONS = (
+    ("Agents confirm the direct line before handing over: half of this month's clerical rejections were "
+     "switchboard numbers.", "marketing@example.com", 7, True),
+    ("Sales calls every accepted lead within one business day; Sam reports the misses at the next meeting.",
+     "sales@example.com", 14, False),
+    ("Propose more points for Authority \"influencer\" from the evidence page; both sides vote before the next "
+     "meeting.", "marketing@example.com", 14, False),
+)
+
+
+def _meetings(users: dict[str, User], now: datetime) -> None:
+    """Two meetings through the agenda's own services: the last one, two weeks ago, with its decisions, and the
+    next, this week. Joins the seed's transaction."""
+    from console.reports import agenda
+
+    marketer, manager, seller = users["marketing@example.com"], users["sales@example.com"], users["sales2@example.com"]
+    today = now.date()
+    last_held = today - timedelta(days=14)
+    last = agenda.create_meeting(marketer, held_on=last_held, period_start=last_held - timedelta(days=14),
+                                 period_end=last_held - timedelta(days=1), sales_participant_id=manager.id,
+                                 participant_ids=[marketer.id, users["admin@example.com"].id])
+    held_at = datetime.combine(last_held, time(15, 0))
+    last.created_at = held_at - timedelta(days=3)
+    for text, owner, due_in, done in DECISIONS:
+        decision = agenda.add_decision(marketer, last.id, text=text, owner_id=users[owner].id,
+                                       due_on=last_held + timedelta(days=due_in))
+        decision.created_at = held_at
+        if done:
+            agenda.mark_done(marketer, decision.id)
+            decision.done_at = held_at + timedelta(days=5)
+    upcoming = today + timedelta(days=(3 - today.weekday()) % 7)  # this week's Thursday (or today)
+    agenda.create_meeting(marketer, held_on=upcoming, period_start=last_held, period_end=upcoming - timedelta(days=1),
+                          sales_participant_id=seller.id, participant_ids=[marketer.id, manager.id])
 
 
 def _running_days(campaign: Campaign, today: date) -> list[date]:
