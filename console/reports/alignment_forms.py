@@ -25,8 +25,8 @@ class RangeForm(ConsoleForm):
         csrf = False
 
     campaign = SelectField("Campaign", coerce=_optional_id, choices=[], validators=[Optional()])
-    start = DateField("From (UTC)", name="from", validators=[Optional()])
-    end = DateField("To (UTC)", name="to", validators=[Optional()])
+    start = DateField("From", name="from", validators=[Optional()])
+    end = DateField("To", name="to", validators=[Optional()])
 
     def __init__(self, formdata, campaigns: dict[int, str]):
         super().__init__(formdata)
