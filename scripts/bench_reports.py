@@ -7,8 +7,9 @@
    conversations, --handoffs hand-offs (default 100,000) with their answers, sales' decisions, first contacts,
    opportunities, wins with revenue, losses, ratings and SLA breaches, and marketing touches from the lead's own
    campaign and others (attribution). Rows go in through console.database.bulk (executemany, COPY).
-2. Signs in a marketing manager and asks for each report page (campaign, all campaigns, agent view, objections,
-   evidence, agenda) --requests times in the app (the Flask test client: server time, no network), and prints
+2. Signs in a marketing manager and asks for each report page (campaign, with a breakdown, all campaigns by
+   first and last touch, agent view, objections over every campaign and one, evidence, an agenda over the
+   data's last fortnight) --requests times in the app (the Flask test client: server time, no network), and prints
    p50 and p95 per page.
 3. Checks the pages' figures against straightforward aggregate queries over the raw rows.
 
@@ -365,14 +366,30 @@ def pages(app) -> list[tuple[str, str]]:
     from console.campaigns.models import Campaign
     from console.extensions import db
 
+    from console.auth.models import User
+    from console.reports import agenda
+    from console.reports.models import AlignmentMeeting
+
     with app.app_context():
         campaign_id = db.session.scalar(select(Campaign.id).order_by(Campaign.id).limit(1))
+        meeting_id = db.session.scalar(select(AlignmentMeeting.id).limit(1))
+        if meeting_id is None:  # the agenda of a meeting over the last fortnight of the data
+            marketer = db.session.scalar(select(User).where(User.email == "marketing@bench.example"))
+            seller = db.session.scalar(select(User).where(User.email == "sales0@bench.example"))
+            meeting_id = agenda.create_meeting(
+                marketer, held_on=datetime(2026, 12, 1).date(), period_start=datetime(2026, 11, 17).date(),
+                period_end=datetime(2026, 11, 30).date(), sales_participant_id=seller.id,
+                participant_ids=[marketer.id]).id
     window = f"from={FIRST}&to={LAST}"
     return [("campaign", f"/reports/campaigns/{campaign_id}?{window}"),
             ("campaign_by_agent", f"/reports/campaigns/{campaign_id}?{window}&by=agent&grouping=week"),
             ("all_campaigns", f"/reports/?{window}"),
             ("all_campaigns_last_touch", f"/reports/?{window}&attribution=last"),
-            ("agent_view", f"/reports/agents?{window}")]
+            ("agent_view", f"/reports/agents?{window}"),
+            ("objections", f"/alignment/objections?{window}"),
+            ("objections_campaign", f"/alignment/objections?campaign={campaign_id}&{window}"),
+            ("evidence", f"/alignment/evidence?{window}"),
+            ("agenda", f"/alignment/meetings/{meeting_id}")]
 
 
 FIRST, LAST = "2026-09-01", "2026-11-30"
