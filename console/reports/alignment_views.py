@@ -11,7 +11,9 @@ from console.auth.models import Role
 from console.campaigns import services as campaigns
 from console.clock import utcnow
 from console.forms import int_arg
+from console.csv_files import csv_download
 from console.reports import agenda as meetings
+from console.reports import exports
 from console.reports import services as report_services
 from console.reports.alignment_rules import MIN_HANDOFFS_FOR_SUGGESTION
 from console.reports.alignment_forms import DecisionForm, EmptyForm, MeetingForm, RangeForm
@@ -66,6 +68,28 @@ def evidence():
     campaign_id, start, end = form.chosen()
     return render_template("reports/evidence.html", form=form, table=evidence_table(campaign_id, start, end, _zone()), zone=_zone(),
                            start=start, end=end, min_handoffs=MIN_HANDOFFS_FOR_SUGGESTION)
+
+
+@blueprint.get("/objections.csv")
+@allow(*READERS)
+def objections_csv():
+    form = _range_form()
+    if not form.validate():
+        abort(400)
+    campaign_id, start, end = form.chosen()
+    return csv_download(exports.objection_rows(objection_report(campaign_id, start, end, _zone())),
+                        f"objections-{campaign_id or 'all'}-{start}-{end}.csv")
+
+
+@blueprint.get("/evidence.csv")
+@allow(*READERS)
+def evidence_csv():
+    form = _range_form()
+    if not form.validate():
+        abort(400)
+    campaign_id, start, end = form.chosen()
+    return csv_download(exports.evidence_rows(evidence_table(campaign_id, start, end, _zone())),
+                        f"evidence-{campaign_id or 'all'}-{start}-{end}.csv")
 
 
 # ---------------------------------------------------------------- meetings

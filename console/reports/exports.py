@@ -73,3 +73,35 @@ def agent_rows(rows: list[AgentRow]) -> Iterator[list]:
         yield [row.name, row.dials, number(row.calls_per_hour), row.talk_seconds, number(row.seconds_between_calls, 0),
                ratio(row.connect_rate), ratio(row.qualification_rate), row.handed_over, ratio(row.acceptance_rate),
                ratio(row.rejection_rate), number(row.average_rating, 2)]
+
+
+OBJECTION_HEADER = ["Guide", "Objection", "Raised", "Ended qualified", "Qualified %", "Worked", "Not worked",
+                    "Worked %", "Response edited in version", "Qualified % before the edit",
+                    "Qualified % since the edit"]
+
+
+def objection_rows(lines) -> Iterator[list]:
+    """The objections page's table (console/reports/objections.py `ObjectionLine`), one row an objection."""
+    yield OBJECTION_HEADER
+    for line in lines:
+        stats = line.stats
+        yield [line.guide, line.objection, stats.used, stats.qualified, ratio(stats.qualified_share), stats.worked,
+               stats.failed, ratio(stats.worked_share), line.edited_in or "",
+               ratio(line.before_edit.qualified_share) if line.before_edit else "",
+               ratio(line.after_edit.qualified_share) if line.after_edit else ""]
+
+
+EVIDENCE_HEADER = ["Criterion", "Answer", "Points", "Hand-offs", "Accepted", "Opportunities", "Won", "Win rate %",
+                   "95 % interval low %", "95 % interval high %", "Points disagree", "Suggested points"]
+
+
+def evidence_rows(table) -> Iterator[list]:
+    """The evidence page's tables (console/reports/evidence.py `Evidence`), one row an answer option."""
+    yield EVIDENCE_HEADER
+    for criterion in table.criteria:
+        for option in criterion.options:
+            interval = option.interval
+            yield [criterion.label, option.label, option.points, option.handoffs, option.accepted,
+                   option.opportunities, option.won, ratio(option.win_rate), ratio(interval.low if interval else None),
+                   ratio(interval.high if interval else None), "yes" if option.flagged else "",
+                   "" if option.suggested is None else option.suggested]

@@ -16,6 +16,8 @@ ROUTES = {
     "alignment.send_agenda": ("POST", "/alignment/meetings/{meeting_id}/send", {M, A}),
     "alignment.objections": ("GET", "/alignment/objections", {S, M, A}),
     "alignment.evidence": ("GET", "/alignment/evidence", {S, M, A}),
+    "alignment.objections_csv": ("GET", "/alignment/objections.csv", {S, M, A}),
+    "alignment.evidence_csv": ("GET", "/alignment/evidence.csv", {S, M, A}),
 }
 
 

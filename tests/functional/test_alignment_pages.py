@@ -150,3 +150,32 @@ def test_the_proposal_editor_ignores_suggestions_that_name_nothing_or_are_not_po
                           "&points=budget:planned:abc")
     assert response.status_code == 200
     assert "moved to follow their win rates" not in response.get_data(as_text=True)
+
+
+def test_the_evidence_and_the_objections_download_as_csv_with_the_page_figures(client, auth, users, qualify,
+                                                                                 campaign):
+    import csv
+    import io
+
+    for index in range(3):
+        handoff = qualify(campaign)
+        db.session.execute(update(Handoff).where(Handoff.id == handoff.id).values(
+            status=HandoffStatus.ACCEPTED, outcome=Outcome.WON if index == 0 else Outcome.LOST))
+    db.session.commit()
+    auth.login(users[S].email)
+    page = client.get(f"/alignment/evidence?campaign={campaign.id}").get_data(as_text=True)
+    link = page.split('id="evidence-csv" hx-boost="false" download href="')[1].split('"')[0].replace("&amp;", "&")
+    response = client.get(link)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["Criterion", "Answer", "Points", "Hand-offs"]
+    answered = [row for row in rows[1:] if row[3] != "0"]
+    # each criterion's three hand-offs sit on one option: 3 hand-offs, 1 won, a win rate of 33.3 %
+    assert answered and all(row[3] == "3" and row[6] == "1" and row[7] == "33.3" for row in answered)
+    objections = client.get("/alignment/objections.csv?from=2026-11-01&to=2026-11-30")
+    assert objections.status_code == 200
+    assert objections.get_data(as_text=True).lstrip("\ufeff").startswith("Guide,Objection,Raised")
+    assert client.get("/alignment/evidence.csv?from=2026-11-18&to=2026-11-01").status_code == 400
+    auth.logout()
+    auth.login(users[T].email)
+    assert client.get(link).status_code == 403
