@@ -201,6 +201,12 @@ def _error(error):
     return response, status
 
 
+# Flask asks for a handler by status code before it asks by class, across the blueprint and the app: the app's
+# HTML error pages (console/errors.py) would answer these codes unless the blueprint names them too.
+for _status in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500):
+    blueprint.register_error_handler(_status, _error)
+
+
 # ---------------------------------------------------------------- the hello world and the document
 
 @blueprint.get("/ping")
