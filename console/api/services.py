@@ -126,10 +126,15 @@ def _upsert(table):
     return (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+def epoch_now() -> float:
+    """Seconds since the epoch: the rate limit's clock (shared by every host, like their databases' clocks)."""
+    return time.time()
+
+
 def count_request(token: ApiToken, limit: int, *, epoch: float | None = None) -> None:
     """Count a request against the token's window (in the database: every worker on every host shares it),
     noting when the token was last used (once a window); ApiError 429 with Retry-After over the limit."""
-    epoch = time.time() if epoch is None else epoch
+    epoch = epoch_now() if epoch is None else epoch
     window = rules.rate_window(epoch)
     statement = _upsert(RateWindow.__table__).values(token_id=token.id, window=window, count=1)
     statement = statement.on_conflict_do_update(
@@ -181,7 +186,7 @@ def forget_old(now: datetime | None = None) -> dict:
         keys = db.session.execute(delete(IdempotencyKey).where(
             IdempotencyKey.created_at < now - timedelta(hours=rules.IDEMPOTENCY_HOURS))).rowcount
         windows = db.session.execute(delete(RateWindow).where(
-            RateWindow.window < rules.rate_window(time.time()) - 2)).rowcount
+            RateWindow.window < rules.rate_window(epoch_now()) - 2)).rowcount
     return {"idempotency_keys": keys, "rate_windows": windows}
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from console.api import rules, schemas, services
 from console.api.services import ApiError
@@ -427,25 +427,10 @@ def unlist_number(number: str, args: schemas.DoNotCallRemoval):
 
 # ---------------------------------------------------------------- anything else under /api/v1
 
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-@blueprint.route("/<path:anything>", methods=_METHODS)
-@public
-def no_such_route(anything: str):
-    """JSON for a path or method the API does not have (the app's own 404 and 405 pages are HTML)."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    allowed = []
-    for method in _METHODS:
-        try:
-            endpoint_name, _arguments = adapter.match(request.path, method=method)
-        except HTTPException:
-            continue
-        if endpoint_name != "api.no_such_route":
-            allowed.append(method)
-    if allowed:
-        raise MethodNotAllowed(valid_methods=allowed)
-    raise NotFound("The API has no such route.")
-
-
-no_such_route.api_open = True
+@blueprint.before_app_request
+def _unrouted():
+    """JSON for a path or method under /api/v1 the API does not have: the router's 404 and 405 belong to no
+    blueprint, so the app's HTML error pages would answer them."""
+    if request.routing_exception is not None and request.path.startswith(blueprint.url_prefix + "/"):
+        return _error(request.routing_exception)
+    return None

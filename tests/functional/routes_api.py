@@ -21,7 +21,6 @@ POST_BODIES = {
 TOKEN_ROUTES = {
     "api.ping": ("GET", "/api/v1/ping", "anyone"),
     "api.openapi": ("GET", "/api/v1/openapi.json", "anyone"),
-    "api.no_such_route": ("GET", "/api/v1/nothing-here", "anyone"),
     "api.push_lead": ("POST", "/api/v1/leads", {M}),
     "api.push_leads": ("POST", "/api/v1/leads:batch", {M}),
     "api.find_lead": ("GET", "/api/v1/leads?campaign_id={campaign_id}&external_id=x", {M, S}),
