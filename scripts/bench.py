@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Benchmarks of the call queue, the outbox, the pages, the import and the rescoring: `scripts/bench.py claim`,
-`outbox`, `pages`, `import` (scripts/bench_import.py says what that one does), `rescore` (scripts/bench_rescore.py).
+`outbox`, `pages`, `import` (scripts/bench_import.py says what that one does), `rescore` (scripts/bench_rescore.py),
+`api` (scripts/bench_api.py: the JSON API's upserts against its hello world).
 
 `claim` (see docs/queue.md, "Benchmark") builds a database with 1,000,000 leads in one campaign (US time zones spread
 like the population, some numbers on the do-not-call list, some callbacks and
@@ -1578,7 +1579,8 @@ def postgres_bench_url() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["claim", "outbox", "pages", "import", "rescore"], help="the benchmark to run")
+    parser.add_argument("what", choices=["claim", "outbox", "pages", "import", "rescore", "api"],
+                        help="the benchmark to run")
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each timed run")
     parser.add_argument("--talk-ms", type=float, default=100.0,
@@ -1602,6 +1604,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="import: leads of the campaign the agents work during the import")
     parser.add_argument("--seed", type=int, default=RANDOM_SEED, help="import: seed of the generated CSV; rescore:"
                         " of the answers and touches")
+    parser.add_argument("--api-leads", type=int, default=100_000,
+                        help="api: leads upserted one request each, and as many again in batches")
+    parser.add_argument("--batch-size", type=int, default=1000, help="api: leads per POST /api/v1/leads:batch")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -1622,6 +1627,11 @@ def main(argv: list[str] | None = None) -> int:
         shift_clock(target)
         log(f"clock shifted to {target:%A %Y-%m-%d %H:%M} UTC")
         return bench_rescore.rescore_main(args, log, sys.modules[__name__])
+
+    if args.what == "api":  # scripts/bench_api.py; on the real clock (gunicorn's workers read it)
+        import bench_api
+
+        return bench_api.api_main(args, log, sys.modules[__name__])
 
     if args.what == "outbox":  # on the real clock: the workers are processes of their own, which read it
         return outbox_main(args, log)
