@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from console.api import rules
 from console.api.models import ApiToken, IdempotencyKey, RateWindow
 from console.audit import services as audit
-from console.auth.models import User
+from console.auth.models import Role, User
 from console.calls.services import answer_values
 from console.campaigns.models import Campaign
 from console.campaigns.rules import CampaignStatus
@@ -106,7 +106,24 @@ def token_by_id(token_id: int) -> ApiToken | None:
     return db.session.get(ApiToken, token_id)
 
 
-def authenticate(header: str | None) -> ApiToken:
+@dataclass(frozen=True)
+class Caller:
+    """Who calls, as the request keeps it: plain values, so that no commit during the request reloads them."""
+
+    token_id: int
+    name: str  # the token's: the audit trail names its calls by it
+    user_id: int
+    role: str
+
+    def may(self, roles) -> bool:
+        """Whether the token's user has one of these roles (an admin always has)."""
+        return self.role == Role.ADMIN or self.role in roles
+
+    def user(self) -> User:
+        return db.session.get(User, self.user_id)
+
+
+def authenticate(header: str | None) -> Caller:
     """The token of an `Authorization: Bearer` header, its user loaded; ApiError 401 when there is none, or it
     is unknown, revoked or expired, or its user is deactivated."""
     secret = rules.bearer_secret(header)
@@ -119,7 +136,7 @@ def authenticate(header: str | None) -> ApiToken:
     problem = rules.token_problem(token.revoked_at, token.expires_at, token.user.active, utcnow())
     if problem:
         raise ApiError(401, "unauthorized", problem)
-    return token
+    return Caller(token.id, token.name, token.user_id, token.user.role)
 
 
 def _upsert(table):
@@ -131,19 +148,19 @@ def epoch_now() -> float:
     return time.time()
 
 
-def count_request(token: ApiToken, limit: int, *, epoch: float | None = None) -> None:
+def count_request(caller: Caller, limit: int, *, epoch: float | None = None) -> None:
     """Count a request against the token's window (in the database: every worker on every host shares it),
     noting when the token was last used (once a window); ApiError 429 with Retry-After over the limit."""
     epoch = epoch_now() if epoch is None else epoch
     window = rules.rate_window(epoch)
-    statement = _upsert(RateWindow.__table__).values(token_id=token.id, window=window, count=1)
+    statement = _upsert(RateWindow.__table__).values(token_id=caller.token_id, window=window, count=1)
     statement = statement.on_conflict_do_update(
         index_elements=["token_id", "window"], set_={"count": RateWindow.__table__.c.count + 1}
     ).returning(RateWindow.__table__.c.count)
     with writers.write_transaction(db.session):
         count = db.session.execute(statement).scalar_one()
         if count == 1:
-            db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=utcnow())
+            db.session.execute(update(ApiToken).where(ApiToken.id == caller.token_id).values(last_used_at=utcnow())
                                .execution_options(synchronize_session=False))
     if count > limit:
         seconds = rules.retry_after(epoch)
@@ -153,12 +170,12 @@ def count_request(token: ApiToken, limit: int, *, epoch: float | None = None) ->
 
 # ---------------------------------------------------------------- idempotency keys
 
-def replay(token: ApiToken, key: str, request_hash: str) -> tuple[int, dict] | None:
+def replay(caller: Caller, key: str, request_hash: str) -> tuple[int, dict] | None:
     """The answer already given to this key within 24 hours (status, body), or None; ApiError 409 when the key
     was used for another request."""
     since = utcnow() - timedelta(hours=rules.IDEMPOTENCY_HOURS)
     kept = db.session.scalar(select(IdempotencyKey).where(
-        IdempotencyKey.token_id == token.id, IdempotencyKey.key == key, IdempotencyKey.created_at >= since))
+        IdempotencyKey.token_id == caller.token_id, IdempotencyKey.key == key, IdempotencyKey.created_at >= since))
     if kept is None:
         return None
     if kept.request_hash != request_hash:
@@ -167,15 +184,15 @@ def replay(token: ApiToken, key: str, request_hash: str) -> tuple[int, dict] | N
     return kept.status, kept.body
 
 
-def remember(token: ApiToken, key: str, request_hash: str, status: int, body: dict) -> None:
+def remember(caller: Caller, key: str, request_hash: str, status: int, body: dict) -> None:
     """Keep the answer given to a key (the first answer wins when two requests race)."""
     since = utcnow() - timedelta(hours=rules.IDEMPOTENCY_HOURS)
     with writers.write_transaction(db.session):
         # A key kept longer than 24 hours is free again.
-        db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.token_id == token.id,
+        db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.token_id == caller.token_id,
                                                         IdempotencyKey.key == key, IdempotencyKey.created_at < since))
         db.session.execute(_upsert(IdempotencyKey.__table__).values(
-            token_id=token.id, key=key, request_hash=request_hash, status=status, body=body, created_at=utcnow()
+            token_id=caller.token_id, key=key, request_hash=request_hash, status=status, body=body, created_at=utcnow()
         ).on_conflict_do_nothing(index_elements=["token_id", "key"]))
 
 
@@ -238,13 +255,16 @@ def _touch_rows(touches: list) -> list[dict]:
              "url": touch.url, "campaign_id": touch.campaign_id} for touch in touches]
 
 
-def push_leads(items: list, token: ApiToken) -> list[PushResult]:
+def push_leads(items: list, caller: Caller) -> list[PushResult]:
     """Create or update leads (schemas.LeadIn) through the import's reading and settling, in one transaction
     with their touches and one audit row naming the token. A row the import would reject is refused (422,
     with its field); a campaign that does not exist (422) or no longer takes leads (409) refuses its rows."""
     results: list[PushResult | None] = [None] * len(items)
     campaigns = {campaign.id: campaign for campaign in db.session.scalars(
         select(Campaign).where(Campaign.id.in_({item.campaign_id for item in items})))}
+    closed = {campaign.id for campaign in campaigns.values() if campaign.status() in _CLOSED}
+    keys_of = {campaign.id: [field["key"] for field in (campaign.custom_fields or []) if field.get("key")]
+               for campaign in campaigns.values()}
     read: dict[int, list[tuple[int, dict]]] = {}
     for index, item in enumerate(items):
         campaign = campaigns.get(item.campaign_id)
@@ -252,12 +272,12 @@ def push_leads(items: list, token: ApiToken) -> list[PushResult]:
             results[index] = PushResult(422, "rejected", error=ApiError(
                 422, "invalid", "There is no campaign with this id.", {"campaign_id": "No such campaign."}))
             continue
-        if campaign.status() in _CLOSED:
+        if campaign.id in closed:
             results[index] = PushResult(409, "rejected", error=ApiError(
                 409, "conflict", f"Campaign {campaign.name} is {campaign.status_label().lower()}: it takes no leads.",
                 {"campaign_id": "This campaign no longer takes leads."}))
             continue
-        custom_keys = [field["key"] for field in (campaign.custom_fields or []) if field.get("key")]
+        custom_keys = keys_of[campaign.id]
         unknown = sorted(set(item.fields) - set(custom_keys))
         if unknown:
             results[index] = PushResult(422, "rejected", error=ApiError(
@@ -292,18 +312,18 @@ def push_leads(items: list, token: ApiToken) -> list[PushResult]:
                     if items[index].touches:
                         leads.add_touches(lead_id, _touch_rows(items[index].touches))
             if len(items) == 1 and results[0].lead_id is not None:
-                audit.record("api.lead_pushed", db.session.get(Lead, results[0].lead_id), token=token.name,
+                audit.record("api.lead_pushed", db.session.get(Lead, results[0].lead_id), token=caller.name,
                              outcome=results[0].outcome, external_id=items[0].external_id)
             else:
-                audit.record("api.leads_pushed", token=token.name, items=len(items), **counts)
+                audit.record("api.leads_pushed", token=caller.name, items=len(items), **counts)
     return results
 
 
-def add_touches(lead: Lead, touches: list, token: ApiToken) -> int:
+def add_touches(lead: Lead, touches: list, caller: Caller) -> int:
     """Add marketing touches to a lead (a repeated touch is not added twice); audited with the token's name."""
     with writers.write_transaction(db.session):
         added = leads.add_touches(lead.id, _touch_rows(touches))
-        audit.record("api.touches_added", lead, token=token.name, added=added, sent=len(touches))
+        audit.record("api.touches_added", lead, token=caller.name, added=added, sent=len(touches))
     return added
 
 
@@ -332,7 +352,7 @@ _STEPS = {"first_contact": "first-contact", "meeting": "meeting", "opportunity":
           "lost": "lost", "rating": "rating"}
 
 
-def record_outcome(handoff: Handoff, user: User, body, token: ApiToken) -> int | None:
+def record_outcome(handoff: Handoff, user: User, body, caller: Caller) -> int | None:
     """What the CRM reports of a hand-off, through the console's own services (accept, reject, record_progress),
     joined in one transaction with the audit row naming the token. A hand-off not where the outcome needs it is
     ApiError 409; any other refusal 422. Returns a re-routed hand-off's successor id."""
@@ -350,7 +370,7 @@ def record_outcome(handoff: Handoff, user: User, body, token: ApiToken) -> int |
                     _STEPS[body.outcome], contact_kind=body.contact_kind, amount_cents=body.amount_cents,
                     on=body.expected_close_on if body.outcome == "opportunity" else body.won_on,
                     lost_reason=body.lost_reason, note=body.comment, recall_on=body.recall_on, rating=body.rating))
-            audit.record("api.handoff_outcome", handoff, token=token.name, outcome=body.outcome,
+            audit.record("api.handoff_outcome", handoff, token=caller.name, outcome=body.outcome,
                          lead_id=handoff.lead_id)
     except handoffs.HandoffConflict as error:
         raise ApiError(409, "conflict", str(error)) from error
@@ -404,7 +424,7 @@ def _scope(campaign_id: int | None) -> None:
         raise ApiError(422, "invalid", "There is no campaign with this id.", {"campaign_id": "No such campaign."})
 
 
-def list_number(raw: str, campaign_id: int | None, reason: str, user: User, token: ApiToken
+def list_number(raw: str, campaign_id: int | None, reason: str, user: User, caller: Caller
                 ) -> tuple[DoNotCallEntry, bool]:
     """Put a number on the do-not-call list (leads.services.list_number: out of every queue at once), audited
     with the token's name. Returns the entry and whether it was listed already."""
@@ -415,7 +435,7 @@ def list_number(raw: str, campaign_id: int | None, reason: str, user: User, toke
         already = entry is None
         if already:
             entry = _entry(phone, campaign_id)
-        audit.record("api.do_not_call_added", entry, token=token.name, phone=phone, already_listed=already)
+        audit.record("api.do_not_call_added", entry, token=caller.name, phone=phone, already_listed=already)
     return entry, already
 
 
@@ -425,7 +445,7 @@ def _entry(phone: str, campaign_id: int | None) -> DoNotCallEntry | None:
                              .order_by(DoNotCallEntry.id).limit(1))
 
 
-def unlist_number(raw: str, campaign_id: int | None, reason: str, user: User, token: ApiToken) -> str:
+def unlist_number(raw: str, campaign_id: int | None, reason: str, user: User, caller: Caller) -> str:
     """Take a number's entry (global, or the campaign's) off the list (leads.services.unlist_number), audited with
     the token's name; ApiError 404 when it is not listed in that scope."""
     phone = _e164(raw, "number")
@@ -435,7 +455,7 @@ def unlist_number(raw: str, campaign_id: int | None, reason: str, user: User, to
     try:
         with writers.write_transaction(db.session):
             leads.unlist_number(entry.id, user, reason=reason)
-            audit.record("api.do_not_call_removed", token=token.name, phone=phone, campaign_id=campaign_id)
+            audit.record("api.do_not_call_removed", token=caller.name, phone=phone, campaign_id=campaign_id)
     except leads.DoNotCallRefused as error:
         raise ApiError(409, "conflict", str(error)) from error
     return phone

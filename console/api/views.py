@@ -126,7 +126,7 @@ def endpoint(*roles: str, json: type[BaseModel] | None = None, query: type[BaseM
     def decorate(view):
         @wraps(view)
         def run(**kwargs):
-            if not open_to_all and not g.api_token.user.has_role(*roles):
+            if not open_to_all and not g.api_caller.may(roles):
                 raise ApiError(403, "forbidden", "This token's user may not do this.")
             key = request.headers.get("Idempotency-Key") if idempotent else None
             if key is not None:
@@ -134,7 +134,7 @@ def endpoint(*roles: str, json: type[BaseModel] | None = None, query: type[BaseM
                 if problem:
                     raise ApiError(422, "invalid", problem, {"Idempotency-Key": problem})
                 fingerprint = rules.request_hash(request.method, request.path, request.get_data(cache=True))
-                kept = services.replay(g.api_token, key, fingerprint)
+                kept = services.replay(g.api_caller, key, fingerprint)
                 if kept is not None:
                     response = jsonify(kept[1])
                     response.headers["Idempotent-Replayed"] = "true"
@@ -145,7 +145,7 @@ def endpoint(*roles: str, json: type[BaseModel] | None = None, query: type[BaseM
                 kwargs["args"] = _read_query(query)
             response, status = view(**kwargs)
             if key is not None and 200 <= status < 300:
-                services.remember(g.api_token, key, fingerprint, status, response.get_json())
+                services.remember(g.api_caller, key, fingerprint, status, response.get_json())
             return response, status
 
         run.allowed_roles = public(view).allowed_roles  # the session check lets it through: the token decides
@@ -163,11 +163,12 @@ def _authenticate():
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "api_open", False):
         return None
-    token = services.authenticate(request.headers.get("Authorization"))
-    g.api_token = token
-    g._login_user = token.user  # flask_login's current user, for this request only (no session, no cookie)
+    caller = services.authenticate(request.headers.get("Authorization"))
+    g.api_caller = caller
     limit = int(current_app.config.get("API_RATE_LIMIT_PER_MINUTE") or rules.DEFAULT_RATE_LIMIT)
-    services.count_request(token, limit)
+    services.count_request(caller, limit)
+    # flask_login's current user for this request only (no session, no cookie): audit rows name the token's user.
+    g._login_user = caller.user()
     return None
 
 
@@ -283,7 +284,7 @@ def push_lead(body: schemas.LeadIn):
     Read, de-duplicated and checked against the do-not-call list as a CSV import row is (a lead of the campaign
     with the same external id, else phone, else email is updated). 201 when created, 200 when updated or
     unchanged (a repeated request changes nothing)."""
-    result = services.push_leads([body], g.api_token)[0]
+    result = services.push_leads([body], g.api_caller)[0]
     if result.error is not None:
         raise result.error
     return _answer(schemas.LeadUpsertOut, {
@@ -297,7 +298,7 @@ def push_leads(body: schemas.LeadBatchIn):
     """Create or update up to 1,000 leads, with a result per lead
 
     Each lead as `POST /leads` takes it; one refused lead does not stop the others (its result says why)."""
-    results = services.push_leads(body.leads, g.api_token)
+    results = services.push_leads(body.leads, g.api_caller)
     items = [{"index": index, "status": result.status, "outcome": result.outcome, "lead_id": result.lead_id,
               "error": {"code": result.error.code, "message": result.error.message, "fields": result.error.fields}
               if result.error else None} for index, result in enumerate(results)]
@@ -333,7 +334,7 @@ def add_touches(lead_id: int, body: schemas.TouchesIn):
 
     A touch the lead already has (same kind, time, detail and url) is not added again."""
     lead = _lead_or_404(lead_id)
-    added = services.add_touches(lead, body.touches, g.api_token)
+    added = services.add_touches(lead, body.touches, g.api_caller)
     return _answer(schemas.TouchesOut, {"added": added,
                                         "lead": services.lead_document(services.lead_by_id(lead_id))}, 201)
 
@@ -351,7 +352,7 @@ def handoffs(args: schemas.HandoffQuery):
         after = rules.read_cursor(args.cursor)
         if after is None:
             raise _invalid({"cursor": "Not a cursor this API gave."})
-    documents, last = services.handoff_page(g.api_token.user, status=args.status, since=args.since,
+    documents, last = services.handoff_page(g.api_caller.user(), status=args.status, since=args.since,
                                             after_id=after, limit=args.limit)
     return _answer(schemas.HandoffPage, {"handoffs": documents,
                                          "next_cursor": rules.cursor_for(last) if last is not None else None})
@@ -366,14 +367,14 @@ def outcome(handoff_id: int, body: schemas.OutcomeIn):
 
     Through the same services as the console; 409 when the hand-off is not where the outcome needs it (decided
     already, a step out of order), 422 for what is missing or refused."""
-    handoff = services.visible_handoff(g.api_token.user, handoff_id)
+    handoff = services.visible_handoff(g.api_caller.user(), handoff_id)
     if handoff is None:
         raise services.not_found("hand-off")
     missing = body.missing()
     if missing:
         raise _invalid(missing)
-    successor = services.record_outcome(handoff, g.api_token.user, body, g.api_token)
-    handoff = services.visible_handoff(g.api_token.user, handoff_id) or handoff
+    successor = services.record_outcome(handoff, g.api_caller.user(), body, g.api_caller)
+    handoff = services.visible_handoff(g.api_caller.user(), handoff_id) or handoff
     return _answer(schemas.OutcomeOut, {"handoff": services.packet_document(handoff), "new_handoff_id": successor})
 
 
@@ -409,7 +410,7 @@ def list_number(body: schemas.DoNotCallIn):
 
     Every lead with the number (in the campaign, or everywhere) leaves the queue at once. 201 when listed, 200
     when it was listed already."""
-    entry, already = services.list_number(body.phone, body.campaign_id, body.reason, g.api_token.user, g.api_token)
+    entry, already = services.list_number(body.phone, body.campaign_id, body.reason, g.api_caller.user(), g.api_caller)
     return _answer(schemas.DoNotCallOut, services.entry_document(entry, already), 200 if already else 201)
 
 
@@ -421,7 +422,7 @@ def unlist_number(number: str, args: schemas.DoNotCallRemoval):
     """Take a number off the do-not-call list, saying why (admin tokens)
 
     `campaign_id` names a campaign's own list; without it, the global list."""
-    phone = services.unlist_number(_clean(number), args.campaign_id, args.reason, g.api_token.user, g.api_token)
+    phone = services.unlist_number(_clean(number), args.campaign_id, args.reason, g.api_caller.user(), g.api_caller)
     return _answer(schemas.Removed, {"removed": True, "phone": phone})
 
 
