@@ -43,7 +43,8 @@ def lead(campaign_id: int, number: int, prefix: str) -> dict:
     exchange = 200 + (number // 10_000) % 700
     return {"campaign_id": campaign_id, "external_id": f"{prefix}-{number}",
             "phone": f"+1{area}{exchange:03d}{number % 10_000:04d}", "first_name": "Bench",
-            "last_name": f"Lead{number}", "company": f"Company {number % 5_000}", "email": f"{prefix}{number}@example.com",
+            "last_name": f"Lead{number}", "company": f"Company {number % 5_000}",
+            "email": f"{prefix}{number}@example.com",
             "title": "Head of Operations", "source": "web form"}
 
 
@@ -173,8 +174,8 @@ def bench_api_database(url: str, args, log) -> dict:
             log(f"{name}: {args.api_leads:,} leads in batches of {size:,} (POST /api/v1/leads:batch), {CLIENTS}"
                 " clients…")
             batches = [("POST", "/api/v1/leads:batch", json.dumps({"leads": [
-                lead(campaign_id, number, "b") for number in range(start, min(start + size, args.api_leads))]}).encode(),
-                (200,)) for start in range(0, args.api_leads, size)]
+                lead(campaign_id, number, "b") for number in range(start, min(start + size, args.api_leads))]
+            }).encode(), (200,)) for start in range(0, args.api_leads, size)]
             batch = run_phase(served.port, secret, batches)
             del batches
             batch["leads_per_s"] = round(args.api_leads / batch["seconds"], 1) if batch["seconds"] else None

@@ -8,7 +8,7 @@ from console.api.forms import TokenForm
 from console.api.views import openapi_document
 from console.auth.models import Role
 from console.clock import utcnow
-from console.security import allow, login_required_for_all
+from console.security import allow
 
 blueprint = Blueprint("api_pages", __name__, url_prefix="/admin/api")
 

@@ -205,8 +205,8 @@ class OutcomeIn(_Body):
         needed = {"rejected": ("rejection_kind", "comment"), "first_contact": ("contact_kind",),
                   "opportunity": ("amount_cents", "expected_close_on"), "won": ("amount_cents", "won_on"),
                   "lost": ("lost_reason",), "rating": ("rating",)}.get(self.outcome, ())
-        missing = [name for name in needed
-                   if getattr(self, name) is None or (isinstance(getattr(self, name), str) and not getattr(self, name).strip())]
+        missing = [name for name in needed if getattr(self, name) is None
+                   or (isinstance(getattr(self, name), str) and not getattr(self, name).strip())]
         if self.outcome == "rejected" and self.rejection_kind == RejectionKind.DEFINITIONAL \
                 and not self.disqualify and self.recall_on is None:
             missing.append("recall_on")

@@ -5,7 +5,7 @@ write's own transaction."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -113,6 +113,7 @@ class Caller:
     token_id: int
     name: str  # the token's: the audit trail names its calls by it
     user_id: int
+    user_email: str
     role: str
 
     def may(self, roles) -> bool:
@@ -136,7 +137,7 @@ def authenticate(header: str | None) -> Caller:
     problem = rules.token_problem(token.revoked_at, token.expires_at, token.user.active, utcnow())
     if problem:
         raise ApiError(401, "unauthorized", problem)
-    return Caller(token.id, token.name, token.user_id, token.user.role)
+    return Caller(token.id, token.name, token.user_id, token.user.email, token.user.role)
 
 
 def _upsert(table):
@@ -311,11 +312,13 @@ def push_leads(items: list, caller: Caller) -> list[PushResult]:
                     counts[word] += 1
                     if items[index].touches:
                         leads.add_touches(lead_id, _touch_rows(items[index].touches))
-            if len(items) == 1 and results[0].lead_id is not None:
-                audit.record("api.lead_pushed", db.session.get(Lead, results[0].lead_id), token=caller.name,
-                             outcome=results[0].outcome, external_id=items[0].external_id)
+            if len(items) == 1 and results[0].lead_id is not None:  # the lead is not loaded: one INSERT
+                audit.write("api.lead_pushed", "Lead", results[0].lead_id, actor_id=caller.user_id,
+                            actor_email=caller.user_email, token=caller.name, outcome=results[0].outcome,
+                            external_id=items[0].external_id)
             else:
-                audit.record("api.leads_pushed", token=caller.name, items=len(items), **counts)
+                audit.record("api.leads_pushed", actor=caller.user(), token=caller.name, items=len(items),
+                             **counts)
     return results
 
 
@@ -323,7 +326,8 @@ def add_touches(lead: Lead, touches: list, caller: Caller) -> int:
     """Add marketing touches to a lead (a repeated touch is not added twice); audited with the token's name."""
     with writers.write_transaction(db.session):
         added = leads.add_touches(lead.id, _touch_rows(touches))
-        audit.record("api.touches_added", lead, token=caller.name, added=added, sent=len(touches))
+        audit.record("api.touches_added", lead, actor=caller.user(), token=caller.name, added=added,
+                     sent=len(touches))
     return added
 
 
@@ -370,7 +374,7 @@ def record_outcome(handoff: Handoff, user: User, body, caller: Caller) -> int | 
                     _STEPS[body.outcome], contact_kind=body.contact_kind, amount_cents=body.amount_cents,
                     on=body.expected_close_on if body.outcome == "opportunity" else body.won_on,
                     lost_reason=body.lost_reason, note=body.comment, recall_on=body.recall_on, rating=body.rating))
-            audit.record("api.handoff_outcome", handoff, token=caller.name, outcome=body.outcome,
+            audit.record("api.handoff_outcome", handoff, actor=user, token=caller.name, outcome=body.outcome,
                          lead_id=handoff.lead_id)
     except handoffs.HandoffConflict as error:
         raise ApiError(409, "conflict", str(error)) from error
@@ -435,7 +439,8 @@ def list_number(raw: str, campaign_id: int | None, reason: str, user: User, call
         already = entry is None
         if already:
             entry = _entry(phone, campaign_id)
-        audit.record("api.do_not_call_added", entry, token=caller.name, phone=phone, already_listed=already)
+        audit.record("api.do_not_call_added", entry, actor=user, token=caller.name, phone=phone,
+                     already_listed=already)
     return entry, already
 
 
@@ -455,7 +460,8 @@ def unlist_number(raw: str, campaign_id: int | None, reason: str, user: User, ca
     try:
         with writers.write_transaction(db.session):
             leads.unlist_number(entry.id, user, reason=reason)
-            audit.record("api.do_not_call_removed", token=caller.name, phone=phone, campaign_id=campaign_id)
+            audit.record("api.do_not_call_removed", actor=user, token=caller.name, phone=phone,
+                         campaign_id=campaign_id)
     except leads.DoNotCallRefused as error:
         raise ApiError(409, "conflict", str(error)) from error
     return phone

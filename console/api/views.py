@@ -34,7 +34,8 @@ spec = SpecTree(
     "flask", mode="strict", annotations=False, title="Teleprospecting console API", version="1",
     description="Leads and touches in, hand-offs and their outcomes out. Every error is "
                 '`{"error": {"code", "message", "fields"}}`. Send the token as `Authorization: Bearer <token>`; '
-                f"bodies are JSON (`Content-Type: application/json`), at most {rules.MAX_BODY_BYTES // 1024 // 1024} MB. "
+                "bodies are JSON (`Content-Type: application/json`), at most "
+                f"{rules.MAX_BODY_BYTES // 1024 // 1024} MB. "
                 "A token may make API_RATE_LIMIT_PER_MINUTE requests a minute (600 unless configured); over it "
                 "the answer is 429 with Retry-After. A POST sent with an `Idempotency-Key` header is answered "
                 "once: the same key with the same body within 24 hours gets the first answer again.",
@@ -166,9 +167,7 @@ def _authenticate():
     caller = services.authenticate(request.headers.get("Authorization"))
     g.api_caller = caller
     limit = int(current_app.config.get("API_RATE_LIMIT_PER_MINUTE") or rules.DEFAULT_RATE_LIMIT)
-    services.count_request(caller, limit)
-    # flask_login's current user for this request only (no session, no cookie): audit rows name the token's user.
-    g._login_user = caller.user()
+    services.count_request(caller, limit)  # every service is given the token's user: no session, no cookie
     return None
 
 

@@ -81,7 +81,8 @@ def test_progress_out_of_order_is_a_conflict_and_missing_values_are_422(client, 
     won_first = client.post(url, json={"outcome": "won", "amount_cents": 500000,
                                        "won_on": utcnow().date().isoformat()}, headers=headers)
     assert won_first.status_code == 409  # a deal starts with a first contact
-    assert client.post(url, json={"outcome": "first_contact", "contact_kind": "call"}, headers=headers).status_code == 200
+    contact = client.post(url, json={"outcome": "first_contact", "contact_kind": "call"}, headers=headers)
+    assert contact.status_code == 200
     won = client.post(url, json={"outcome": "won", "amount_cents": 500000, "won_on": utcnow().date().isoformat()},
                       headers=headers)
     assert won.status_code == 200
