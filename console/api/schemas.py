@@ -143,7 +143,9 @@ class LeadBatchOut(BaseModel):
 
 
 class _Query(BaseModel):
-    """A query string: names it does not know are ignored."""
+    """A query string: a name it does not know is refused (422), as the document's closed parameter list says."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class LeadQuery(_Query):
@@ -237,7 +239,7 @@ class CampaignList(BaseModel):
 
 
 class ReportQuery(_Query):
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_: date | None = Field(default=None, alias="from", description="first day (YYYY-MM-DD)")
     to: date | None = Field(default=None, description="last day, on or after from")

@@ -53,6 +53,8 @@ def test_pages_follow_the_cursor_and_filters_narrow_them(client, world, bearer, 
     bad = client.get("/api/v1/handoffs?cursor=not-ours", headers=headers)
     assert bad.status_code == 422 and "cursor" in bad.get_json()["error"]["fields"]
     assert client.get("/api/v1/handoffs?status=lost&limit=0", headers=headers).status_code == 422
+    unknown = client.get("/api/v1/handoffs?colour=red", headers=headers)
+    assert unknown.status_code == 422 and "colour" in unknown.get_json()["error"]["fields"]
 
 
 def test_the_crm_accepts_and_a_second_acceptance_is_a_conflict(client, world, bearer):
