@@ -83,6 +83,8 @@ def _home_endpoint_for(role: str) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from console.api.pages import blueprint as api_pages
+    from console.api.views import blueprint as api
     from console.auth.views import blueprint as auth
     from console.calls.views import blueprint as calls
     from console.campaigns.views import blueprint as campaigns
@@ -107,9 +109,13 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth, calls, campaigns, errors, guides, handoffs, handoff_review, imports, lead_record, leads,
                       notifications, outbox, queue, reports, alignment, routing, scoring, sla, team, telephony):
         app.register_blueprint(blueprint)
+    csrf.exempt(api)  # a bearer token, never a cookie, authorises an API call
+    app.register_blueprint(api)
+    app.register_blueprint(api_pages)
 
 
 def _register_commands(app: Flask) -> None:
+    from console.api.cli import api_tokens
     from console.auth.cli import users
     from console.demo.cli import demo
     from console.guides.cli import guides
@@ -119,12 +125,13 @@ def _register_commands(app: Flask) -> None:
     from console.team import cli as _team_commands  # noqa: F401  (adds `list` and `deactivate` to `flask users`)
     from console.telephony.cli import twilio
 
-    for group in (users, demo, guides, leads, queue, twilio, worker):
+    for group in (api_tokens, users, demo, guides, leads, queue, twilio, worker):
         app.cli.add_command(group)
 
 
 def _register_jobs() -> None:
     """Every area's background job kinds, so that the worker can run them (console.outbox.services.register_job)."""
+    import console.api.jobs  # noqa: F401
     import console.guides.jobs  # noqa: F401
     import console.handoffs.jobs  # noqa: F401
     import console.imports.jobs  # noqa: F401

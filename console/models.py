@@ -1,4 +1,5 @@
 """Imports every area's models so that Alembic and the tests see the whole schema."""
+from console.api.models import ApiToken, IdempotencyKey, RateWindow  # noqa: F401
 from console.audit.models import AuditEvent  # noqa: F401
 from console.auth.models import PasswordToken, User  # noqa: F401
 from console.calls.models import Call, QualificationAnswer  # noqa: F401

@@ -66,6 +66,8 @@ MENU = (
         Entry("outbox.webhooks", "CRM endpoints", ("outbox.webhook", "outbox.save_webhook", "outbox.test_webhook",
                                                    "outbox.add_webhook")),
         Entry("sla.index", "Hand-off SLA", ("sla.save_default", "sla.member_team", "sla.save_member_team")),
+        Entry("api_pages.tokens", "API tokens", ("api_pages.create_token", "api_pages.revoke_token")),
+        Entry("api_pages.reference", "API reference"),
     )),
 )
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmarks of the call queue, the outbox, the pages, the import and the rescoring: `scripts/bench.py claim`,
 `outbox`, `pages`, `import` (scripts/bench_import.py says what that one does), `rescore` (scripts/bench_rescore.py),
-`report` (scripts/bench_reports.py).
+`report` (scripts/bench_reports.py), `api` (scripts/bench_api.py: the JSON API's upserts against its hello world).
 
 `claim` (see docs/queue.md, "Benchmark") builds a database with 1,000,000 leads in one campaign (US time zones spread
 like the population, some numbers on the do-not-call list, some callbacks and
@@ -1579,7 +1579,8 @@ def postgres_bench_url() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["claim", "outbox", "pages", "import", "rescore", "report"], help="the benchmark to run")
+    parser.add_argument("what", choices=["claim", "outbox", "pages", "import", "rescore", "report", "api"],
+                        help="the benchmark to run")
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each timed run")
     parser.add_argument("--talk-ms", type=float, default=100.0,
@@ -1606,6 +1607,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=5_000_000, help="report: calls in the database")
     parser.add_argument("--handoffs", type=int, default=100_000, help="report: hand-offs among them")
     parser.add_argument("--requests", type=int, default=40, help="report: requests timed per page")
+    parser.add_argument("--api-leads", type=int, default=100_000,
+                        help="api: leads upserted one request each, and as many again in batches")
+    parser.add_argument("--batch-size", type=int, default=1000, help="api: leads per POST /api/v1/leads:batch")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -1632,6 +1636,11 @@ def main(argv: list[str] | None = None) -> int:
 
         bench_reports.bench = sys.modules[__name__]
         return bench_reports.report_main(args, log)
+
+    if args.what == "api":  # scripts/bench_api.py; on the real clock (gunicorn's workers read it)
+        import bench_api
+
+        return bench_api.api_main(args, log, sys.modules[__name__])
 
     if args.what == "outbox":  # on the real clock: the workers are processes of their own, which read it
         return outbox_main(args, log)

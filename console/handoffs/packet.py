@@ -21,6 +21,7 @@ from console.guides import rules as guide_rules
 from console.guides.models import CallGuide, CallObjection, GuideVersion
 from console.guides.services import merge_values
 from console.handoffs.models import Handoff, NextStep
+from console.handoffs.packet_schema import PacketDocument
 from console.leads.models import Lead
 from console.web import absolute_url_for
 
@@ -222,8 +223,13 @@ def build_packet(handoff: Handoff, viewer=None, *, may_hear: bool = False) -> Pa
 # ---------------------------------------------------------------- the JSON document
 
 def packet_document(handoff: Handoff) -> dict:
-    """The packet as JSON (docs/handoff.md): what the CRM webhook sends and the API serves. Every time is ISO 8601
-    UTC; it keeps every key the first webhook (the hand-off summary it replaced) had, so their consumers keep working."""
+    """The packet as JSON (docs/handoff.md): what the CRM webhook sends and the API serves, checked against its one
+    schema (`packet_schema.PacketDocument`). Every time is ISO 8601 UTC; it keeps every key the first webhook (the
+    hand-off summary it replaced) had, so their consumers keep working."""
+    return PacketDocument.model_validate(_packet_values(handoff)).model_dump(mode="json")
+
+
+def _packet_values(handoff: Handoff) -> dict:
     packet = build_packet(handoff)
     lead, account, campaign = packet.lead, packet.lead.account, packet.lead.campaign
     return {

@@ -137,9 +137,14 @@ def _locked(handoff: Handoff) -> Handoff:
     return handoff
 
 
+class HandoffConflict(HandoffError):
+    """The hand-off is not where the action needs it (decided already, or a step out of order): the JSON API
+    answers 409 for it, 422 for the other refusals (what was sent)."""
+
+
 def _check_pending(handoff: Handoff) -> None:
     if handoff.status != HandoffStatus.PENDING:
-        raise HandoffError(f"This hand-off is no longer awaiting a decision: {handoff.status_label.lower()}.")
+        raise HandoffConflict(f"This hand-off is no longer awaiting a decision: {handoff.status_label.lower()}.")
 
 
 def _tell_the_crm(handoff: Handoff, event) -> None:
@@ -344,7 +349,7 @@ def record_progress(handoff: Handoff, user: User, entry: ProgressEntry) -> None:
         _locked(handoff)
         refusal = rules.progress_refusal(_progress(handoff), entry.step)
         if refusal:
-            raise HandoffError(refusal)
+            raise HandoffConflict(refusal)
         now, lead = utcnow(), handoff.lead
         detail = {}
         if entry.step in (rules.Step.FIRST_CONTACT, rules.Step.MEETING_HELD):

@@ -452,16 +452,7 @@ class _Import:
         return None
 
     def _account_ids(self, new_leads: list[dict]) -> None:
-        """Each new lead's account: found by domain, then by name, else added (the accounts' one writer)."""
-        wanted = {}
-        for values in new_leads:
-            key = ("domain", values["company_domain"]) if values["company_domain"] else \
-                ("name", values["company"].casefold())
-            values["account_key"] = key
-            if key not in self.accounts:
-                wanted.setdefault(key, (values["company"] or values["company_domain"], values["company_domain"]))
-        if wanted:
-            self.accounts.update(leads.find_or_add_accounts(wanted))
+        _find_accounts(new_leads, self.accounts)
 
     def _write(self, outcomes: _Outcomes) -> None:
         now = utcnow()
@@ -506,6 +497,74 @@ class _Import:
         self.last_progress = moment
         self.progress(min(bytes_read, self.file_bytes), self.file_bytes,
                       f"{self.rows_done:,} rows read")
+
+
+def _find_accounts(new_leads: list[dict], accounts: dict[tuple[str, str], int]) -> None:
+    """Each new lead's account: found by domain, then by name, else added (the accounts' one writer); `accounts`
+    holds those found so far and gains the rest. Joins the caller's transaction."""
+    wanted = {}
+    for values in new_leads:
+        key = ("domain", values["company_domain"]) if values["company_domain"] else \
+            ("name", values["company"].casefold())
+        values["account_key"] = key
+        if key not in accounts:
+            wanted.setdefault(key, (values["company"] or values["company_domain"], values["company_domain"]))
+    if wanted:
+        accounts.update(leads.find_or_add_accounts(wanted))
+
+
+# ---------------------------------------------------------------- leads pushed one by one (the API)
+
+def take_in_pushed_leads(campaign_id: int, rows: list[dict], *, now: datetime | None = None
+                         ) -> list[tuple[str, int | None, str]]:
+    """Leads pushed to a campaign (the JSON API), each already read by `rules.read_row` and carrying its external
+    id, settled as an import with the "update" policy settles its rows: a lead of the campaign with the same
+    external id, else phone, else email is brought up to the row's values (UPDATED; DUPLICATE when nothing
+    changed), else the lead is added (IMPORTED; SUPPRESSED when its number is on a do-not-call list covering the
+    campaign: added, never dialled). A row repeating an earlier row of the same push is DUPLICATE of it.
+
+    Returns (outcome, lead id, reason) per row. Joins the caller's transaction; the external ids are held first
+    (`leads.hold_external_ids`), so two identical pushes at once make one lead.
+    """
+    now = now or utcnow()
+    leads.hold_external_ids(campaign_id, [values["external_id"] for values in rows])
+    found = {"external id": {}, "phone": {}, "email": {}}
+    wanted = {"external id": {row["external_id"] for row in rows}, "phone": {row["phone"] for row in rows},
+              "email": {row["email"] for row in rows if row["email"]}}
+    for key, column in (("external id", Lead.external_id), ("phone", Lead.phone), ("email", Lead.email)):
+        for lead_id, value, list_id in leads.campaign_leads_by(campaign_id, column, list(wanted[key])):
+            found[key].setdefault(value, (lead_id, list_id))
+    listed = do_not_call_list.listed_numbers({row["phone"] for row in rows}, campaign_id)
+    seen = _Seen()
+    results: list[tuple[str, int | None, str]] = []
+    new_leads: list[dict] = []
+    for index, values in enumerate(rows):
+        earlier = seen.earlier(values)
+        if earlier is not None:
+            results.append((DUPLICATE, None, f"same {earlier[1]} as item {earlier[0]} of this request"))
+            continue
+        seen.add(index, values)
+        existing = _Import._match(values, found)
+        if existing is not None:
+            lead_id, key, _list_id = existing
+            changed = leads.update_from_import(lead_id, values, now=now)
+            results.append((UPDATED if changed else DUPLICATE, lead_id,
+                            f"{'updated' if changed else 'no change to'} lead #{lead_id} (same {key})"))
+            continue
+        new_leads.append(dict(values, do_not_call=values["phone"] in listed))
+        results.append((SUPPRESSED if values["phone"] in listed else IMPORTED, None, ""))
+    if new_leads:
+        accounts: dict[tuple[str, str], int] = {}
+        _find_accounts(new_leads, accounts)
+        for values in new_leads:
+            values["account_id"] = accounts[values["account_key"]]
+        leads.add_imported_leads(new_leads, campaign_id=campaign_id, lead_list_id=None, now=now)
+        ids = dict((value, lead_id) for lead_id, value, _list_id in leads.campaign_leads_by(
+            campaign_id, Lead.external_id, [values["external_id"] for values in new_leads]))
+        for index, (outcome, lead_id, reason) in enumerate(results):
+            if outcome in (IMPORTED, SUPPRESSED):
+                results[index] = (outcome, ids.get(rows[index]["external_id"]), reason)
+    return results
 
 
 def run(lead_list_id: int, progress: Callable | None = None, *, processes: int | None = None) -> dict:

@@ -367,7 +367,7 @@ _IMPORTED_COLUMNS = ("campaign_id", "account_id", "first_name", "last_name", "ti
                      "window_key", "queue_rank", "created_at", "updated_at")
 
 
-def add_imported_leads(rows: list[dict], *, campaign_id: int, lead_list_id: int, now: datetime) -> None:
+def add_imported_leads(rows: list[dict], *, campaign_id: int, lead_list_id: int | None, now: datetime) -> None:
     """Insert new leads read from a list, each with its queue columns from the one rule (queue_columns), in one
     bulk statement. Each row holds the lead's contact fields, `account_id`, `time_zones` and `do_not_call` (the
     number is on a list covering the campaign: it enters suppressed); a suppressed row gets its lead's `id`,
@@ -472,6 +472,40 @@ def update_from_import(lead_id: int, values: dict, *, now: datetime) -> bool:
         lead.updated_at = now
         refresh_queue_columns(lead, now)
     return changed
+
+
+def hold_external_ids(campaign_id: int, external_ids: Iterable[str]) -> None:
+    """Make leads pushed with these external ids one at a time: on PostgreSQL a transaction lock per (campaign,
+    external id), taken in one order so two pushes never wait on each other in a circle; on SQLite the writer
+    turn the caller holds already does. Call before looking the leads up. Joins the caller's transaction."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for external_id in sorted(set(external_ids)):
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                           {"key": f"lead:{campaign_id}:{external_id}"})
+
+
+def add_touches(lead_id: int, touches: Sequence[dict]) -> int:
+    """Add marketing touches to a lead (`kind`, `description`, `occurred_at`, optional `campaign_id`, `url`),
+    skipping any the lead already has with the same kind, time, description and address, so that a repeated
+    push adds nothing. Returns how many were added. Joins the caller's transaction."""
+    if not touches:
+        return 0
+    known = {(kind, occurred_at, description, url) for kind, occurred_at, description, url in db.session.execute(
+        select(Touch.kind, Touch.occurred_at, Touch.description, Touch.url).where(Touch.lead_id == lead_id))}
+    added = 0
+    for touch in touches:
+        key = (touch["kind"], touch["occurred_at"], touch["description"], touch.get("url"))
+        if key in known:
+            continue
+        known.add(key)
+        db.session.add(Touch(lead_id=lead_id, kind=touch["kind"], description=touch["description"],
+                             occurred_at=touch["occurred_at"], campaign_id=touch.get("campaign_id"),
+                             url=touch.get("url")))
+        added += 1
+    if added:
+        db.session.flush()
+    return added
 
 
 def withdraw_untouched(lead_list_id: int, batch_size: int = 2000) -> int:

@@ -83,6 +83,14 @@ def deactivation_refusal(*, is_self: bool, is_admin: bool, is_active: bool, othe
 # ---------------------------------------------------------------- the audit log, as people read it
 
 ACTION_WORDS = {
+    "api_token.created": "made an API token",
+    "api_token.revoked": "revoked an API token",
+    "api.lead_pushed": "pushed a lead through the API",
+    "api.leads_pushed": "pushed a batch of leads through the API",
+    "api.touches_added": "added marketing touches through the API",
+    "api.handoff_outcome": "posted a hand-off's outcome through the API",
+    "api.do_not_call_added": "put a number on the do-not-call list through the API",
+    "api.do_not_call_removed": "took a number off the do-not-call list through the API",
     "auth.login": "signed in",
     "auth.login_failed": "failed to sign in",
     "auth.login_throttled": "sign-in refused: too many failures",

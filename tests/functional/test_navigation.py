@@ -73,7 +73,7 @@ def test_the_admin_menu_marks_users_on_a_users_page_and_audit_log_on_the_audit_l
     assert '<a href="/admin/audit" aria-current="page">Audit log</a>' in nav and nav.count('aria-current="page"') == 1
     admin_menu = nav.split("<summary>Admin</summary>")[1].split("</details>")[0]
     assert re.findall(r">([^<>]+)</a>", admin_menu) == ["Users", "Audit log", "Outbox", "CRM endpoints",
-                                                               "Hand-off SLA"]
+                                                               "Hand-off SLA", "API tokens", "API reference"]
 
 
 def test_the_leads_menu_lists_finding_a_lead_first_and_marks_the_do_not_call_list(client, auth, users):
