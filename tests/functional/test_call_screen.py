@@ -102,8 +102,8 @@ def test_a_qualified_call_reaches_the_sales_inbox_and_the_campaign_report(app, a
     marketing = app.test_client()
     AuthActions(marketing).login("marketing@example.com")
     report = marketing.get(f"/reports/campaigns/{campaign.id}").get_data(as_text=True)
-    assert '<dd id="kpi-handoffs">1</dd>' in report
-    assert '<dd id="kpi-calls">1</dd>' in report
+    assert '<dd id="kpi-handed-over">1</dd>' in report
+    assert '<dd id="kpi-dials">1</dd>' in report and '<dd id="kpi-qualified">1</dd>' in report
 
 
 def test_a_callback_time_is_read_in_the_leads_zone(agent_client, auth, call_url):
