@@ -149,12 +149,12 @@ def test_every_roles_main_pages_break_no_content_security_rule_and_log_no_error(
     sign_out(page)
 
     # The admin: the outbox, its jobs, the webhook endpoints, notifications, the team, the audit log, the default
-    # SLA and sales teams, the team view and the inbox of every hand-off.
+    # SLA and sales teams, the team view, the inbox of every hand-off, the API tokens and the API reference.
     sign_in(page, live_server, "admin@example.com")
     settle(page)
     for path in ("/admin/outbox", "/admin/outbox/jobs", "/admin/webhooks", "/notifications/", "/admin/users",
                  "/admin/users/new", f"/admin/users/{users['teleprospector'].id}", "/admin/audit", "/sla/",
-                 "/handoffs/team", "/handoffs/"):
+                 "/handoffs/team", "/handoffs/", "/admin/api/tokens", "/admin/api/reference"):
         visit(page, live_server + path, re.compile(".+"))
     assert page.request.get(live_server + "/favicon.ico").status == 200
     assert page.problems == [], "\n".join(page.problems)
