@@ -1607,6 +1607,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=5_000_000, help="report: calls in the database")
     parser.add_argument("--handoffs", type=int, default=100_000, help="report: hand-offs among them")
     parser.add_argument("--requests", type=int, default=40, help="report: requests timed per page")
+    parser.add_argument("--build-only", action="store_true", help="report: build (or reuse) the database only")
     parser.add_argument("--api-leads", type=int, default=100_000,
                         help="api: leads upserted one request each, and as many again in batches")
     parser.add_argument("--batch-size", type=int, default=1000, help="api: leads per POST /api/v1/leads:batch")

@@ -319,11 +319,73 @@ def _handoff(rng, handoff_id, lead_id, call_id, campaign_id, agent, sales_ids, a
             won_on.isoformat() if won_on else None, lost, rating, *map(stamp, (rated, feedback)))
 
 
+LOADED_TABLES = ("users", "campaigns", "accounts", "lead_lists", "leads", "calls", "phone_calls", "call_objections",
+                 "handoffs", "qualification_answers", "sla_breaches", "touches", "call_guides", "guide_versions")
+
+
+def data_key(calls: int, handoffs: int) -> str:
+    """What the loaded rows depend on: their size, the columns of the tables the builder fills and its code. Not the
+    indexes nor the other tables: `complete_schema` adds what a newer schema has to a database built before."""
+    import hashlib
+
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateTable
+
+    import console.models  # noqa: F401  (every table on the metadata)
+    from console.extensions import db
+
+    digest = hashlib.sha256(_source_digest().encode())
+    for name in LOADED_TABLES:
+        digest.update(str(CreateTable(db.metadata.tables[name]).compile(dialect=sqlite.dialect())).encode())
+    return f"{calls}-calls-{handoffs}-handoffs-{digest.hexdigest()[:12]}"
+
+
+def complete_schema(url: str, log) -> None:
+    """Create the tables and indexes the schema has and the built database lacks (a rollup table, an index added
+    since the build), so that a cached build serves a newer schema; then the reports' rollups are made, as the
+    worker's first run would (timed)."""
+    from console.extensions import db
+
+    app = bench.make_app(url)
+    with app.app_context():
+        began = time.perf_counter()
+        db.create_all()  # only the missing tables (with their indexes)
+        with db.engine.connect() as connection:
+            existing = set(connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index'" if db.engine.dialect.name == "sqlite"
+                else "SELECT indexname FROM pg_indexes").scalars())
+        made = []
+        for name in LOADED_TABLES:
+            for index in db.metadata.tables[name].indexes:
+                if index.name not in existing:
+                    index.create(db.engine)
+                    made.append(index.name)
+        if made:
+            log(f"  indexes added to the built database: {', '.join(made)} ({time.perf_counter() - began:.0f} s)")
+        _make_rollups(log)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _make_rollups(log) -> None:
+    """The reports' rollups over every row, as the worker's first run makes them (when the console has them)."""
+    try:
+        from console.reports import rollups
+    except ImportError:
+        return
+    began = time.perf_counter()
+    rollups.rebuild()
+    log(f"  rollups made in {time.perf_counter() - began:.1f} s")
+
+
 def database(url: str, args, log) -> dict:
-    """Build at `url`; on SQLite, once per size and schema into --cache-dir, copied for each run."""
+    """Build at `url` (SQLite: once per size and data key into --cache-dir, copied for each run; PostgreSQL: in
+    place, kept while its key holds), then complete its schema and make the rollups."""
+    key = data_key(args.calls, args.handoffs)
     if not url.startswith("sqlite"):
-        return build(url, args.calls, args.handoffs, args.seed, log)
-    key = bench.pages_schema_key(args.calls).replace("-leads-", "-report-calls-") + f"-{_source_digest()}"
+        figures = _postgres_database(url, key, args, log)
+        complete_schema(url, log)
+        return figures
     cache = Path(args.cache_dir) / f"report-{key}.db"
     target = Path(url.removeprefix("sqlite:///"))
     if not cache.exists():
@@ -344,7 +406,33 @@ def database(url: str, args, log) -> dict:
     else:
         log(f"  reusing {cache}")
     shutil.copyfile(cache, target)
+    complete_schema(url, log)
     return json.loads(cache.with_suffix(".json").read_text())
+
+
+def _postgres_database(url: str, key: str, args, log) -> dict:
+    """The PostgreSQL bench database: reused when it holds this key's data (a comment on its calls table says
+    which), built afresh otherwise."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            held = connection.execute(text("SELECT obj_description('calls'::regclass, 'pg_class')")).scalar()
+    except Exception:  # no calls table yet
+        held = None
+    finally:
+        engine.dispose()
+    if held and held.startswith(key + " "):
+        log(f"  reusing the PostgreSQL database built for {key}")
+        return json.loads(held.split(" ", 1)[1])
+    figures = build(url, args.calls, args.handoffs, args.seed, log)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        note = f"{key} {json.dumps(figures)}".replace("'", "''")
+        connection.execute(text(f"COMMENT ON TABLE calls IS '{note}'"))
+    engine.dispose()
+    return figures
 
 
 def _source_digest() -> str:
@@ -500,6 +588,8 @@ def time_pages(url: str, args, log) -> dict:
 
 def report_database(url: str, args, log) -> dict:
     built = database(url, args, log)
+    if args.build_only:
+        return {"build": built, "targets_met": False}
     pages_timed = time_pages(url, args, log)
     checked = check_figures(url)
     log(f"  figures against raw aggregates: {checked['campaigns_checked']} campaigns,"
