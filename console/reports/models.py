@@ -1,4 +1,4 @@
-"""The indexes the reports read by, declared on the tables they belong to (created by migration 0018).
+"""The report tables (hourly rollups kept by the worker) and the indexes the reports read by (migrations 0018, 0019).
 
 Each report statement reads one campaign's (or every campaign's) rows of a range of time:
 - calls by campaign and start, with the status and disposition in the index, so a campaign's dials, connects,
@@ -7,14 +7,65 @@ Each report statement reads one campaign's (or every campaign's) rows of a range
 - calls by start, for the agent view and the side-by-side report over every campaign;
 - hand-offs by campaign and creation, and by creation, for the hand-off figures (each breach is found by
   uq_sla_breaches_handoff_clock, each touch by ix_touches_lead_id).
+Over many campaigns or agents the call figures come from the hourly rollups below (console/reports/rollups.py);
+calls by end and legs by update find what changed since the rollups' watermark.
 """
-from sqlalchemy import Index
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column
 
 from console.calls.models import Call
+from console.extensions import db
 from console.handoffs.models import Handoff
+from console.telephony.models import PhoneCall
 
 CALLS_BY_CAMPAIGN_AND_START = Index("ix_calls_campaign_started", Call.campaign_id, Call.started_at, Call.status,
                                     Call.disposition)
 CALLS_BY_START = Index("ix_calls_started", Call.started_at)
 HANDOFFS_BY_CAMPAIGN_AND_CREATION = Index("ix_handoffs_campaign_created", Handoff.campaign_id, Handoff.created_at)
 HANDOFFS_BY_CREATION = Index("ix_handoffs_created", Handoff.created_at)
+# What changed since the rollups' watermark: the calls that ended, the legs the line reported on.
+CALLS_BY_END = Index("ix_calls_ended", Call.ended_at)
+LEGS_BY_UPDATE = Index("ix_phone_calls_updated", PhoneCall.updated_at)
+
+
+class CampaignHour(db.Model):
+    """A campaign's dials of one UTC hour (by their start), counted as services._call_counts counts them."""
+
+    __tablename__ = "report_campaign_hours"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    dials: Mapped[int]
+    connects: Mapped[int]
+    conversations: Mapped[int]
+    qualified: Mapped[int]
+
+
+class AgentHour(db.Model):
+    """An agent's dials of one UTC hour (every campaign): what the agent view sums from calls and their legs."""
+
+    __tablename__ = "report_agent_hours"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    dials: Mapped[int]
+    connects: Mapped[int]
+    conversations: Mapped[int]
+    qualified: Mapped[int]
+    call_seconds: Mapped[float] = mapped_column(Float)  # claim to disposition, summed
+    gaps: Mapped[int]  # dials with a previous call before them
+    gap_seconds: Mapped[int]
+    talk_seconds: Mapped[int]  # the legs' reported durations
+
+
+class RollupState(db.Model):
+    """The one row saying how far the rollups go: every change to a call or leg before `watermark` is in them."""
+
+    __tablename__ = "report_rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watermark: Mapped[datetime]
+    refreshed_at: Mapped[datetime]
+    hours_refreshed: Mapped[int] = mapped_column(default=0)  # by the last run

@@ -1,0 +1,62 @@
+"""Hourly rollups of the call figures the reports read over many rows, their watermark, and the indexes that find
+what changed since it (calls by end, legs by update).
+
+Revision ID: 0019_report_rollups
+Revises: 0018_report_indexes
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0019_report_rollups'
+down_revision = '0018_report_indexes'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'report_campaign_hours',
+        sa.Column('campaign_id', sa.Integer(), nullable=False),
+        sa.Column('hour', sa.DateTime(), nullable=False),
+        sa.Column('dials', sa.Integer(), nullable=False),
+        sa.Column('connects', sa.Integer(), nullable=False),
+        sa.Column('conversations', sa.Integer(), nullable=False),
+        sa.Column('qualified', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name='fk_report_campaign_hours_campaign_id_campaigns'),
+        sa.PrimaryKeyConstraint('campaign_id', 'hour', name='pk_report_campaign_hours'),
+    )
+    op.create_table(
+        'report_agent_hours',
+        sa.Column('agent_id', sa.Integer(), nullable=False),
+        sa.Column('hour', sa.DateTime(), nullable=False),
+        sa.Column('dials', sa.Integer(), nullable=False),
+        sa.Column('connects', sa.Integer(), nullable=False),
+        sa.Column('conversations', sa.Integer(), nullable=False),
+        sa.Column('qualified', sa.Integer(), nullable=False),
+        sa.Column('call_seconds', sa.Float(), nullable=False),
+        sa.Column('gaps', sa.Integer(), nullable=False),
+        sa.Column('gap_seconds', sa.Integer(), nullable=False),
+        sa.Column('talk_seconds', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['agent_id'], ['users.id'], name='fk_report_agent_hours_agent_id_users'),
+        sa.PrimaryKeyConstraint('agent_id', 'hour', name='pk_report_agent_hours'),
+    )
+    op.create_table(
+        'report_rollup_state',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('watermark', sa.DateTime(), nullable=False),
+        sa.Column('refreshed_at', sa.DateTime(), nullable=False),
+        sa.Column('hours_refreshed', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name='pk_report_rollup_state'),
+    )
+    op.create_index('ix_calls_ended', 'calls', ['ended_at'])
+    op.create_index('ix_phone_calls_updated', 'phone_calls', ['updated_at'])
+
+
+def downgrade():
+    op.drop_index('ix_phone_calls_updated', table_name='phone_calls')
+    op.drop_index('ix_calls_ended', table_name='calls')
+    op.drop_table('report_rollup_state')
+    op.drop_table('report_agent_hours')
+    op.drop_table('report_campaign_hours')
