@@ -77,8 +77,11 @@ def readable_until() -> datetime | None:
     watermark = db.session.scalar(select(RollupState.watermark).where(RollupState.id == STATE_ID))
     if watermark is None:
         return None
-    touched = [db.session.scalar(select(func.min(Call.started_at)).where(Call.ended_at >= watermark)),
-               db.session.scalar(select(func.min(Call.started_at)).join(PhoneCall, PhoneCall.call_id == Call.id)
+    # min() over an expression, not the bare column: SQLite would otherwise walk ix_calls_started from the oldest
+    # call looking for one that matches, instead of reading the few changed rows by their own index.
+    earliest = func.min(func.coalesce(Call.started_at, Call.started_at))
+    touched = [db.session.scalar(select(earliest).where(Call.ended_at >= watermark)),
+               db.session.scalar(select(earliest).select_from(PhoneCall).join(Call, Call.id == PhoneCall.call_id)
                                  .where(PhoneCall.updated_at >= watermark))]
     return floor_hour(min([watermark] + [moment for moment in touched if moment is not None]))
 
