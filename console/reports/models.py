@@ -25,6 +25,11 @@ CALLS_BY_CAMPAIGN_AND_START = Index("ix_calls_campaign_started", Call.campaign_i
 CALLS_BY_START = Index("ix_calls_started", Call.started_at)
 HANDOFFS_BY_CAMPAIGN_AND_CREATION = Index("ix_handoffs_campaign_created", Handoff.campaign_id, Handoff.created_at)
 HANDOFFS_BY_CREATION = Index("ix_handoffs_created", Handoff.created_at)
+# The won hand-offs of a range (attribution) without reading every hand-off of it; the hand-offs each agent
+# qualified (the agent view) from the index alone.
+HANDOFFS_BY_OUTCOME_AND_CREATION = Index("ix_handoffs_outcome_created", Handoff.outcome, Handoff.created_at)
+HANDOFFS_BY_CREATION_AND_AGENT = Index("ix_handoffs_created_agent", Handoff.created_at, Handoff.qualified_by_id,
+                                       Handoff.status, Handoff.rating)
 # What changed since the rollups' watermark: the calls that ended, the legs the line reported on.
 CALLS_BY_END = Index("ix_calls_ended", Call.ended_at)
 LEGS_BY_UPDATE = Index("ix_phone_calls_updated", PhoneCall.updated_at)

@@ -253,3 +253,34 @@ def _rebuild() -> int:
             _recount(start, min(start + REBUILD_CHUNK, end))
         start += REBUILD_CHUNK
     return db.session.scalar(select(func.count(func.distinct(CampaignHour.hour))))
+
+
+def campaign_calls_by_period(campaign_id: int, periods: list, period_of) -> dict[int, list[int]] | None:
+    """{period index: [dials, connects, conversations, qualified]} of one campaign's calls over `periods` (in
+    order, contiguous; `period_of(column)` the CASE placing a time in one), or None when a period starts inside an
+    hour (a zone whose offset is not whole hours): an hour's rollup row would then straddle two periods, and the
+    caller reads the calls."""
+    from console.reports import services
+
+    if any(floor_hour(period.lo) != period.lo for period in periods):
+        return None
+    cut = spans(periods[0].lo, periods[-1].hi)
+    result: dict[int, list[int]] = {}
+    statements = []
+    if cut.raw:
+        key = period_of(Call.started_at).label("period")
+        statements.append(select(key, *services._call_counts())
+                          .where(Call.campaign_id == campaign_id, Call.status == CallStatus.COMPLETED,
+                                 cut.started_in_raw()).group_by(key))
+    if cut.rolled:
+        key = period_of(CampaignHour.hour).label("period")
+        statements.append(select(key, *(func.sum(column) for column in (
+            CampaignHour.dials, CampaignHour.connects, CampaignHour.conversations, CampaignHour.qualified)))
+            .where(CampaignHour.campaign_id == campaign_id, CampaignHour.hour >= cut.rolled[0],
+                   CampaignHour.hour < cut.rolled[1]).group_by(key))
+    for statement in statements:
+        for index, *values in db.session.execute(statement):
+            totals = result.setdefault(index, [0, 0, 0, 0])
+            for position, value in enumerate(values):
+                totals[position] += int(value or 0)
+    return result

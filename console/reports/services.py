@@ -322,10 +322,13 @@ def trend(campaign: Campaign, first: date, last: date, zone: str, grouping: str)
     hand-offs made, accepted, won. Two statements, each grouped by a CASE over the periods' bounds."""
     periods = rules.periods(first, last, zone, grouping)
     lo, hi = periods[0].lo, periods[-1].hi
-    call_period = _period_of(Call.started_at, periods).label("period")
-    calls = {row[0]: row[1:] for row in db.session.execute(
-        select(call_period, *_call_counts()).where(Call.campaign_id == campaign.id, *_dialled(lo, hi))
-        .group_by(call_period))}
+    # The calls' counts from the hourly rollups where they answer exactly (rollups.py), else from the calls.
+    calls = rollups.campaign_calls_by_period(campaign.id, periods, lambda column: _period_of(column, periods))
+    if calls is None:
+        call_period = _period_of(Call.started_at, periods).label("period")
+        calls = {row[0]: row[1:] for row in db.session.execute(
+            select(call_period, *_call_counts()).where(Call.campaign_id == campaign.id, *_dialled(lo, hi))
+            .group_by(call_period))}
     handoff_period = _period_of(Handoff.created_at, periods).label("period")
     handoffs = {row[0]: row[1:] for row in db.session.execute(
         select(handoff_period, func.count(Handoff.id), _count_if(Handoff.status == HandoffStatus.ACCEPTED),

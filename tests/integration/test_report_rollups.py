@@ -100,6 +100,9 @@ def _assert_figures_equal_raw(campaigns):
         for campaign in campaigns:
             one = services.campaign_report(campaign, FIRST, LAST, zone)
             assert (one.dials, one.connects, one.conversations, one.qualified) == _raw_campaign(campaign.id, lo, hi)
+        for point in services.trend(campaigns[0], FIRST, LAST, zone, rules.Grouping.DAY):
+            assert (point.dials, point.connects, point.conversations, point.qualified) == _raw_campaign(
+                campaigns[0].id, point.period.lo, point.period.hi)
         agents = {row.agent_id: (row.dials, row.connects, row.conversations, row.qualified, row.logged_seconds,
                                  row.talk_seconds, row.gaps, row.gap_seconds)
                   for row in services.agent_view(FIRST, LAST, zone) if row.dials}

@@ -1,5 +1,6 @@
-"""Hourly rollups of the call figures the reports read over many rows, their watermark, and the indexes that find
-what changed since it (calls by end, legs by update).
+"""Hourly rollups of the call figures the reports read over many rows, their watermark, the indexes that find
+what changed since it (calls by end, legs by update), and two hand-off indexes (won by creation; by creation with
+the qualifying agent, for the agent view).
 
 Revision ID: 0019_report_rollups
 Revises: 0018_report_indexes
@@ -50,6 +51,8 @@ def upgrade():
         sa.Column('hours_refreshed', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('id', name='pk_report_rollup_state'),
     )
+    op.create_index('ix_handoffs_outcome_created', 'handoffs', ['outcome', 'created_at'])
+    op.create_index('ix_handoffs_created_agent', 'handoffs', ['created_at', 'qualified_by_id', 'status', 'rating'])
     op.create_index('ix_calls_ended', 'calls', ['ended_at'])
     op.create_index('ix_phone_calls_updated', 'phone_calls', ['updated_at'])
 
@@ -57,6 +60,8 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_phone_calls_updated', table_name='phone_calls')
     op.drop_index('ix_calls_ended', table_name='calls')
+    op.drop_index('ix_handoffs_created_agent', table_name='handoffs')
+    op.drop_index('ix_handoffs_outcome_created', table_name='handoffs')
     op.drop_table('report_rollup_state')
     op.drop_table('report_agent_hours')
     op.drop_table('report_campaign_hours')
