@@ -65,6 +65,36 @@ class AgentHour(db.Model):
     talk_seconds: Mapped[int]  # the legs' reported durations
 
 
+class CampaignDay(db.Model):
+    """A campaign's CampaignHour rows of one UTC day added up: long ranges read a row a day, not 24."""
+
+    __tablename__ = "report_campaign_days"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)  # its UTC midnight
+    dials: Mapped[int]
+    connects: Mapped[int]
+    conversations: Mapped[int]
+    qualified: Mapped[int]
+
+
+class AgentDay(db.Model):
+    """An agent's AgentHour rows of one UTC day added up."""
+
+    __tablename__ = "report_agent_days"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+    dials: Mapped[int]
+    connects: Mapped[int]
+    conversations: Mapped[int]
+    qualified: Mapped[int]
+    call_seconds: Mapped[float] = mapped_column(Float)
+    gaps: Mapped[int]
+    gap_seconds: Mapped[int]
+    talk_seconds: Mapped[int]
+
+
 class RollupState(db.Model):
     """The one row saying how far the rollups go: every change to a call or leg before `watermark` is in them."""
 

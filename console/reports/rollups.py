@@ -3,7 +3,8 @@
 Counting millions of calls (and a leg lookup for each) per request is too slow, so the worker job
 `reports.rollup` (console/reports/jobs.py) keeps, per UTC hour of the calls' start, each campaign's dials,
 connects, conversations and qualified (services._call_counts) and each agent's agent-view sums
-(models.CampaignHour, models.AgentHour). The one RollupState row's watermark says every change to a call or leg
+(models.CampaignHour, models.AgentHour), and their sums per UTC day (CampaignDay, AgentDay: a 90-day range reads
+a row a day and the hours around them). The one RollupState row's watermark says every change to a call or leg
 before it is in them.
 
 The read rule (`spans`): rollup rows for the whole hours of a range before the watermark, and before the first hour
@@ -24,15 +25,16 @@ from console.calls.rules import CallStatus
 from console.clock import utcnow
 from console.database import writers
 from console.extensions import db
-from console.reports.models import AgentHour, CampaignHour, RollupState
+from console.reports.models import AgentDay, AgentHour, CampaignDay, CampaignHour, RollupState
 from console.telephony.models import PhoneCall
 
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+CALL_COUNTS = ("dials", "connects", "conversations", "qualified")
 STATE_ID = 1
 # A call's end (or a leg's update) is stamped before its transaction commits: the watermark stays this far behind
 # the job's start, so that a change committed just after the job read is read again by the next run.
 MARGIN = timedelta(minutes=2)
-REBUILD_CHUNK = timedelta(days=1)  # one write transaction of a rebuild: short, so agents' writes go on between
 HOURS_PER_TRANSACTION = 24
 
 
@@ -45,6 +47,15 @@ def ceil_hour(moment: datetime) -> datetime:
     return floor if floor == moment else floor + HOUR
 
 
+def floor_day(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def ceil_day(moment: datetime) -> datetime:
+    floor = floor_day(moment)
+    return floor if floor == moment else floor + DAY
+
+
 def _sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
@@ -54,6 +65,13 @@ def _hour_of(column):
     if _sqlite():
         return type_coerce(func.strftime(literal_column("'%Y-%m-%d %H:00:00.000000'"), column), DateTime)
     return func.date_trunc(literal_column("'hour'"), column)
+
+
+def _day_of(column):
+    """The UTC day a time falls in (its midnight), stored as _hour_of stores an hour."""
+    if _sqlite():
+        return type_coerce(func.strftime(literal_column("'%Y-%m-%d 00:00:00.000000'"), column), DateTime)
+    return func.date_trunc(literal_column("'day'"), column)
 
 
 # ---------------------------------------------------------------- reading
@@ -113,13 +131,9 @@ def campaign_calls(lo: datetime, hi: datetime, campaign_ids: list[int] | None) -
             raw = raw.where(Call.campaign_id.in_(campaign_ids))
         statements.append(raw)
     if cut.rolled:
-        rolled = (select(CampaignHour.campaign_id, *(func.sum(column) for column in (
-            CampaignHour.dials, CampaignHour.connects, CampaignHour.conversations, CampaignHour.qualified)))
-            .where(CampaignHour.hour >= cut.rolled[0], CampaignHour.hour < cut.rolled[1])
-            .group_by(CampaignHour.campaign_id))
-        if campaign_ids is not None:
-            rolled = rolled.where(CampaignHour.campaign_id.in_(campaign_ids))
-        statements.append(rolled)
+        only = (lambda model: (model.campaign_id.in_(campaign_ids),)) if campaign_ids is not None else (
+            lambda model: ())
+        statements += _rolled(cut.rolled, CampaignHour, CampaignDay, "campaign_id", CALL_COUNTS, only)
     for statement in statements:
         for campaign_id, *values in db.session.execute(statement):
             totals = result.setdefault(campaign_id, [0, 0, 0, 0])
@@ -141,15 +155,34 @@ def agent_calls(lo: datetime, hi: datetime) -> dict[int, dict[str, float]]:
     if cut.raw:
         statements.append(_agent_sums((Call.status == CallStatus.COMPLETED, cut.started_in_raw()), by_hour=False))
     if cut.rolled:
-        statements.append(select(AgentHour.agent_id, *(func.sum(getattr(AgentHour, name)) for name in AGENT_SUMS))
-                          .where(AgentHour.hour >= cut.rolled[0], AgentHour.hour < cut.rolled[1])
-                          .group_by(AgentHour.agent_id))
+        statements += _rolled(cut.rolled, AgentHour, AgentDay, "agent_id", AGENT_SUMS, lambda model: ())
     for statement in statements:
         for agent_id, *values in db.session.execute(statement):
             totals = result.setdefault(agent_id, dict.fromkeys(AGENT_SUMS, 0))
             for name, value in zip(AGENT_SUMS, values):
                 totals[name] += float(value or 0) if name == "call_seconds" else int(value or 0)
     return result
+
+
+def _rolled(rolled: tuple[datetime, datetime], hours, days, key: str, sums: tuple[str, ...], scope) -> list:
+    """The statements summing the rollups over whole hours [a, b): the daily rows for its whole UTC days, the
+    hourly rows for the hours around them; each grouped by `key`, with `scope(model)`'s conditions."""
+    first, last = rolled
+    whole = (ceil_day(first), floor_day(last))
+    if whole[0] >= whole[1]:
+        whole, edges = None, ((first, last),)
+    else:
+        edges = tuple(edge for edge in ((first, whole[0]), (whole[1], last)) if edge[0] < edge[1])
+    statements = []
+    if edges:
+        statements.append(select(getattr(hours, key), *(func.sum(getattr(hours, name)) for name in sums))
+                          .where(or_(*(and_(hours.hour >= lo, hours.hour < hi) for lo, hi in edges)), *scope(hours))
+                          .group_by(getattr(hours, key)))
+    if whole:
+        statements.append(select(getattr(days, key), *(func.sum(getattr(days, name)) for name in sums))
+                          .where(days.day >= whole[0], days.day < whole[1], *scope(days))
+                          .group_by(getattr(days, key)))
+    return statements
 
 
 def _agent_sums(conditions, *, by_hour: bool):
@@ -184,6 +217,19 @@ def _recount(lo: datetime, hi: datetime) -> None:
         select(Call.campaign_id, hour, *services._call_counts()).where(*dialled).group_by(Call.campaign_id, hour)))
     db.session.execute(insert(AgentHour).from_select(["agent_id", "hour", *AGENT_SUMS],
                                                      _agent_sums(dialled, by_hour=True)))
+
+
+def _add_up_days(lo: datetime, hi: datetime) -> None:
+    """The daily rows of the UTC days [lo, hi) (midnights) added up again from the hourly rows. Joins the
+    caller's transaction."""
+    for hours, days, key, sums in ((CampaignHour, CampaignDay, "campaign_id", CALL_COUNTS),
+                                   (AgentHour, AgentDay, "agent_id", AGENT_SUMS)):
+        db.session.execute(delete(days).where(days.day >= lo, days.day < hi))
+        day = _day_of(hours.hour)
+        db.session.execute(insert(days).from_select(
+            [key, "day", *sums],
+            select(getattr(hours, key), day, *(func.sum(getattr(hours, name)) for name in sums))
+            .where(hours.hour >= lo, hours.hour < hi).group_by(getattr(hours, key), day)))
 
 
 def touched_hours(since: datetime) -> list[datetime]:
@@ -223,8 +269,11 @@ def refresh(rebuild: bool = False) -> Refreshed:
         touched = touched_hours(state.watermark)
         for start in range(0, len(touched), HOURS_PER_TRANSACTION):
             with writers.write_transaction(db.session):
-                for hour in touched[start:start + HOURS_PER_TRANSACTION]:
+                batch = touched[start:start + HOURS_PER_TRANSACTION]
+                for hour in batch:
                     _recount(hour, hour + HOUR)
+                for day in sorted({floor_day(hour) for hour in batch}):
+                    _add_up_days(day, day + DAY)
         hours = len(touched)
     with writers.write_transaction(db.session):
         state = db.session.get(RollupState, STATE_ID)
@@ -238,20 +287,22 @@ def refresh(rebuild: bool = False) -> Refreshed:
 
 
 def _rebuild() -> int:
-    """Every hour counted again from nothing, a day per transaction. The watermark is dropped first, so that the
+    """Every hour (and day) counted again from nothing, a UTC day per transaction (short, so agents' writes go on
+    between). The watermark is dropped first, so that the
     reports read the raw rows until the rollups are whole again. Returns the hours of calls counted."""
     with writers.write_transaction(db.session):
         db.session.execute(delete(RollupState))
-        db.session.execute(delete(CampaignHour))
-        db.session.execute(delete(AgentHour))
+        for model in (CampaignHour, AgentHour, CampaignDay, AgentDay):
+            db.session.execute(delete(model))
     first, last = db.session.execute(select(func.min(Call.started_at), func.max(Call.started_at))).one()
     if first is None:
         return 0
-    start, end = floor_hour(first), floor_hour(last) + HOUR
+    start, end = floor_day(first), floor_day(last) + DAY
     while start < end:
         with writers.write_transaction(db.session):
-            _recount(start, min(start + REBUILD_CHUNK, end))
-        start += REBUILD_CHUNK
+            _recount(start, start + DAY)
+            _add_up_days(start, start + DAY)
+        start += DAY
     return db.session.scalar(select(func.count(func.distinct(CampaignHour.hour))))
 
 

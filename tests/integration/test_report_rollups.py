@@ -14,7 +14,7 @@ from console.extensions import db
 from console.outbox.services import job_kind
 from console.reports import rollups, rules, services
 from console.reports.jobs import ROLLUP
-from console.reports.models import AgentHour, CampaignHour, RollupState
+from console.reports.models import AgentDay, AgentHour, CampaignDay, CampaignHour, RollupState
 from console.telephony.models import PhoneCall
 from tests.integration.report_world import add_call
 
@@ -51,7 +51,7 @@ def _settle():
 
 
 def _clear():
-    for table in (PhoneCall, Call, CampaignHour, AgentHour, RollupState):
+    for table in (PhoneCall, Call, CampaignHour, AgentHour, CampaignDay, AgentDay, RollupState):
         db.session.execute(delete(table))
     db.session.commit()
 
@@ -161,12 +161,19 @@ def test_the_rollups_are_what_the_reports_read_for_whole_hours_before_the_waterm
 
     assert db.session.execute(select(CampaignHour.hour, CampaignHour.dials, CampaignHour.connects,
                                      CampaignHour.qualified)).all() == [(datetime(2026, 3, 6, 15), 2, 1, 1)]
-    # A rollup row changed by hand shows: the page read it, not the calls.
-    db.session.execute(update(CampaignHour).values(dials=7))
-    db.session.execute(update(AgentHour).values(talk_seconds=9))
+    assert db.session.execute(select(CampaignDay.day, CampaignDay.dials, CampaignDay.connects)).all() == [
+        (datetime(2026, 3, 6), 2, 1)]
+    assert db.session.execute(select(AgentDay.dials, AgentDay.talk_seconds)).all() == [(2, 300)]
+    # A rollup row changed by hand shows: the page read it, not the calls. A range of whole UTC days reads the
+    # daily rows; one cut in the middle of a day reads the hourly rows of that day.
+    db.session.execute(update(CampaignDay).values(dials=7))
+    db.session.execute(update(AgentDay).values(talk_seconds=9))
+    db.session.execute(update(CampaignHour).values(dials=5))
     db.session.commit()
     assert services.campaign_report(campaigns[0], FIRST, LAST, "America/Chicago").dials == 7
     assert [row.talk_seconds for row in services.agent_view(FIRST, LAST, "America/Chicago")] == [9]
+    one_day = date(2026, 3, 6)
+    assert services.campaign_report(campaigns[0], one_day, one_day, "America/Chicago").dials == 5
 
 
 def test_an_hour_touched_after_the_watermark_is_read_raw_until_the_job_counts_it(scene):

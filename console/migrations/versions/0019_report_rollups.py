@@ -1,4 +1,4 @@
-"""Hourly rollups of the call figures the reports read over many rows, their watermark, the indexes that find
+"""Hourly rollups (and their daily sums) of the call figures the reports read over many rows, their watermark, the indexes that find
 what changed since it (calls by end, legs by update), and two hand-off indexes (won by creation; by creation with
 the qualifying agent, for the agent view).
 
@@ -44,6 +44,32 @@ def upgrade():
         sa.PrimaryKeyConstraint('agent_id', 'hour', name='pk_report_agent_hours'),
     )
     op.create_table(
+        'report_campaign_days',
+        sa.Column('campaign_id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.DateTime(), nullable=False),
+        sa.Column('dials', sa.Integer(), nullable=False),
+        sa.Column('connects', sa.Integer(), nullable=False),
+        sa.Column('conversations', sa.Integer(), nullable=False),
+        sa.Column('qualified', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name='fk_report_campaign_days_campaign_id_campaigns'),
+        sa.PrimaryKeyConstraint('campaign_id', 'day', name='pk_report_campaign_days'),
+    )
+    op.create_table(
+        'report_agent_days',
+        sa.Column('agent_id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.DateTime(), nullable=False),
+        sa.Column('dials', sa.Integer(), nullable=False),
+        sa.Column('connects', sa.Integer(), nullable=False),
+        sa.Column('conversations', sa.Integer(), nullable=False),
+        sa.Column('qualified', sa.Integer(), nullable=False),
+        sa.Column('call_seconds', sa.Float(), nullable=False),
+        sa.Column('gaps', sa.Integer(), nullable=False),
+        sa.Column('gap_seconds', sa.Integer(), nullable=False),
+        sa.Column('talk_seconds', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['agent_id'], ['users.id'], name='fk_report_agent_days_agent_id_users'),
+        sa.PrimaryKeyConstraint('agent_id', 'day', name='pk_report_agent_days'),
+    )
+    op.create_table(
         'report_rollup_state',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('watermark', sa.DateTime(), nullable=False),
@@ -63,5 +89,7 @@ def downgrade():
     op.drop_index('ix_handoffs_created_agent', table_name='handoffs')
     op.drop_index('ix_handoffs_outcome_created', table_name='handoffs')
     op.drop_table('report_rollup_state')
+    op.drop_table('report_agent_days')
+    op.drop_table('report_campaign_days')
     op.drop_table('report_agent_hours')
     op.drop_table('report_campaign_hours')
