@@ -28,6 +28,12 @@ HANDOFFS_BY_CREATION = Index("ix_handoffs_created", Handoff.created_at)
 # The won hand-offs of a range (attribution) without reading every hand-off of it; the hand-offs each agent
 # qualified (the agent view) from the index alone.
 HANDOFFS_BY_OUTCOME_AND_CREATION = Index("ix_handoffs_outcome_created", Handoff.outcome, Handoff.created_at)
+# Every column the hand-off figures read (services._handoff_counts), by campaign and creation: the statement over
+# every campaign reads the index alone, not the wide hand-off rows (their answers and reasons).
+HANDOFF_FIGURES_BY_CAMPAIGN = Index("ix_handoffs_campaign_figures", Handoff.campaign_id, Handoff.created_at,
+                                    Handoff.status, Handoff.rejection_kind, Handoff.first_contact_at,
+                                    Handoff.reviewed_by_id, Handoff.released_at, Handoff.meeting_held_at,
+                                    Handoff.opportunity_at, Handoff.outcome, Handoff.won_cents, Handoff.rating)
 HANDOFFS_BY_CREATION_AND_AGENT = Index("ix_handoffs_created_agent", Handoff.created_at, Handoff.qualified_by_id,
                                        Handoff.status, Handoff.rating)
 # What changed since the rollups' watermark: the calls that ended, the legs the line reported on.

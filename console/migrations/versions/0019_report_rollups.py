@@ -1,6 +1,6 @@
-"""Hourly rollups (and their daily sums) of the call figures the reports read over many rows, their watermark, the indexes that find
-what changed since it (calls by end, legs by update), and two hand-off indexes (won by creation; by creation with
-the qualifying agent, for the agent view).
+"""Hourly rollups (and their daily sums) of the call figures the reports read over many rows, their watermark,
+the indexes that find what changed since it (calls by end, legs by update), and three hand-off indexes (won by creation; by creation with
+the qualifying agent, for the agent view; every column of the hand-off figures by campaign and creation).
 
 Revision ID: 0019_report_rollups
 Revises: 0018_report_indexes
@@ -79,6 +79,9 @@ def upgrade():
     )
     op.create_index('ix_handoffs_outcome_created', 'handoffs', ['outcome', 'created_at'])
     op.create_index('ix_handoffs_created_agent', 'handoffs', ['created_at', 'qualified_by_id', 'status', 'rating'])
+    op.create_index('ix_handoffs_campaign_figures', 'handoffs',
+                    ['campaign_id', 'created_at', 'status', 'rejection_kind', 'first_contact_at', 'reviewed_by_id',
+                     'released_at', 'meeting_held_at', 'opportunity_at', 'outcome', 'won_cents', 'rating'])
     op.create_index('ix_calls_ended', 'calls', ['ended_at'])
     op.create_index('ix_phone_calls_updated', 'phone_calls', ['updated_at'])
 
@@ -86,6 +89,7 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_phone_calls_updated', table_name='phone_calls')
     op.drop_index('ix_calls_ended', table_name='calls')
+    op.drop_index('ix_handoffs_campaign_figures', table_name='handoffs')
     op.drop_index('ix_handoffs_created_agent', table_name='handoffs')
     op.drop_index('ix_handoffs_outcome_created', table_name='handoffs')
     op.drop_table('report_rollup_state')
