@@ -122,10 +122,11 @@ def _register_commands(app: Flask) -> None:
     from console.imports.cli import leads
     from console.outbox.cli import worker
     from console.queue.cli import queue
+    from console.reports.cli import reports
     from console.team import cli as _team_commands  # noqa: F401  (adds `list` and `deactivate` to `flask users`)
     from console.telephony.cli import twilio
 
-    for group in (api_tokens, users, demo, guides, leads, queue, twilio, worker):
+    for group in (api_tokens, users, demo, guides, leads, queue, reports, twilio, worker):
         app.cli.add_command(group)
 
 
@@ -136,6 +137,7 @@ def _register_jobs() -> None:
     import console.handoffs.jobs  # noqa: F401
     import console.imports.jobs  # noqa: F401
     import console.leads.jobs  # noqa: F401
+    import console.reports.jobs  # noqa: F401
     import console.scoring.jobs  # noqa: F401
 
 

@@ -1,4 +1,5 @@
-"""The reports' own tables, and the indexes the report statements read by.
+"""The reports' own tables (alignment meetings; hourly rollups kept by the worker) and the indexes the
+reports read by (migrations 0018, 0019, 0021).
 
 Alignment meetings: the regular marketing and sales feedback session, its participants and its decisions.
 
@@ -10,18 +11,21 @@ time:
 - calls by start, for the agent view and the side-by-side report over every campaign;
 - hand-offs by campaign and creation, and by creation, for the hand-off figures (each breach is found by
   uq_sla_breaches_handoff_clock, each touch by ix_touches_lead_id).
+Over many campaigns or agents the call figures come from the hourly rollups below (console/reports/rollups.py);
+calls by end and legs by update find what changed since the rollups' watermark.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.calls.models import Call
 from console.clock import utcnow
 from console.extensions import db
 from console.handoffs.models import Handoff
+from console.telephony.models import PhoneCall
 
 meeting_participants = Table(
     "alignment_meeting_participants", db.metadata,
@@ -82,3 +86,88 @@ CALLS_BY_CAMPAIGN_AND_START = Index("ix_calls_campaign_started", Call.campaign_i
 CALLS_BY_START = Index("ix_calls_started", Call.started_at)
 HANDOFFS_BY_CAMPAIGN_AND_CREATION = Index("ix_handoffs_campaign_created", Handoff.campaign_id, Handoff.created_at)
 HANDOFFS_BY_CREATION = Index("ix_handoffs_created", Handoff.created_at)
+# The won hand-offs of a range (attribution) without reading every hand-off of it; the hand-offs each agent
+# qualified (the agent view) from the index alone.
+HANDOFFS_BY_OUTCOME_AND_CREATION = Index("ix_handoffs_outcome_created", Handoff.outcome, Handoff.created_at)
+# Every column the hand-off figures read (services._handoff_counts), by campaign and creation: the statement over
+# every campaign reads the index alone, not the wide hand-off rows (their answers and reasons).
+HANDOFF_FIGURES_BY_CAMPAIGN = Index("ix_handoffs_campaign_figures", Handoff.campaign_id, Handoff.created_at,
+                                    Handoff.status, Handoff.rejection_kind, Handoff.first_contact_at,
+                                    Handoff.reviewed_by_id, Handoff.released_at, Handoff.meeting_held_at,
+                                    Handoff.opportunity_at, Handoff.outcome, Handoff.won_cents, Handoff.rating)
+HANDOFFS_BY_CREATION_AND_AGENT = Index("ix_handoffs_created_agent", Handoff.created_at, Handoff.qualified_by_id,
+                                       Handoff.status, Handoff.rating)
+# What changed since the rollups' watermark: the calls that ended, the legs the line reported on.
+CALLS_BY_END = Index("ix_calls_ended", Call.ended_at)
+LEGS_BY_UPDATE = Index("ix_phone_calls_updated", PhoneCall.updated_at)
+
+
+class CampaignHour(db.Model):
+    """A campaign's dials of one UTC hour (by their start), counted as services._call_counts counts them."""
+
+    __tablename__ = "report_campaign_hours"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    dials: Mapped[int]
+    connects: Mapped[int]
+    conversations: Mapped[int]
+    qualified: Mapped[int]
+
+
+class AgentHour(db.Model):
+    """An agent's dials of one UTC hour (every campaign): what the agent view sums from calls and their legs."""
+
+    __tablename__ = "report_agent_hours"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    dials: Mapped[int]
+    connects: Mapped[int]
+    conversations: Mapped[int]
+    qualified: Mapped[int]
+    call_seconds: Mapped[float] = mapped_column(Float)  # claim to disposition, summed
+    gaps: Mapped[int]  # dials with a previous call before them
+    gap_seconds: Mapped[int]
+    talk_seconds: Mapped[int]  # the legs' reported durations
+
+
+class CampaignDay(db.Model):
+    """A campaign's CampaignHour rows of one UTC day added up: long ranges read a row a day, not 24."""
+
+    __tablename__ = "report_campaign_days"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)  # its UTC midnight
+    dials: Mapped[int]
+    connects: Mapped[int]
+    conversations: Mapped[int]
+    qualified: Mapped[int]
+
+
+class AgentDay(db.Model):
+    """An agent's AgentHour rows of one UTC day added up."""
+
+    __tablename__ = "report_agent_days"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+    dials: Mapped[int]
+    connects: Mapped[int]
+    conversations: Mapped[int]
+    qualified: Mapped[int]
+    call_seconds: Mapped[float] = mapped_column(Float)
+    gaps: Mapped[int]
+    gap_seconds: Mapped[int]
+    talk_seconds: Mapped[int]
+
+
+class RollupState(db.Model):
+    """The one row saying how far the rollups go: every change to a call or leg before `watermark` is in them."""
+
+    __tablename__ = "report_rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watermark: Mapped[datetime]
+    refreshed_at: Mapped[datetime]
+    hours_refreshed: Mapped[int] = mapped_column(default=0)  # by the last run

@@ -23,7 +23,7 @@ from console.handoffs.models import Handoff, HandoffStatus, Outcome, RejectionKi
 from console.handoffs.sla import Clock
 from console.leads.models import Lead, LeadList, Touch
 from console.reports import models as _indexes  # noqa: F401  (the indexes these statements read by)
-from console.reports import rules
+from console.reports import rollups, rules
 from console.reports.rules import Attribution, rate
 from console.telephony.models import PhoneCall
 
@@ -256,13 +256,13 @@ def _figures(campaigns: list[Campaign], period: ReportRange, attribution: str,
     lo, hi = period.bounds
     ids = [campaign.id for campaign in campaigns]
     result = {campaign.id: Figures(campaign.id, campaign.name, campaign.budget_cents) for campaign in campaigns}
-    calls = select(Call.campaign_id, *_call_counts()).where(*_dialled(lo, hi)).group_by(Call.campaign_id)
     handoffs = select(Handoff.campaign_id, *_handoff_counts()).where(*_handed_over(lo, hi)).group_by(
         Handoff.campaign_id)
     if only_these:
-        calls = calls.where(Call.campaign_id.in_(ids))
         handoffs = handoffs.where(Handoff.campaign_id.in_(ids))
-    for campaign_id, dials, connects, conversations, qualified in db.session.execute(calls):
+    # The calls' counts: hourly rollups for whole hours the worker has counted, the raw rows for the rest.
+    calls = rollups.campaign_calls(lo, hi, ids if only_these else None)
+    for campaign_id, (dials, connects, conversations, qualified) in calls.items():
         if campaign_id in result:
             figures = result[campaign_id]
             figures.dials, figures.connects, figures.conversations, figures.qualified = (
@@ -323,10 +323,13 @@ def trend(campaign: Campaign, first: date, last: date, zone: str, grouping: str)
     hand-offs made, accepted, won. Two statements, each grouped by a CASE over the periods' bounds."""
     periods = rules.periods(first, last, zone, grouping)
     lo, hi = periods[0].lo, periods[-1].hi
-    call_period = _period_of(Call.started_at, periods).label("period")
-    calls = {row[0]: row[1:] for row in db.session.execute(
-        select(call_period, *_call_counts()).where(Call.campaign_id == campaign.id, *_dialled(lo, hi))
-        .group_by(call_period))}
+    # The calls' counts from the hourly rollups where they answer exactly (rollups.py), else from the calls.
+    calls = rollups.campaign_calls_by_period(campaign.id, periods, lambda column: _period_of(column, periods))
+    if calls is None:
+        call_period = _period_of(Call.started_at, periods).label("period")
+        calls = {row[0]: row[1:] for row in db.session.execute(
+            select(call_period, *_call_counts()).where(Call.campaign_id == campaign.id, *_dialled(lo, hi))
+            .group_by(call_period))}
     handoff_period = _period_of(Handoff.created_at, periods).label("period")
     handoffs = {row[0]: row[1:] for row in db.session.execute(
         select(handoff_period, func.count(Handoff.id), _count_if(Handoff.status == HandoffStatus.ACCEPTED),
@@ -468,11 +471,10 @@ def _seconds_between(start, end):
     return func.extract("epoch", end - start)
 
 
-def agent_view(first: date, last: date, zone: str, campaign_id: int | None = None) -> list[AgentRow]:
-    """Every agent who called in the range (in one campaign, or all): three statements grouped by agent (their
-    calls, their lines' talk time, the hand-offs they qualified), then their names."""
-    lo, hi = ReportRange(first, last, zone).bounds
-    in_campaign = (Call.campaign_id == campaign_id,) if campaign_id is not None else ()
+def _agent_calls_in(campaign_id: int, lo: datetime, hi: datetime) -> tuple[dict, dict]:
+    """One campaign's calls of [lo, hi) grouped by agent, and their lines' talk time (two statements over the
+    campaign's own calls, by ix_calls_campaign_started)."""
+    in_campaign = (Call.campaign_id == campaign_id,)
     calls = {row[0]: row[1:] for row in db.session.execute(
         select(Call.agent_id, *_call_counts(),
                func.coalesce(func.sum(_seconds_between(Call.started_at, Call.ended_at)), 0),
@@ -483,6 +485,19 @@ def agent_view(first: date, last: date, zone: str, campaign_id: int | None = Non
         select(Call.agent_id, func.coalesce(func.sum(PhoneCall.duration_seconds), 0))
         .join(PhoneCall, PhoneCall.call_id == Call.id).where(*_dialled(lo, hi), *in_campaign)
         .group_by(Call.agent_id)).all())
+    return calls, talk
+
+
+def agent_view(first: date, last: date, zone: str, campaign_id: int | None = None) -> list[AgentRow]:
+    """Every agent who called in the range (in one campaign, or all): three statements grouped by agent (their
+    calls, their lines' talk time, the hand-offs they qualified), then their names."""
+    lo, hi = ReportRange(first, last, zone).bounds
+    if campaign_id is None:  # every campaign: hourly rollups where the worker has counted, raw rows elsewhere
+        sums = rollups.agent_calls(lo, hi)
+        calls = {agent_id: tuple(values[name] for name in rollups.AGENT_SUMS[:-1]) for agent_id, values in sums.items()}
+        talk = {agent_id: values["talk_seconds"] for agent_id, values in sums.items()}
+    else:
+        calls, talk = _agent_calls_in(campaign_id, lo, hi)
     handoff_scope = (Handoff.campaign_id == campaign_id,) if campaign_id is not None else ()
     handoffs = {row[0]: row[1:] for row in db.session.execute(
         select(Handoff.qualified_by_id, func.count(Handoff.id), _count_if(Handoff.status == HandoffStatus.ACCEPTED),
