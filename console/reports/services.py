@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import aliased
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from console.auth.models import User
@@ -244,6 +245,11 @@ def _attributed_wins(lo: datetime, hi: datetime, model: str,
     won hand-off of the range (the lead's creation in its own campaign, order 0; each touch with a campaign up to
     the win, ordered by its id), ranked by a window function, the first row kept."""
     won = (Handoff.outcome == Outcome.WON, *_handed_over(lo, hi))
+    if campaign_ids is not None:  # only the wins these campaigns could be credited for: their own leads, or touched
+        own, touch = aliased(Lead), aliased(Touch)  # not the candidates' own Lead and Touch
+        won = (*won, or_(
+            select(own.id).where(own.id == Handoff.lead_id, own.campaign_id.in_(campaign_ids)).exists(),
+            select(touch.id).where(touch.lead_id == Handoff.lead_id, touch.campaign_id.in_(campaign_ids)).exists()))
     creation = (select(Handoff.id.label("handoff_id"), Handoff.won_cents.label("won_cents"),
                        Lead.campaign_id.label("campaign_id"), Lead.created_at.label("at"), literal(0).label("ord"))
                 .join(Lead, Lead.id == Handoff.lead_id).where(*won))
